@@ -1,0 +1,730 @@
+//! The one loaded tree: every page and section of `content/`, read once with
+//! `walkdir`, parsed in parallel, placed (paths, sections, ancestors),
+//! sorted, and grouped into taxonomies with Zola's semantics.
+//!
+//! Not for Markdown or templates: this module knows paths and front matter,
+//! never HTML.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use walkdir::WalkDir;
+
+use super::frontmatter::{
+    parse_date, split_front_matter, PageFrontMatter, ParsedDate, SectionFrontMatter, SortBy,
+};
+use super::problem::Problem;
+
+/// One content page (`content/a/x.md` or the bundle `content/a/x/index.md`).
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Relative to `content/`, with `/` separators: `publicaties/x.md`.
+    pub relative_path: String,
+    /// Relative to the site directory, for messages: `content/publicaties/x.md`.
+    pub file: PathBuf,
+    pub meta: PageFrontMatter,
+    pub date: Option<ParsedDate>,
+    pub updated: Option<ParsedDate>,
+    /// The Markdown body, unrendered.
+    pub body: String,
+    pub slug: String,
+    /// The URL path, `/publicaties/x/`.
+    pub path: String,
+    pub components: Vec<String>,
+    /// For a bundle, its folder relative to `content/` (`publicaties/x/`).
+    pub colocated_path: Option<String>,
+    /// Files beside a bundle's `index.md`, relative to `content/`.
+    pub assets: Vec<String>,
+    /// The section the page belongs to (its folder's `_index.md`).
+    pub section: Option<usize>,
+    pub ancestors: Vec<String>,
+    /// The previous page in the section's order (Zola's `lower`).
+    pub lower: Option<usize>,
+    /// The next page in the section's order (Zola's `higher`).
+    pub higher: Option<usize>,
+}
+
+/// One section (`content/a/_index.md`).
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub relative_path: String,
+    pub file: PathBuf,
+    pub meta: SectionFrontMatter,
+    pub body: String,
+    pub path: String,
+    pub components: Vec<String>,
+    pub assets: Vec<String>,
+    /// The section's pages in its sort order.
+    pub pages: Vec<usize>,
+    /// Pages that cannot be sorted by the section's `sort_by` (no date, ...).
+    pub ignored_pages: Vec<usize>,
+    pub subsections: Vec<usize>,
+    pub ancestors: Vec<String>,
+}
+
+impl Section {
+    pub fn is_index(&self) -> bool {
+        self.components.is_empty()
+    }
+}
+
+/// One taxonomy (`thema`) with its terms.
+#[derive(Debug, Clone)]
+pub struct Taxonomy {
+    pub name: String,
+    pub slug: String,
+    pub path: String,
+    pub terms: Vec<TaxonomyTerm>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TaxonomyTerm {
+    pub name: String,
+    pub slug: String,
+    pub path: String,
+    /// Newest first; pages without a date at the end.
+    pub pages: Vec<usize>,
+}
+
+/// Everything loaded from `content/`, plus what went wrong on the way.
+#[derive(Debug, Default)]
+pub struct Library {
+    pub pages: Vec<Page>,
+    pub sections: Vec<Section>,
+    pub taxonomies: Vec<Taxonomy>,
+    pub problems: Vec<Problem>,
+    page_index: HashMap<String, usize>,
+    section_index: HashMap<String, usize>,
+}
+
+/// What the loader needs to know of the site's configuration.
+#[derive(Debug, Clone, Default)]
+pub struct LoadSettings {
+    /// Taxonomy names declared in `config.toml`, in order.
+    pub taxonomies: Vec<String>,
+    /// Keep drafts (`draft = true`) instead of leaving them out.
+    pub include_drafts: bool,
+}
+
+enum Parsed {
+    Page(Box<Page>),
+    Section(Box<Section>),
+}
+
+impl Library {
+    /// Reads `content_dir` once and builds the tree. `site_dir` only shapes
+    /// the file names in problems (`content/x.md`).
+    pub fn load(site_dir: &Path, content_dir: &Path, settings: &LoadSettings) -> Library {
+        let mut library = Library::default();
+        let mut markdown = Vec::new();
+        let mut others = Vec::new();
+        let walker = WalkDir::new(content_dir).sort_by_file_name().into_iter().filter_entry(|e| {
+            e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+        });
+        for entry in walker {
+            match entry {
+                Ok(e) if e.file_type().is_file() => {
+                    let rel = relative_slash(content_dir, e.path());
+                    if rel.ends_with(".md") {
+                        markdown.push(rel);
+                    } else {
+                        others.push(rel);
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => library.problems.push(Problem::new(
+                    display_path(site_dir, e.path().unwrap_or(content_dir)),
+                    format!("cannot read: {e}"),
+                )),
+            }
+        }
+
+        let results: Vec<Result<(Parsed, Vec<Problem>), Problem>> = markdown
+            .par_iter()
+            .map(|rel| {
+                let full = content_dir.join(rel);
+                parse_file(rel, &display_path(site_dir, &full), &full)
+            })
+            .collect();
+
+        let mut seen_paths: HashMap<String, PathBuf> = HashMap::new();
+        for result in results {
+            let (parsed, warnings) = match result {
+                Ok(ok) => ok,
+                Err(problem) => {
+                    library.problems.push(problem);
+                    continue;
+                }
+            };
+            library.problems.extend(warnings);
+            let (path, file, draft) = match &parsed {
+                Parsed::Page(p) => (p.path.clone(), p.file.clone(), p.meta.draft),
+                Parsed::Section(s) => (s.path.clone(), s.file.clone(), s.meta.draft),
+            };
+            if draft && !settings.include_drafts {
+                continue;
+            }
+            if let Some(first) = seen_paths.get(&path) {
+                library.problems.push(Problem::new(
+                    &file,
+                    format!("duplicate slug: {path} is already the address of {}; this file is left out", first.display()),
+                ));
+                continue;
+            }
+            seen_paths.insert(path, file);
+            match parsed {
+                Parsed::Page(p) => {
+                    library.page_index.insert(p.relative_path.clone(), library.pages.len());
+                    library.pages.push(*p);
+                }
+                Parsed::Section(s) => {
+                    library.section_index.insert(s.relative_path.clone(), library.sections.len());
+                    library.sections.push(*s);
+                }
+            }
+        }
+
+        library.attach_assets(&others);
+        library.populate_sections();
+        library.sort_sections();
+        library.build_taxonomies(settings, site_dir);
+        library
+    }
+
+    pub fn page(&self, relative_path: &str) -> Option<&Page> {
+        self.page_index.get(relative_path).map(|&i| &self.pages[i])
+    }
+
+    pub fn page_id(&self, relative_path: &str) -> Option<usize> {
+        self.page_index.get(relative_path).copied()
+    }
+
+    pub fn section(&self, relative_path: &str) -> Option<&Section> {
+        self.section_index.get(relative_path).map(|&i| &self.sections[i])
+    }
+
+    pub fn section_id(&self, relative_path: &str) -> Option<usize> {
+        self.section_index.get(relative_path).copied()
+    }
+
+    /// The URL path of a content file (`publicaties/x.md`, `_index.md`, a
+    /// bundle's `x/index.md`), for `@/` links.
+    pub fn path_of(&self, relative_path: &str) -> Option<&str> {
+        self.page(relative_path)
+            .map(|p| p.path.as_str())
+            .or_else(|| self.section(relative_path).map(|s| s.path.as_str()))
+    }
+
+    fn attach_assets(&mut self, others: &[String]) {
+        let mut bundles: HashMap<String, usize> = HashMap::new();
+        for (i, page) in self.pages.iter().enumerate() {
+            if let Some(dir) = &page.colocated_path {
+                bundles.insert(dir.clone(), i);
+            }
+        }
+        let mut section_dirs: HashMap<String, usize> = HashMap::new();
+        for (i, section) in self.sections.iter().enumerate() {
+            section_dirs.insert(parent_dir(&section.relative_path), i);
+        }
+        for asset in others {
+            let dir = parent_dir(asset);
+            if let Some(&p) = bundles.get(&dir) {
+                self.pages[p].assets.push(asset.clone());
+            } else if let Some(&s) = section_dirs.get(&dir) {
+                self.sections[s].assets.push(asset.clone());
+            }
+        }
+    }
+
+    fn populate_sections(&mut self) {
+        // A section's parent is the `_index.md` one folder up.
+        let parents: Vec<Option<usize>> = self
+            .sections
+            .iter()
+            .map(|s| {
+                if s.is_index() {
+                    return None;
+                }
+                let dir = parent_dir(&s.relative_path);
+                let up = parent_dir(dir.trim_end_matches('/'));
+                self.section_id(&format!("{up}_index.md"))
+            })
+            .collect();
+        for (i, parent) in parents.iter().enumerate() {
+            if let Some(p) = parent {
+                self.sections[*p].subsections.push(i);
+            }
+            let mut ancestors = Vec::new();
+            let mut cursor = *parent;
+            while let Some(c) = cursor {
+                ancestors.push(self.sections[c].relative_path.clone());
+                cursor = parents[c];
+            }
+            ancestors.reverse();
+            self.sections[i].ancestors = ancestors;
+        }
+        let weights: Vec<usize> = self.sections.iter().map(|s| s.meta.weight).collect();
+        for section in &mut self.sections {
+            section.subsections.sort_by_key(|&s| weights[s]);
+        }
+
+        for i in 0..self.pages.len() {
+            let page = &self.pages[i];
+            let dir = match &page.colocated_path {
+                Some(bundle) => parent_dir(bundle.trim_end_matches('/')),
+                None => parent_dir(&page.relative_path),
+            };
+            let Some(section) = self.section_id(&format!("{dir}_index.md")) else { continue };
+            let mut ancestors = self.sections[section].ancestors.clone();
+            ancestors.push(self.sections[section].relative_path.clone());
+            self.pages[i].ancestors = ancestors;
+            self.pages[i].section = Some(section);
+            if !self.pages[i].meta.render {
+                continue;
+            }
+            self.sections[section].pages.push(i);
+            // Zola hands a transparent section's pages to its parent too.
+            if self.sections[section].meta.transparent {
+                if let Some(parent) = parents[section] {
+                    self.sections[parent].pages.push(i);
+                }
+            }
+        }
+    }
+
+    fn sort_sections(&mut self) {
+        for s in 0..self.sections.len() {
+            let sort_by = self.sections[s].meta.sort_by;
+            if sort_by == SortBy::None {
+                // Zola then lists pages in the order the file system gives,
+                // which differs between machines.
+                let count = self.sections[s].pages.len();
+                if count > 1 {
+                    self.problems.push(Problem::field(
+                        &self.sections[s].file,
+                        "sort_by",
+                        format!("not set, so zola build lists its {count} pages in an order that differs between machines; set sort_by"),
+                    ));
+                }
+                continue;
+            }
+            let (sorted, ignored) = sort_pages(&self.pages, &self.sections[s].pages, sort_by);
+            if !self.sections[s].meta.transparent {
+                for (n, &p) in sorted.iter().enumerate() {
+                    self.pages[p].lower = n.checked_sub(1).map(|m| sorted[m]);
+                    self.pages[p].higher = sorted.get(n + 1).copied();
+                }
+            }
+            self.sections[s].pages = sorted;
+            self.sections[s].ignored_pages = ignored;
+        }
+    }
+
+    fn build_taxonomies(&mut self, settings: &LoadSettings, site_dir: &Path) {
+        let mut found: BTreeMap<&str, BTreeMap<String, Vec<usize>>> = BTreeMap::new();
+        for (i, page) in self.pages.iter().enumerate() {
+            if !page.meta.render {
+                continue;
+            }
+            for (name, terms) in &page.meta.taxonomies {
+                if !settings.taxonomies.contains(name) {
+                    self.problems.push(Problem::field(
+                        display_path(site_dir, &site_dir.join(&page.file)),
+                        format!("taxonomies.{name}"),
+                        format!(
+                            "no taxonomy '{name}' in config.toml (declared: {})",
+                            settings.taxonomies.join(", ")
+                        ),
+                    ));
+                    continue;
+                }
+                let entry = found.entry(name.as_str()).or_default();
+                for term in terms {
+                    let pages = entry.entry(term.clone()).or_default();
+                    if !pages.contains(&i) {
+                        pages.push(i);
+                    }
+                }
+            }
+        }
+        let mut taxonomies = Vec::new();
+        for name in &settings.taxonomies {
+            let slug = slug::slugify(name);
+            let mut terms: Vec<TaxonomyTerm> = Vec::new();
+            for (term, pages) in found.remove(name.as_str()).unwrap_or_default() {
+                let term_slug = slug::slugify(&term);
+                let (mut sorted, ignored) = sort_pages(&self.pages, &pages, SortBy::Date);
+                sorted.extend(ignored);
+                terms.push(TaxonomyTerm {
+                    path: format!("/{slug}/{term_slug}/"),
+                    name: term,
+                    slug: term_slug,
+                    pages: sorted,
+                });
+            }
+            terms.sort_by(|a, b| a.slug.cmp(&b.slug).then_with(|| a.name.cmp(&b.name)));
+            // Terms whose slugs collide share one page, as in Zola.
+            let mut merged: Vec<TaxonomyTerm> = Vec::with_capacity(terms.len());
+            for term in terms {
+                match merged.last_mut() {
+                    Some(last) if last.slug == term.slug => {
+                        for p in term.pages {
+                            if !last.pages.contains(&p) {
+                                last.pages.push(p);
+                            }
+                        }
+                        let (mut sorted, ignored) = sort_pages(&self.pages, &last.pages, SortBy::Date);
+                        sorted.extend(ignored);
+                        last.pages = sorted;
+                    }
+                    _ => merged.push(term),
+                }
+            }
+            taxonomies.push(Taxonomy { path: format!("/{slug}/"), name: name.clone(), slug, terms: merged });
+        }
+        self.taxonomies = taxonomies;
+    }
+
+    /// Removes `term` from the `taxonomy` of a page and from the grouped
+    /// taxonomies (used when a rule rejects the term).
+    pub fn remove_term(&mut self, page: usize, taxonomy: &str, term: &str) {
+        if let Some(terms) = self.pages[page].meta.taxonomies.get_mut(taxonomy) {
+            terms.retain(|t| t != term);
+        }
+        if let Some(tax) = self.taxonomies.iter_mut().find(|t| t.name == taxonomy) {
+            for t in &mut tax.terms {
+                if t.name == term {
+                    t.pages.retain(|&p| p != page);
+                }
+            }
+            tax.terms.retain(|t| !t.pages.is_empty());
+        }
+    }
+}
+
+/// Zola's order for a section: the sortable pages in order and those that
+/// lack the key. Ties are broken by path, so the order is stable.
+fn sort_pages(pages: &[Page], ids: &[usize], sort_by: SortBy) -> (Vec<usize>, Vec<usize>) {
+    let (mut sortable, ignored): (Vec<usize>, Vec<usize>) = ids.iter().partition(|&&i| {
+        let m = &pages[i];
+        match sort_by {
+            SortBy::Date => m.date.is_some(),
+            SortBy::UpdateDate => m.date.is_some() || m.updated.is_some(),
+            SortBy::Title | SortBy::TitleBytes => m.meta.title.is_some(),
+            SortBy::Weight => m.meta.weight.is_some(),
+            SortBy::Slug | SortBy::Permalink | SortBy::None => true,
+        }
+    });
+    let moment = |p: &Page| p.date.as_ref().map(|d| d.moment);
+    let latest = |p: &Page| moment(p).max(p.updated.as_ref().map(|d| d.moment));
+    sortable.sort_by(|&a, &b| {
+        let (pa, pb) = (&pages[a], &pages[b]);
+        let title = |p: &Page| p.meta.title.clone().unwrap_or_default();
+        let order = match sort_by {
+            SortBy::Date => moment(pb).cmp(&moment(pa)),
+            SortBy::UpdateDate => latest(pb).cmp(&latest(pa)),
+            SortBy::Title => natural_cmp(&title(pa), &title(pb)),
+            SortBy::TitleBytes => title(pa).cmp(&title(pb)),
+            SortBy::Weight => pa.meta.weight.cmp(&pb.meta.weight),
+            SortBy::Slug => natural_cmp(&pa.slug, &pb.slug),
+            SortBy::Permalink | SortBy::None => std::cmp::Ordering::Equal,
+        };
+        order.then_with(|| pa.path.cmp(&pb.path))
+    });
+    (sortable, ignored)
+}
+
+/// Case-insensitive comparison where runs of digits compare as numbers
+/// ("Aflevering 2" before "Aflevering 10"), as Zola's `title` sort does.
+fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (mut x, mut y) = (a.chars().peekable(), b.chars().peekable());
+    loop {
+        match (x.peek().copied(), y.peek().copied()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
+                let mut n = String::new();
+                while let Some(c) = x.peek().copied().filter(char::is_ascii_digit) {
+                    n.push(c);
+                    x.next();
+                }
+                let mut m = String::new();
+                while let Some(d) = y.peek().copied().filter(char::is_ascii_digit) {
+                    m.push(d);
+                    y.next();
+                }
+                let (n, m) = (n.trim_start_matches('0'), m.trim_start_matches('0'));
+                let order = n.len().cmp(&m.len()).then_with(|| n.cmp(m));
+                if order != Ordering::Equal {
+                    return order;
+                }
+            }
+            (Some(c), Some(d)) => {
+                let order = c.to_lowercase().cmp(d.to_lowercase());
+                if order != Ordering::Equal {
+                    return order;
+                }
+                x.next();
+                y.next();
+            }
+        }
+    }
+}
+
+fn parse_file(rel: &str, file: &Path, full: &Path) -> Result<(Parsed, Vec<Problem>), Problem> {
+    let raw = std::fs::read_to_string(full)
+        .map_err(|e| Problem::new(file, format!("cannot read: {e}")))?;
+    let (toml_text, body) = split_front_matter(&raw).map_err(|e| Problem::new(file, e))?;
+    let to_problem = |(field, message): (String, String)| Problem::field(file, field, message);
+    let is_section = rel == "_index.md" || rel.ends_with("/_index.md");
+    if is_section {
+        let (meta, warnings) = SectionFrontMatter::parse(toml_text).map_err(to_problem)?;
+        let dir = parent_dir(rel);
+        let components: Vec<String> =
+            dir.split('/').filter(|c| !c.is_empty()).map(String::from).collect();
+        let path = if components.is_empty() { "/".to_string() } else { format!("/{}/", components.join("/")) };
+        let section = Section {
+            relative_path: rel.to_string(),
+            file: file.to_path_buf(),
+            meta,
+            body: body.to_string(),
+            path,
+            components,
+            assets: Vec::new(),
+            pages: Vec::new(),
+            ignored_pages: Vec::new(),
+            subsections: Vec::new(),
+            ancestors: Vec::new(),
+        };
+        return Ok((Parsed::Section(Box::new(section)), warnings.into_iter().map(to_problem).collect()));
+    }
+
+    let (meta, warnings) = PageFrontMatter::parse(toml_text).map_err(to_problem)?;
+    let date = meta
+        .date
+        .as_ref()
+        .map(parse_date)
+        .transpose()
+        .map_err(|e| Problem::field(file, "date", e))?;
+    let updated = meta
+        .updated
+        .as_ref()
+        .map(parse_date)
+        .transpose()
+        .map_err(|e| Problem::field(file, "updated", e))?;
+
+    let is_bundle = rel == "index.md" || rel.ends_with("/index.md");
+    let (dir, stem, colocated_path) = if is_bundle {
+        let folder = parent_dir(rel);
+        let folder = folder.trim_end_matches('/');
+        let name = folder.rsplit('/').next().unwrap_or(folder).to_string();
+        (parent_dir(folder), name, Some(format!("{folder}/")))
+    } else {
+        let name = rel.rsplit('/').next().unwrap_or(rel).trim_end_matches(".md").to_string();
+        (parent_dir(rel), name, None)
+    };
+    // Zola takes a date from a `2020-06-01-name` file name when none is set.
+    let (date, stem) = match split_dated_name(&stem) {
+        Some((d, rest)) if date.is_none() => (Some(d), rest),
+        Some((_, rest)) => (date, rest),
+        None => (date, stem),
+    };
+    let slug = match &meta.slug {
+        Some(s) => slug::slugify(s),
+        None => slug::slugify(&stem),
+    };
+    let path = match &meta.path {
+        Some(p) => {
+            let trimmed = p.trim_matches('/');
+            if trimmed.is_empty() { "/".to_string() } else { format!("/{trimmed}/") }
+        }
+        None => format!("/{dir}{slug}/"),
+    };
+    let components = path.split('/').filter(|c| !c.is_empty()).map(String::from).collect();
+    let page = Page {
+        relative_path: rel.to_string(),
+        file: file.to_path_buf(),
+        meta,
+        date,
+        updated,
+        body: body.to_string(),
+        slug,
+        path,
+        components,
+        colocated_path,
+        assets: Vec::new(),
+        section: None,
+        ancestors: Vec::new(),
+        lower: None,
+        higher: None,
+    };
+    Ok((Parsed::Page(Box::new(page)), warnings.into_iter().map(to_problem).collect()))
+}
+
+fn split_dated_name(stem: &str) -> Option<(ParsedDate, String)> {
+    let (head, rest) = (stem.get(..10)?, stem.get(11..)?);
+    let sep = stem.as_bytes().get(10)?;
+    if (*sep != b'-' && *sep != b'_') || rest.is_empty() {
+        return None;
+    }
+    let date = parse_date(&toml::Value::String(head.to_string())).ok()?;
+    Some((date, rest.to_string()))
+}
+
+/// `a/b/x.md` → `a/b/`; `x.md` → ``.
+fn parent_dir(rel: &str) -> String {
+    match rel.rfind('/') {
+        Some(i) => rel[..=i].to_string(),
+        None => String::new(),
+    }
+}
+
+fn relative_slash(base: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(base).unwrap_or(path);
+    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+/// A path as shown in messages: relative to the site directory when it can be.
+fn display_path(site_dir: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(site_dir).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn site(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let full = dir.path().join("content").join(path);
+            fs::create_dir_all(full.parent().unwrap()).unwrap();
+            fs::write(full, text).unwrap();
+        }
+        dir
+    }
+
+    fn load(dir: &tempfile::TempDir) -> Library {
+        let settings = LoadSettings { taxonomies: vec!["thema".into()], include_drafts: false };
+        Library::load(dir.path(), &dir.path().join("content"), &settings)
+    }
+
+    #[test]
+    fn places_pages_in_sections_sorted_newest_first() {
+        let dir = site(&[
+            ("_index.md", "+++\n+++\n"),
+            ("publicaties/_index.md", "+++\nsort_by = \"date\"\n+++\n"),
+            ("publicaties/oud.md", "+++\ntitle = \"Oud\"\ndate = 2019-01-01\n+++\n"),
+            ("publicaties/nieuw.md", "+++\ntitle = \"Nieuw\"\ndate = 2021-01-01\n+++\n"),
+            ("publicaties/zonder.md", "+++\ntitle = \"Zonder datum\"\n+++\n"),
+        ]);
+        let lib = load(&dir);
+        assert!(lib.problems.is_empty(), "{:?}", lib.problems);
+        let section = lib.section("publicaties/_index.md").unwrap();
+        let titles: Vec<_> =
+            section.pages.iter().map(|&p| lib.pages[p].meta.title.clone().unwrap()).collect();
+        assert_eq!(titles, ["Nieuw", "Oud"]);
+        assert_eq!(section.ignored_pages.len(), 1);
+        let nieuw = lib.page("publicaties/nieuw.md").unwrap();
+        assert_eq!(nieuw.path, "/publicaties/nieuw/");
+        assert_eq!(nieuw.higher, lib.page_id("publicaties/oud.md"));
+        assert_eq!(nieuw.lower, None);
+        assert_eq!(nieuw.ancestors, ["_index.md", "publicaties/_index.md"]);
+        assert_eq!(lib.section("_index.md").unwrap().subsections.len(), 1);
+    }
+
+    #[test]
+    fn an_unsorted_section_with_several_pages_is_reported() {
+        let dir = site(&[
+            ("_index.md", "+++\n+++\n"),
+            ("a.md", "+++\ntitle = \"A\"\n+++\n"),
+            ("b.md", "+++\ntitle = \"B\"\n+++\n"),
+        ]);
+        let lib = load(&dir);
+        assert_eq!(lib.problems.len(), 1);
+        assert!(lib.problems[0].to_string().starts_with("content/_index.md: sort_by: not set"));
+    }
+
+    #[test]
+    fn bundles_and_dated_file_names_get_zola_paths() {
+        let dir = site(&[
+            ("_index.md", "+++\n+++\n"),
+            ("a/_index.md", "+++\n+++\n"),
+            ("a/bundel/index.md", "+++\ntitle = \"B\"\n+++\n"),
+            ("a/bundel/omslag.jpg", "x"),
+            ("a/2020-06-01-met-datum.md", "+++\ntitle = \"D\"\n+++\n"),
+            ("a/eigen.md", "+++\ntitle = \"E\"\nslug = \"Andere Naam\"\n+++\n"),
+        ]);
+        let lib = load(&dir);
+        let bundle = lib.page("a/bundel/index.md").unwrap();
+        assert_eq!(bundle.path, "/a/bundel/");
+        assert_eq!(bundle.assets, ["a/bundel/omslag.jpg"]);
+        let dated = lib.page("a/2020-06-01-met-datum.md").unwrap();
+        assert_eq!(dated.path, "/a/met-datum/");
+        assert_eq!(dated.date.as_ref().unwrap().text, "2020-06-01");
+        assert_eq!(lib.page("a/eigen.md").unwrap().path, "/a/andere-naam/");
+    }
+
+    #[test]
+    fn a_duplicate_slug_is_reported_and_the_rest_loads() {
+        let dir = site(&[
+            ("_index.md", "+++\n+++\n"),
+            ("a.md", "+++\ntitle = \"A\"\n+++\n"),
+            ("b.md", "+++\ntitle = \"B\"\nslug = \"a\"\n+++\n"),
+            ("c.md", "+++\ntitle = \"C\"\n+++\n"),
+        ]);
+        let lib = load(&dir);
+        assert_eq!(lib.pages.len(), 2);
+        assert_eq!(lib.problems.len(), 1);
+        let line = lib.problems[0].to_string();
+        assert!(line.starts_with("content/b.md: duplicate slug: /a/"), "{line}");
+    }
+
+    #[test]
+    fn broken_files_are_reported_by_name_and_skipped() {
+        let dir = site(&[
+            ("_index.md", "+++\n+++\n"),
+            ("kapot.md", "+++\ntitle = \"x\n+++\n"),
+            ("datum.md", "+++\ntitle = \"D\"\ndate = \"gisteren\"\n+++\n"),
+            ("goed.md", "+++\ntitle = \"G\"\n+++\n"),
+        ]);
+        let lib = load(&dir);
+        assert_eq!(lib.pages.len(), 1);
+        let lines: Vec<String> = lib.problems.iter().map(ToString::to_string).collect();
+        assert!(lines.iter().any(|l| l.starts_with("content/kapot.md: front matter: invalid TOML")), "{lines:?}");
+        assert!(lines.iter().any(|l| l.starts_with("content/datum.md: date: 'gisteren' is not a date")), "{lines:?}");
+    }
+
+    #[test]
+    fn drafts_are_left_out_unless_asked_for() {
+        let dir = site(&[("_index.md", "+++\n+++\n"), ("d.md", "+++\ntitle = \"D\"\ndraft = true\n+++\n")]);
+        assert!(load(&dir).pages.is_empty());
+        let settings = LoadSettings { taxonomies: vec![], include_drafts: true };
+        assert_eq!(Library::load(dir.path(), &dir.path().join("content"), &settings).pages.len(), 1);
+    }
+
+    #[test]
+    fn taxonomy_terms_group_pages_and_merge_equal_slugs() {
+        let dir = site(&[
+            ("_index.md", "+++\n+++\n"),
+            ("a.md", "+++\ntitle = \"A\"\ndate = 2020-01-01\n[taxonomies]\nthema = [\"Gelijke kansen\"]\n+++\n"),
+            ("b.md", "+++\ntitle = \"B\"\ndate = 2021-01-01\n[taxonomies]\nthema = [\"gelijke kansen\"]\n+++\n"),
+            ("c.md", "+++\ntitle = \"C\"\n[taxonomies]\nonbekend = [\"x\"]\n+++\n"),
+        ]);
+        let lib = load(&dir);
+        let thema = &lib.taxonomies[0];
+        assert_eq!(thema.terms.len(), 1);
+        assert_eq!(thema.terms[0].path, "/thema/gelijke-kansen/");
+        assert_eq!(thema.terms[0].pages, [lib.page_id("b.md").unwrap(), lib.page_id("a.md").unwrap()]);
+        assert!(lib.problems[0].to_string().contains("taxonomies.onbekend"));
+    }
+
+    #[test]
+    fn natural_order_compares_numbers_as_numbers() {
+        assert!(natural_cmp("Aflevering 2", "Aflevering 10").is_lt());
+        assert!(natural_cmp("appel", "Banaan").is_lt());
+    }
+}

@@ -1,0 +1,17 @@
+//! vindplaats: the system behind "de centrale vindplaats" of Kennisplatform
+//! Inclusief Samenleven. It loads the Zola content tree once, renders it into
+//! a static site with a Zola-compatible renderer, and serves it.
+//!
+//! The surface, one module per responsibility:
+//! - [`model`]: domain types (publications, episodes, taxonomy) and their rules;
+//! - [`content`]: front matter, loading the content tree, atomic writes;
+//! - [`site`]: the Zola-compatible renderer (config, markdown, templates, output);
+//! - [`serve`]: the HTTP server for the built site.
+
+pub mod content;
+pub mod model;
+pub mod serve;
+pub mod site;
+
+pub use content::{Library, Problem};
+pub use site::{build, BuildOptions, BuildReport, SiteConfig};

@@ -1,0 +1,138 @@
+//! The `vindplaats` command: parses arguments, calls the library, prints
+//! reports. All behaviour lives in the library.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use vindplaats::serve::{self, ServeOptions};
+use vindplaats::site::{self, BuildError, BuildOptions, BuildReport};
+
+#[derive(Parser)]
+#[command(name = "vindplaats", version, about = "De centrale vindplaats: build, serve and check the KIS site")]
+struct Cli {
+    /// The site directory (holds config.toml, content/, themes/, harvesters/).
+    #[arg(long, global = true, default_value = ".", env = "VINDPLAATS_SITE")]
+    site: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Render the site into public/ and print a summary.
+    Build {
+        /// Write here instead of <site>/public.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Use this base URL instead of config.toml's.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Render drafts too.
+        #[arg(long)]
+        drafts: bool,
+        /// Exit non-zero when any problem was found.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Build, then serve the site and rebuild on changes.
+    Serve {
+        /// Address to listen on. Loopback by default.
+        #[arg(long, default_value = "127.0.0.1:1111")]
+        bind: SocketAddr,
+        /// Render drafts too.
+        #[arg(long)]
+        drafts: bool,
+        /// Do not rebuild when files change.
+        #[arg(long)]
+        no_watch: bool,
+    },
+    /// Load the content and report every problem, without writing anything.
+    Check,
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "vindplaats=info".into()),
+        )
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build { output, base_url, drafts, strict } => {
+            let options = BuildOptions { output_dir: output, base_url, include_drafts: drafts };
+            let spinner = progress("building the site");
+            let result = site::build(&cli.site, &options);
+            if let Some(s) = spinner {
+                s.finish_and_clear();
+            }
+            let report = result.with_context(|| format!("building {}", cli.site.display()))?;
+            print_report(&report);
+            if strict && !report.problems.is_empty() {
+                anyhow::bail!("{} problem(s) found (--strict)", report.problems.len());
+            }
+        }
+        Command::Serve { bind, drafts, no_watch } => {
+            let options = ServeOptions { site_dir: cli.site.clone(), bind, include_drafts: drafts, watch: !no_watch };
+            let on_build: Arc<dyn Fn(&Result<BuildReport, BuildError>) + Send + Sync> =
+                Arc::new(|result: &Result<BuildReport, BuildError>| match result {
+                    Ok(report) => print_report(report),
+                    Err(e) => eprintln!("error: build failed: {e}"),
+                });
+            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            runtime.block_on(serve::serve(options, on_build))?;
+        }
+        Command::Check => {
+            let (_, library) = site::load(&cli.site, &BuildOptions::default())?;
+            for problem in &library.problems {
+                println!("{problem}");
+            }
+            println!(
+                "{} pages, {} sections, {} problem(s)",
+                library.pages.len(),
+                library.sections.len(),
+                library.problems.len()
+            );
+            if !library.problems.is_empty() {
+                std::process::exit(1);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn progress(message: &'static str) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.set_message(message);
+    spinner.enable_steady_tick(std::time::Duration::from_millis(100));
+    Some(spinner)
+}
+
+fn print_report(report: &BuildReport) {
+    for problem in &report.problems {
+        eprintln!("warning: {problem}");
+    }
+    println!(
+        "Built {} pages, {} sections ({} paginated pages), {} taxonomy terms, {} aliases, {} feeds: {} files in {:.2} s → {}",
+        report.pages,
+        report.sections,
+        report.pagers,
+        report.taxonomy_terms,
+        report.aliases,
+        report.feeds,
+        report.files_written,
+        report.total_time().as_secs_f64(),
+        report.output_dir.display()
+    );
+    if !report.problems.is_empty() {
+        println!("{} problem(s), listed above; the rest of the site was built.", report.problems.len());
+    }
+}

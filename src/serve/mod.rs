@@ -1,0 +1,143 @@
+//! The HTTP server: serves the built `public/` with correct content types,
+//! the site's 404 page, caching headers and gzip/brotli, and rebuilds when
+//! the content, theme or config changes.
+//!
+//! Not for rendering: it calls [`crate::site::build`] and serves the result.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::Request;
+use axum::http::{header, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::site::{self, BuildOptions, BuildReport};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("server stopped: {0}")]
+    Server(std::io::Error),
+    #[error("the first build failed: {0}")]
+    Build(String),
+    #[error("cannot watch {path} for changes: {message}")]
+    Watch { path: PathBuf, message: String },
+}
+
+/// The router for a built site in `public_dir`.
+pub fn router(public_dir: &Path) -> Router {
+    let not_found = ServeFile::new(public_dir.join("404.html"));
+    let files = ServeDir::new(public_dir).append_index_html_on_directories(true).not_found_service(not_found);
+    Router::new()
+        .fallback_service(files)
+        .layer(middleware::from_fn(cache_headers))
+        .layer(CompressionLayer::new().gzip(true).br(true))
+}
+
+/// HTML is revalidated on every visit so a rebuild shows at once; other
+/// files may be cached a while. Nothing here is fingerprinted, so not long.
+async fn cache_headers(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    let mut response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let value = if is_html || path.ends_with('/') {
+        "no-cache"
+    } else if path.ends_with(".xml") || path.ends_with(".txt") {
+        "public, max-age=300"
+    } else {
+        "public, max-age=3600"
+    };
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    response
+}
+
+pub struct ServeOptions {
+    pub site_dir: PathBuf,
+    pub bind: SocketAddr,
+    pub include_drafts: bool,
+    pub watch: bool,
+}
+
+/// Builds the site for the address it listens on, serves it, and rebuilds
+/// on changes. `on_build` sees every build's report (the CLI prints it).
+pub async fn serve(
+    options: ServeOptions,
+    on_build: Arc<dyn Fn(&Result<BuildReport, site::BuildError>) + Send + Sync>,
+) -> Result<(), ServeError> {
+    let listener = tokio::net::TcpListener::bind(options.bind)
+        .await
+        .map_err(|source| ServeError::Bind { addr: options.bind, source })?;
+    let addr = listener.local_addr().map_err(|source| ServeError::Bind { addr: options.bind, source })?;
+    let build_options = BuildOptions {
+        output_dir: None,
+        base_url: Some(format!("http://{addr}")),
+        include_drafts: options.include_drafts,
+    };
+    let first = site::build(&options.site_dir, &build_options);
+    on_build(&first);
+    let report = first.map_err(|e| ServeError::Build(e.to_string()))?;
+
+    let _watcher = if options.watch {
+        Some(watch(&options.site_dir, build_options, on_build.clone())?)
+    } else {
+        None
+    };
+    tracing::info!("serving {} on http://{addr}", report.output_dir.display());
+    axum::serve(listener, router(&report.output_dir))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(ServeError::Server)
+}
+
+/// Watches content, theme, templates, static files and the config; after a
+/// quiet moment, rebuilds.
+fn watch(
+    site_dir: &Path,
+    options: BuildOptions,
+    on_build: Arc<dyn Fn(&Result<BuildReport, site::BuildError>) + Send + Sync>,
+) -> Result<notify::RecommendedWatcher, ServeError> {
+    use notify::{RecursiveMode, Watcher};
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if let Ok(event) = event {
+            let relevant = event.paths.iter().any(|p| {
+                let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                !name.starts_with('.') && !name.ends_with('~') && !name.ends_with(".tmp")
+            });
+            if relevant && !matches!(event.kind, notify::EventKind::Access(_)) {
+                let _ = tx.send(());
+            }
+        }
+    })
+    .map_err(|e| ServeError::Watch { path: site_dir.to_path_buf(), message: e.to_string() })?;
+    for name in ["content", "themes", "templates", "static", "config.toml"] {
+        let path = site_dir.join(name);
+        if path.exists() {
+            watcher
+                .watch(&path, RecursiveMode::Recursive)
+                .map_err(|e| ServeError::Watch { path: path.clone(), message: e.to_string() })?;
+        }
+    }
+    let site_dir = site_dir.to_path_buf();
+    std::thread::spawn(move || {
+        while rx.recv().is_ok() {
+            // Let a burst of saves settle into one rebuild.
+            while rx.recv_timeout(Duration::from_millis(250)).is_ok() {}
+            on_build(&site::build(&site_dir, &options));
+        }
+    });
+    Ok(watcher)
+}

@@ -1,0 +1,208 @@
+//! The prepared, read-only view of a site that rendering works from: the
+//! library, its rendered Markdown, and every page serialized once in the
+//! shape Zola gives templates (`page`, `section`, `term`, `taxonomy`).
+
+use serde_json::{json, Map, Value};
+
+use super::config::{toml_to_json, SiteConfig};
+use super::markdown::{self, Rendered};
+use crate::content::{Library, Problem};
+
+pub struct SiteData {
+    pub config: SiteConfig,
+    pub config_value: Value,
+    pub library: Library,
+    pub page_html: Vec<Rendered>,
+    pub section_html: Vec<Rendered>,
+    /// Each page serialized without `lower`/`higher`.
+    page_values: Vec<Value>,
+}
+
+impl SiteData {
+    /// Renders every page's and section's Markdown (in parallel) and
+    /// serializes the pages. Broken internal links become problems.
+    pub fn prepare(config: SiteConfig, mut library: Library) -> SiteData {
+        use rayon::prelude::*;
+        let resolve = |rel: &str| library.path_of(rel).map(|p| config.make_permalink(p));
+        let page_html: Vec<Rendered> = library
+            .pages
+            .par_iter()
+            .map(|p| markdown::render(&p.body, &config.markdown, &config.make_permalink(&p.path), &resolve))
+            .collect();
+        let section_html: Vec<Rendered> = library
+            .sections
+            .par_iter()
+            .map(|s| markdown::render(&s.body, &config.markdown, &config.make_permalink(&s.path), &resolve))
+            .collect();
+        let mut problems = Vec::new();
+        for (page, rendered) in library.pages.iter().zip(&page_html) {
+            for link in &rendered.broken_links {
+                problems.push(Problem::new(&page.file, format!("internal link {link} points at no content file; the link text is kept without a link")));
+            }
+        }
+        for (section, rendered) in library.sections.iter().zip(&section_html) {
+            for link in &rendered.broken_links {
+                problems.push(Problem::new(&section.file, format!("internal link {link} points at no content file; the link text is kept without a link")));
+            }
+        }
+        library.problems.extend(problems);
+
+        let config_value = config.to_template_value();
+        let mut data = SiteData { config, config_value, library, page_html, section_html, page_values: Vec::new() };
+        data.page_values = (0..data.library.pages.len()).into_par_iter().map(|i| data.serialize_page(i)).collect();
+        data
+    }
+
+    pub fn permalink(&self, path: &str) -> String {
+        self.config.make_permalink(path)
+    }
+
+    fn serialize_page(&self, i: usize) -> Value {
+        let page = &self.library.pages[i];
+        let html = &self.page_html[i];
+        let (year, month, day) = match &page.date {
+            Some(d) => {
+                use chrono::Datelike;
+                (json!(d.moment.year()), json!(d.moment.month()), json!(d.moment.day()))
+            }
+            None => (Value::Null, Value::Null, Value::Null),
+        };
+        let taxonomies: Map<String, Value> =
+            page.meta.taxonomies.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        let assets: Vec<String> = page.assets.iter().map(|a| format!("/{a}")).collect();
+        json!({
+            "relative_path": page.relative_path,
+            "colocated_path": page.colocated_path,
+            "content": html.html,
+            "permalink": self.permalink(&page.path),
+            "slug": page.slug,
+            "ancestors": page.ancestors,
+            "title": page.meta.title,
+            "description": page.meta.description,
+            "updated": page.updated.as_ref().map(|d| &d.text),
+            "date": page.date.as_ref().map(|d| &d.text),
+            "year": year,
+            "month": month,
+            "day": day,
+            "taxonomies": taxonomies,
+            "authors": page.meta.authors,
+            "extra": toml_to_json(&toml::Value::Table(page.meta.extra.clone())),
+            "path": page.path,
+            "components": page.components,
+            "summary": html.summary,
+            "toc": html.toc,
+            "word_count": html.word_count,
+            "reading_time": html.reading_time,
+            "assets": assets,
+            "draft": page.meta.draft,
+            "lang": self.config.default_language,
+            "lower": null,
+            "higher": null,
+            "translations": [],
+            "backlinks": [],
+        })
+    }
+
+    /// A page as `get_page` and page templates see it: with its neighbours.
+    pub fn page_value(&self, i: usize) -> Value {
+        let mut value = self.page_values[i].clone();
+        let page = &self.library.pages[i];
+        if let Value::Object(map) = &mut value {
+            if let Some(lower) = page.lower {
+                map.insert("lower".into(), self.page_values[lower].clone());
+            }
+            if let Some(higher) = page.higher {
+                map.insert("higher".into(), self.page_values[higher].clone());
+            }
+        }
+        value
+    }
+
+    /// A page as listings see it: without neighbours.
+    pub fn page_value_plain(&self, i: usize) -> Value {
+        self.page_values[i].clone()
+    }
+
+    /// A section; `with_pages` gives Zola's full form, otherwise the
+    /// metadata-only form (no `pages`).
+    pub fn section_value(&self, s: usize, with_pages: bool) -> Value {
+        let section = &self.library.sections[s];
+        let html = &self.section_html[s];
+        let pages: Vec<Value> =
+            if with_pages { section.pages.iter().map(|&p| self.page_value(p)).collect() } else { Vec::new() };
+        let subsections: Vec<&str> =
+            section.subsections.iter().map(|&c| self.library.sections[c].relative_path.as_str()).collect();
+        let assets: Vec<String> = section.assets.iter().map(|a| format!("/{a}")).collect();
+        json!({
+            "relative_path": section.relative_path,
+            "colocated_path": null,
+            "content": html.html,
+            "permalink": self.permalink(&section.path),
+            "draft": section.meta.draft,
+            "ancestors": section.ancestors,
+            "title": section.meta.title,
+            "description": section.meta.description,
+            "extra": toml_to_json(&toml::Value::Table(section.meta.extra.clone())),
+            "path": section.path,
+            "components": section.components,
+            "toc": html.toc,
+            "word_count": html.word_count,
+            "reading_time": html.reading_time,
+            "lang": self.config.default_language,
+            "assets": assets,
+            "pages": pages,
+            "subsections": subsections,
+            "translations": [],
+            "backlinks": [],
+            "generate_feeds": section.meta.generate_feeds,
+            "transparent": section.meta.transparent,
+            "paginate_by": section.meta.paginate_by,
+            "paginate_reversed": section.meta.paginate_reversed,
+        })
+    }
+
+    /// Zola's taxonomy config object (`taxonomy` in term templates).
+    pub fn taxonomy_kind(&self, t: usize) -> Value {
+        let name = &self.library.taxonomies[t].name;
+        match self.config.taxonomy(name) {
+            Some(c) => json!({
+                "name": c.name,
+                "slug": c.slug(),
+                "paginate_by": c.paginate_by,
+                "paginate_path": c.paginate_path,
+                "render": c.render,
+                "feed": c.feed,
+            }),
+            None => json!({ "name": name, "slug": slug::slugify(name) }),
+        }
+    }
+
+    pub fn term_value(&self, t: usize, term: usize, with_pages: bool) -> Value {
+        let item = &self.library.taxonomies[t].terms[term];
+        let pages: Vec<Value> =
+            if with_pages { item.pages.iter().map(|&p| self.page_value_plain(p)).collect() } else { Vec::new() };
+        json!({
+            "name": item.name,
+            "slug": item.slug,
+            "path": item.path,
+            "permalink": self.permalink(&item.path),
+            "pages": pages,
+            "page_count": item.pages.len(),
+        })
+    }
+
+    pub fn taxonomy_value(&self, t: usize) -> Value {
+        let taxonomy = &self.library.taxonomies[t];
+        let items: Vec<Value> = (0..taxonomy.terms.len()).map(|i| self.term_value(t, i, true)).collect();
+        json!({
+            "kind": self.taxonomy_kind(t),
+            "lang": self.config.default_language,
+            "permalink": self.permalink(&taxonomy.path),
+            "items": items,
+        })
+    }
+
+    pub fn taxonomy_id(&self, name: &str) -> Option<usize> {
+        self.library.taxonomies.iter().position(|t| t.name == name)
+    }
+}

@@ -1,0 +1,518 @@
+//! Rendering as a pure step: from the prepared site and Tera to a list of
+//! outputs (path in `public/` and bytes), in parallel with rayon. Nothing
+//! here touches the disk.
+
+use std::collections::HashSet;
+
+use rayon::prelude::*;
+use serde_json::{json, Value};
+use tera::{Context, Tera};
+
+use super::data::SiteData;
+use super::templates::{describe, ALIAS_TEMPLATE};
+use crate::content::Problem;
+
+/// One file of the built site.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// Relative to `public/`, with `/` separators: `publicaties/x/index.html`.
+    pub path: String,
+    pub body: String,
+}
+
+/// What rendering produced, with counts for the build report.
+#[derive(Debug, Default)]
+pub struct Rendering {
+    pub outputs: Vec<Output>,
+    pub problems: Vec<Problem>,
+    pub pages: usize,
+    pub sections: usize,
+    pub pagers: usize,
+    pub terms: usize,
+    pub aliases: usize,
+    pub feeds: usize,
+}
+
+enum Job {
+    Page(usize),
+    Section(usize),
+    TaxonomyList(usize),
+    TaxonomyTerm(usize, usize),
+    Feeds,
+    Extras,
+}
+
+#[derive(Default)]
+struct JobResult {
+    outputs: Vec<Output>,
+    problems: Vec<Problem>,
+    pages: usize,
+    sections: usize,
+    pagers: usize,
+    terms: usize,
+    aliases: usize,
+    feeds: usize,
+}
+
+struct Renderer<'a> {
+    data: &'a SiteData,
+    tera: &'a Tera,
+    names: HashSet<String>,
+    /// Whether any template reads `term.pages`; if none does, paginated
+    /// term pages leave that (large) list out of their context.
+    term_pages_used: bool,
+}
+
+/// Renders the whole site.
+pub fn render_site(data: &SiteData, tera: &Tera, term_pages_used: bool) -> Rendering {
+    let renderer = Renderer {
+        data,
+        tera,
+        names: tera.get_template_names().map(String::from).collect(),
+        term_pages_used,
+    };
+    let lib = &data.library;
+    let mut jobs: Vec<Job> = Vec::new();
+    jobs.extend((0..lib.pages.len()).filter(|&i| lib.pages[i].meta.render).map(Job::Page));
+    jobs.extend((0..lib.sections.len()).map(Job::Section));
+    for (t, taxonomy) in lib.taxonomies.iter().enumerate() {
+        if data.config.taxonomy(&taxonomy.name).is_some_and(|c| c.render) {
+            jobs.push(Job::TaxonomyList(t));
+            jobs.extend((0..taxonomy.terms.len()).map(|term| Job::TaxonomyTerm(t, term)));
+        }
+    }
+    jobs.push(Job::Feeds);
+    jobs.push(Job::Extras);
+
+    let results: Vec<JobResult> = jobs.par_iter().map(|job| renderer.run(job)).collect();
+    let mut rendering = Rendering::default();
+    for r in results {
+        rendering.outputs.extend(r.outputs);
+        rendering.problems.extend(r.problems);
+        rendering.pages += r.pages;
+        rendering.sections += r.sections;
+        rendering.pagers += r.pagers;
+        rendering.terms += r.terms;
+        rendering.aliases += r.aliases;
+        rendering.feeds += r.feeds;
+    }
+    rendering
+}
+
+/// `/a/b/` → `a/b/index.html`; `/a/b.html` → `a/b.html`.
+pub fn output_path(url_path: &str) -> String {
+    let trimmed = url_path.trim_start_matches('/');
+    if trimmed.ends_with(".html") || trimmed.ends_with(".xml") || trimmed.ends_with(".txt") {
+        trimmed.to_string()
+    } else if trimmed.is_empty() {
+        "index.html".to_string()
+    } else {
+        format!("{}/index.html", trimmed.trim_end_matches('/'))
+    }
+}
+
+impl Renderer<'_> {
+    fn run(&self, job: &Job) -> JobResult {
+        let mut out = JobResult::default();
+        match *job {
+            Job::Page(i) => self.page(i, &mut out),
+            Job::Section(s) => self.section(s, &mut out),
+            Job::TaxonomyList(t) => self.taxonomy_list(t, &mut out),
+            Job::TaxonomyTerm(t, term) => self.taxonomy_term(t, term, &mut out),
+            Job::Feeds => self.feeds(&mut out),
+            Job::Extras => self.extras(&mut out),
+        }
+        out
+    }
+
+    fn context(&self, url_path: &str) -> Context {
+        let mut context = Context::new();
+        context.insert("config", &self.data.config_value);
+        context.insert("lang", &self.data.config.default_language);
+        context.insert("current_path", url_path);
+        context.insert("current_url", &self.data.permalink(url_path));
+        context
+    }
+
+    fn render(&self, template: &str, context: &Context) -> Result<String, String> {
+        self.tera.render(template, context).map_err(|e| format!("template {template}: {}", describe(&e)))
+    }
+
+    fn alias(&self, from: &str, to_permalink: &str, out: &mut JobResult) {
+        let mut context = Context::new();
+        context.insert("url", to_permalink);
+        if let Ok(body) = self.render(ALIAS_TEMPLATE, &context) {
+            out.outputs.push(Output { path: output_path(from), body });
+            out.aliases += 1;
+        }
+    }
+
+    fn page(&self, i: usize, out: &mut JobResult) {
+        let lib = &self.data.library;
+        let page = &lib.pages[i];
+        // Zola: the page's own template, else the nearest ancestor's page_template.
+        let inherited = page
+            .ancestors
+            .iter()
+            .rev()
+            .filter_map(|a| lib.section(a))
+            .find_map(|s| s.meta.page_template.clone());
+        let wanted = page.meta.template.clone().or(inherited);
+        let template = match wanted {
+            Some(name) if self.names.contains(&name) => name,
+            Some(name) => {
+                if !self.names.contains("page.html") {
+                    out.problems.push(Problem::field(&page.file, "template", format!("template '{name}' does not exist, nor does page.html; page not rendered")));
+                    return;
+                }
+                out.problems.push(Problem::field(&page.file, "template", format!("template '{name}' does not exist; rendered with page.html instead")));
+                "page.html".to_string()
+            }
+            None => "page.html".to_string(),
+        };
+        let mut context = self.context(&page.path);
+        context.insert("page", &self.data.page_value(i));
+        match self.render(&template, &context) {
+            Ok(body) => {
+                out.outputs.push(Output { path: output_path(&page.path), body });
+                out.pages += 1;
+            }
+            Err(e) => out.problems.push(Problem::new(&page.file, e)),
+        }
+        let permalink = self.data.permalink(&page.path);
+        for alias in &page.meta.aliases {
+            self.alias(alias, &permalink, out);
+        }
+    }
+
+    fn section(&self, s: usize, out: &mut JobResult) {
+        let lib = &self.data.library;
+        let section = &lib.sections[s];
+        let permalink = self.data.permalink(&section.path);
+        for alias in &section.meta.aliases {
+            self.alias(alias, &permalink, out);
+        }
+        if !section.meta.render {
+            return;
+        }
+        if let Some(target) = &section.meta.redirect_to {
+            let target = if target.starts_with("http") { target.clone() } else { self.data.permalink(target) };
+            self.alias(&section.path, &target, out);
+            out.sections += 1;
+            return;
+        }
+        let default = if section.is_index() { "index.html" } else { "section.html" };
+        let template = match &section.meta.template {
+            Some(name) if self.names.contains(name) => name.clone(),
+            Some(name) => {
+                out.problems.push(Problem::field(&section.file, "template", format!("template '{name}' does not exist; rendered with {default} instead")));
+                default.to_string()
+            }
+            None => default.to_string(),
+        };
+        if !self.names.contains(&template) {
+            out.problems.push(Problem::new(&section.file, format!("template '{template}' does not exist; section not rendered")));
+            return;
+        }
+
+        match section.meta.paginate_by.filter(|&n| n > 0) {
+            None => {
+                let mut context = self.context(&section.path);
+                context.insert("section", &self.data.section_value(s, true));
+                match self.render(&template, &context) {
+                    Ok(body) => {
+                        out.outputs.push(Output { path: output_path(&section.path), body });
+                        out.sections += 1;
+                    }
+                    Err(e) => out.problems.push(Problem::new(&section.file, e)),
+                }
+            }
+            Some(per_page) => {
+                let mut pages: Vec<usize> = section.pages.clone();
+                if section.meta.paginate_reversed {
+                    pages.reverse();
+                }
+                let section_value = self.data.section_value(s, false);
+                let pagers = Pagination::new(&pages, per_page, &section.path, &section.meta.paginate_path);
+                for n in 0..pagers.count() {
+                    let path = pagers.path(n);
+                    let mut context = self.context(&path);
+                    context.insert("section", &section_value);
+                    context.insert("paginator", &pagers.value(n, self.data));
+                    match self.render(&template, &context) {
+                        Ok(body) => {
+                            out.outputs.push(Output { path: output_path(&path), body });
+                            out.pagers += 1;
+                        }
+                        Err(e) => out.problems.push(Problem::new(&section.file, e)),
+                    }
+                }
+                out.sections += 1;
+                self.alias(&format!("{}{}/1/", section.path, section.meta.paginate_path), &permalink, out);
+            }
+        }
+    }
+
+    fn taxonomy_template(&self, name: &str, kind: &str) -> Option<String> {
+        let own = format!("{name}/{kind}.html");
+        let generic = format!("taxonomy_{kind}.html");
+        [own, generic].into_iter().find(|t| self.names.contains(t))
+    }
+
+    fn taxonomy_list(&self, t: usize, out: &mut JobResult) {
+        let taxonomy = &self.data.library.taxonomies[t];
+        let Some(template) = self.taxonomy_template(&taxonomy.name, "list") else {
+            out.problems.push(Problem::new("config.toml", format!("taxonomy '{}': no template {}/list.html or taxonomy_list.html", taxonomy.name, taxonomy.name)));
+            return;
+        };
+        let mut context = self.context(&taxonomy.path);
+        let value = self.data.taxonomy_value(t);
+        context.insert("taxonomy", &value["kind"]);
+        context.insert("terms", &value["items"]);
+        match self.render(&template, &context) {
+            Ok(body) => out.outputs.push(Output { path: output_path(&taxonomy.path), body }),
+            Err(e) => out.problems.push(Problem::new("config.toml", format!("taxonomy '{}': {e}", taxonomy.name))),
+        }
+    }
+
+    fn taxonomy_term(&self, t: usize, term: usize, out: &mut JobResult) {
+        let taxonomy = &self.data.library.taxonomies[t];
+        let item = &taxonomy.terms[term];
+        let Some(config) = self.data.config.taxonomy(&taxonomy.name) else { return };
+        let Some(template) = self.taxonomy_template(&taxonomy.name, "single") else {
+            if term == 0 {
+                out.problems.push(Problem::new("config.toml", format!("taxonomy '{}': no template {}/single.html or taxonomy_single.html", taxonomy.name, taxonomy.name)));
+            }
+            return;
+        };
+        let kind = self.data.taxonomy_kind(t);
+        let fail = |e: String| Problem::new("config.toml", format!("taxonomy '{}', term '{}': {e}", taxonomy.name, item.name));
+        match config.paginate_by.filter(|&n| n > 0) {
+            None => {
+                let mut context = self.context(&item.path);
+                context.insert("taxonomy", &kind);
+                context.insert("term", &self.data.term_value(t, term, true));
+                match self.render(&template, &context) {
+                    Ok(body) => out.outputs.push(Output { path: output_path(&item.path), body }),
+                    Err(e) => out.problems.push(fail(e)),
+                }
+            }
+            Some(per_page) => {
+                let term_value = self.data.term_value(t, term, self.term_pages_used);
+                let pagers = Pagination::new(&item.pages, per_page, &item.path, config.paginate_path());
+                for n in 0..pagers.count() {
+                    let path = pagers.path(n);
+                    let mut context = self.context(&path);
+                    context.insert("taxonomy", &kind);
+                    context.insert("term", &term_value);
+                    context.insert("paginator", &pagers.value(n, self.data));
+                    match self.render(&template, &context) {
+                        Ok(body) => out.outputs.push(Output { path: output_path(&path), body }),
+                        Err(e) => out.problems.push(fail(e)),
+                    }
+                }
+                let permalink = self.data.permalink(&item.path);
+                self.alias(&format!("{}{}/1/", item.path, config.paginate_path()), &permalink, out);
+            }
+        }
+        out.terms += 1;
+        if config.feed {
+            let extra = json!({
+                "taxonomy": kind,
+                "term": { "name": item.name, "slug": item.slug, "permalink": self.data.permalink(&item.path) },
+            });
+            self.feed(&item.pages, &item.path, extra, out);
+        }
+    }
+
+    /// Renders every feed file for `pages` under `base_path`.
+    fn feed(&self, pages: &[usize], base_path: &str, extra: Value, out: &mut JobResult) {
+        let lib = &self.data.library;
+        let mut dated: Vec<usize> = pages.iter().copied().filter(|&p| lib.pages[p].date.is_some()).collect();
+        dated.sort_by(|&a, &b| {
+            let (pa, pb) = (&lib.pages[a], &lib.pages[b]);
+            pb.date.as_ref().map(|d| d.moment).cmp(&pa.date.as_ref().map(|d| d.moment)).then_with(|| pa.path.cmp(&pb.path))
+        });
+        let last_updated = dated
+            .iter()
+            .filter_map(|&p| lib.pages[p].updated.as_ref().map(|d| d.text.clone()))
+            .chain(dated.first().and_then(|&p| lib.pages[p].date.as_ref().map(|d| d.text.clone())))
+            .max();
+        let limit = self.data.config.feed_limit.unwrap_or(dated.len());
+        let values: Vec<Value> = dated.iter().take(limit).map(|&p| self.data.page_value_plain(p)).collect();
+        for filename in &self.data.config.feed_filenames {
+            if !self.names.contains(filename) {
+                out.problems.push(Problem::new("config.toml", format!("feed_filenames: no template named {filename}")));
+                continue;
+            }
+            let path = format!("{}{filename}", if base_path.ends_with('/') { base_path.to_string() } else { format!("{base_path}/") });
+            let mut context = Context::new();
+            context.insert("config", &self.data.config_value);
+            context.insert("lang", &self.data.config.default_language);
+            context.insert("pages", &values);
+            context.insert("feed_url", &self.data.permalink(&path));
+            if let Some(last) = &last_updated {
+                context.insert("last_updated", last);
+            }
+            if let Value::Object(map) = &extra {
+                for (k, v) in map {
+                    context.insert(k.as_str(), v);
+                }
+            }
+            match self.render(filename, &context) {
+                Ok(body) => {
+                    out.outputs.push(Output { path: path.trim_start_matches('/').to_string(), body });
+                    out.feeds += 1;
+                }
+                Err(e) => out.problems.push(Problem::new("config.toml", format!("feed {path}: {e}"))),
+            }
+        }
+    }
+
+    fn feeds(&self, out: &mut JobResult) {
+        let lib = &self.data.library;
+        if self.data.config.generate_feeds {
+            let all: Vec<usize> = (0..lib.pages.len()).filter(|&p| lib.pages[p].meta.render).collect();
+            self.feed(&all, "/", json!({}), out);
+        }
+        for (s, section) in lib.sections.iter().enumerate() {
+            if section.meta.generate_feeds && section.meta.render {
+                let extra = json!({ "section": self.data.section_value(s, true) });
+                self.feed(&section.pages, &section.path, extra, out);
+            }
+        }
+    }
+
+    /// 404, robots.txt and sitemap.xml.
+    fn extras(&self, out: &mut JobResult) {
+        let mut context = Context::new();
+        context.insert("config", &self.data.config_value);
+        context.insert("lang", &self.data.config.default_language);
+        match self.render("404.html", &context) {
+            Ok(body) => out.outputs.push(Output { path: "404.html".into(), body }),
+            Err(e) => out.problems.push(Problem::new("404.html", e)),
+        }
+        if self.data.config.generate_robots_txt {
+            match self.render("robots.txt", &context) {
+                Ok(body) => out.outputs.push(Output { path: "robots.txt".into(), body }),
+                Err(e) => out.problems.push(Problem::new("robots.txt", e)),
+            }
+        }
+        if self.data.config.generate_sitemap {
+            let mut sitemap = Context::new();
+            sitemap.insert("config", &self.data.config_value);
+            sitemap.insert("entries", &self.sitemap_entries());
+            match self.render("sitemap.xml", &sitemap) {
+                Ok(body) => out.outputs.push(Output { path: "sitemap.xml".into(), body }),
+                Err(e) => out.problems.push(Problem::new("sitemap.xml", e)),
+            }
+        }
+    }
+
+    fn sitemap_entries(&self) -> Vec<Value> {
+        let lib = &self.data.library;
+        let mut entries: Vec<(String, Value)> = Vec::new();
+        let extra = |t: &toml::Table| super::config::toml_to_json(&toml::Value::Table(t.clone()));
+        for page in lib.pages.iter().filter(|p| p.meta.render) {
+            let permalink = self.data.permalink(&page.path);
+            let updated = page.updated.as_ref().or(page.date.as_ref()).map(|d| d.text.clone());
+            entries.push((permalink.clone(), json!({ "permalink": permalink, "updated": updated, "extra": extra(&page.meta.extra) })));
+        }
+        let pagers = self.data.config.exclude_paginated_pages_in_sitemap != "all";
+        let pager_entries = |base: &str, paginate_path: &str, count: usize, entries: &mut Vec<(String, Value)>| {
+            for n in 1..=count {
+                let permalink = self.data.permalink(&format!("{base}{paginate_path}/{n}/"));
+                entries.push((permalink.clone(), json!({ "permalink": permalink, "updated": null, "extra": null })));
+            }
+        };
+        for section in lib.sections.iter().filter(|s| s.meta.render) {
+            let permalink = self.data.permalink(&section.path);
+            entries.push((permalink.clone(), json!({ "permalink": permalink, "updated": null, "extra": extra(&section.meta.extra) })));
+            if let Some(per_page) = section.meta.paginate_by.filter(|&n| n > 0 && pagers) {
+                pager_entries(&section.path, &section.meta.paginate_path, section.pages.len().div_ceil(per_page), &mut entries);
+            }
+        }
+        for taxonomy in &lib.taxonomies {
+            if !self.data.config.taxonomy(&taxonomy.name).is_some_and(|c| c.render) {
+                continue;
+            }
+            let config = self.data.config.taxonomy(&taxonomy.name);
+            let permalink = self.data.permalink(&taxonomy.path);
+            entries.push((permalink.clone(), json!({ "permalink": permalink, "updated": null, "extra": null })));
+            for term in &taxonomy.terms {
+                let permalink = self.data.permalink(&term.path);
+                entries.push((permalink.clone(), json!({ "permalink": permalink, "updated": null, "extra": null })));
+                if let Some((per_page, c)) = config.and_then(|c| c.paginate_by.map(|n| (n, c))).filter(|(n, _)| *n > 0 && pagers) {
+                    pager_entries(&term.path, c.paginate_path(), term.pages.len().div_ceil(per_page), &mut entries);
+                }
+            }
+        }
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.dedup_by(|a, b| a.0 == b.0);
+        entries.into_iter().map(|(_, v)| v).collect()
+    }
+}
+
+/// Zola's pagination of a list of pages under `base` (`/publicaties/`).
+struct Pagination<'a> {
+    pages: &'a [usize],
+    per_page: usize,
+    base: &'a str,
+    paginate_path: &'a str,
+}
+
+impl<'a> Pagination<'a> {
+    fn new(pages: &'a [usize], per_page: usize, base: &'a str, paginate_path: &'a str) -> Self {
+        Pagination { pages, per_page, base, paginate_path }
+    }
+
+    /// Always at least one pager, even for an empty list.
+    fn count(&self) -> usize {
+        self.pages.len().div_ceil(self.per_page).max(1)
+    }
+
+    fn path(&self, n: usize) -> String {
+        match n {
+            0 => self.base.to_string(),
+            _ if self.paginate_path.is_empty() => format!("{}{}/", self.base, n + 1),
+            _ => format!("{}{}/{}/", self.base, self.paginate_path, n + 1),
+        }
+    }
+
+    fn value(&self, n: usize, data: &SiteData) -> Value {
+        let chunk = self.pages.chunks(self.per_page).nth(n).unwrap_or(&[]);
+        let pages: Vec<Value> = chunk.iter().map(|&p| data.page_value_plain(p)).collect();
+        let count = self.count();
+        let link = |i: usize| data.permalink(&self.path(i));
+        let base_url = if self.paginate_path.is_empty() {
+            data.permalink(self.base)
+        } else {
+            data.permalink(&format!("{}{}/", self.base, self.paginate_path))
+        };
+        json!({
+            "paginate_by": self.per_page,
+            "first": link(0),
+            "last": link(count - 1),
+            "previous": if n > 0 { Value::String(link(n - 1)) } else { Value::Null },
+            "next": if n + 1 < count { Value::String(link(n + 1)) } else { Value::Null },
+            "number_pagers": count,
+            "base_url": base_url,
+            "pages": pages,
+            "current_index": n + 1,
+            "total_pages": self.pages.len(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_paths_follow_url_paths() {
+        assert_eq!(output_path("/"), "index.html");
+        assert_eq!(output_path("/publicaties/x/"), "publicaties/x/index.html");
+        assert_eq!(output_path("/publicatie/x"), "publicatie/x/index.html");
+        assert_eq!(output_path("/oud.html"), "oud.html");
+    }
+}

@@ -1,0 +1,271 @@
+//! Tera with Zola's template surface: the theme's templates (overridable
+//! from the site's own `templates/`), built-in fallbacks for the files Zola
+//! always renders, and Zola's content functions (`get_page`, `get_section`,
+//! `get_url`, `get_taxonomy_url`, `get_taxonomy`, `get_taxonomy_term`) plus
+//! the `markdown` filter.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+use tera::Tera;
+use walkdir::WalkDir;
+
+use super::data::SiteData;
+use super::markdown::render_fragment;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("{dir}: cannot read templates: {message}")]
+    Read { dir: PathBuf, message: String },
+    #[error("templates: {0}")]
+    Parse(String),
+}
+
+/// Our own minimal versions of the templates Zola has built in, used only
+/// when neither the theme nor the site provides one.
+const FALLBACKS: &[(&str, &str)] = &[
+    (
+        "404.html",
+        "<!doctype html>\n<html lang=\"{{ lang }}\"><head><meta charset=\"utf-8\"><title>404</title></head>\
+         <body><h1>Pagina niet gevonden</h1></body></html>\n",
+    ),
+    (
+        "robots.txt",
+        "User-agent: *\nDisallow:\nAllow: /\nSitemap: {{ get_url(path=\"sitemap.xml\") }}\n",
+    ),
+    (
+        "sitemap.xml",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n\
+         {%- for entry in entries %}\n<url><loc>{{ entry.permalink | safe }}</loc>\
+         {% if entry.updated %}<lastmod>{{ entry.updated }}</lastmod>{% endif %}</url>\n{%- endfor %}\n</urlset>\n",
+    ),
+    (
+        "atom.xml",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{{ lang }}\">\
+         <title>{{ config.title }}</title><link rel=\"self\" href=\"{{ feed_url | safe }}\"/><id>{{ feed_url | safe }}</id>\
+         <updated>{{ last_updated | default(value=now()) | date(format=\"%+\") }}</updated>\
+         {% for page in pages %}<entry><title>{{ page.title }}</title><link href=\"{{ page.permalink | safe }}\"/>\
+         <id>{{ page.permalink | safe }}</id><updated>{{ page.updated | default(value=page.date) | date(format=\"%+\") }}</updated></entry>{% endfor %}</feed>\n",
+    ),
+];
+
+/// The redirect page written for every alias (and `page/1/`). A theme may
+/// provide its own under this name, as with Zola.
+pub const ALIAS_TEMPLATE: &str = "internal/alias.html";
+const ALIAS: &str = "<!doctype html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n\
+<title>Doorverwijzing</title>\n<link rel=\"canonical\" href=\"{{ url | safe }}\">\n\
+<meta name=\"robots\" content=\"noindex\">\n<meta http-equiv=\"refresh\" content=\"0; url={{ url | safe }}\">\n\
+</head>\n<body>\n<p>Deze pagina is verhuisd naar <a href=\"{{ url | safe }}\">{{ url }}</a>.</p>\n</body>\n</html>\n";
+
+/// Collects the template files: the theme's first, then the site's own,
+/// which override a theme template of the same name. Theme templates are
+/// also reachable as `<theme>/templates/<name>`, as in Zola.
+pub fn template_files(site_dir: &Path, theme: Option<&str>) -> Result<Vec<(PathBuf, String)>, TemplateError> {
+    let mut files: Vec<(PathBuf, String)> = Vec::new();
+    let mut add_dir = |dir: &Path, prefix: Option<&str>| -> Result<(), TemplateError> {
+        if !dir.is_dir() {
+            return Ok(());
+        }
+        for entry in WalkDir::new(dir).sort_by_file_name() {
+            let entry = entry.map_err(|e| TemplateError::Read { dir: dir.to_path_buf(), message: e.to_string() })?;
+            if !entry.file_type().is_file() || entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+            let name = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+            if let Some(prefix) = prefix {
+                files.push((entry.path().to_path_buf(), format!("{prefix}/templates/{name}")));
+            }
+            files.retain(|(_, n)| *n != name);
+            files.push((entry.path().to_path_buf(), name));
+        }
+        Ok(())
+    };
+    if let Some(theme) = theme {
+        add_dir(&site_dir.join("themes").join(theme).join("templates"), Some(theme))?;
+    }
+    add_dir(&site_dir.join("templates"), None)?;
+    Ok(files)
+}
+
+/// Builds the Tera instance: templates, fallbacks and Zola's functions
+/// bound to `data`.
+pub fn build_tera(files: &[(PathBuf, String)], data: &Arc<SiteData>) -> Result<Tera, TemplateError> {
+    let mut tera = Tera::default();
+    let mut sources: Vec<(String, String)> = Vec::new();
+    for (path, name) in files {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| TemplateError::Read { dir: path.clone(), message: e.to_string() })?;
+        sources.push((name.clone(), text));
+    }
+    for (name, text) in FALLBACKS {
+        if !sources.iter().any(|(n, _)| n == name) {
+            sources.push((name.to_string(), text.to_string()));
+        }
+    }
+    if !sources.iter().any(|(n, _)| n == ALIAS_TEMPLATE) {
+        sources.push((ALIAS_TEMPLATE.to_string(), ALIAS.to_string()));
+    }
+    tera.add_raw_templates(sources).map_err(|e| TemplateError::Parse(describe(&e)))?;
+
+    let config = data.config.markdown.clone();
+    tera.register_filter("markdown", move |value: &Value, args: &HashMap<String, Value>| {
+        let text = value.as_str().ok_or_else(|| tera::Error::msg("`markdown` filter: expects a string"))?;
+        let inline = args.get("inline").and_then(Value::as_bool).unwrap_or(false);
+        Ok(Value::String(render_fragment(text, &config, inline)))
+    });
+    tera.register_function("get_page", GetPage(data.clone()));
+    tera.register_function("get_section", GetSection(data.clone()));
+    tera.register_function("get_url", GetUrl(data.clone()));
+    tera.register_function("get_taxonomy_url", GetTaxonomyUrl(data.clone()));
+    tera.register_function("get_taxonomy", GetTaxonomy(data.clone()));
+    tera.register_function("get_taxonomy_term", GetTaxonomyTerm(data.clone()));
+    Ok(tera)
+}
+
+/// A Tera error with its causes, which is where the useful part is.
+pub fn describe(error: &tera::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
+fn string_arg(args: &HashMap<String, Value>, function: &str, name: &str) -> tera::Result<String> {
+    match args.get(name) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(tera::Error::msg(format!("`{function}`: `{name}` must be a string"))),
+        None => Err(tera::Error::msg(format!("`{function}` requires a `{name}` argument"))),
+    }
+}
+
+fn bool_arg(args: &HashMap<String, Value>, function: &str, name: &str) -> tera::Result<Option<bool>> {
+    match args.get(name) {
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(tera::Error::msg(format!("`{function}`: `{name}` must be true or false"))),
+        None => Ok(None),
+    }
+}
+
+struct GetPage(Arc<SiteData>);
+
+impl tera::Function for GetPage {
+    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let path = string_arg(args, "get_page", "path")?;
+        match self.0.library.page_id(path.trim_start_matches("@/")) {
+            Some(i) => Ok(self.0.page_value(i)),
+            None => Err(tera::Error::msg(format!("Page `{path}` not found."))),
+        }
+    }
+}
+
+struct GetSection(Arc<SiteData>);
+
+impl tera::Function for GetSection {
+    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let path = string_arg(args, "get_section", "path")?;
+        let metadata_only = bool_arg(args, "get_section", "metadata_only")?.unwrap_or(false);
+        match self.0.library.section_id(path.trim_start_matches("@/")) {
+            Some(s) => Ok(self.0.section_value(s, !metadata_only)),
+            None => Err(tera::Error::msg(format!("Section `{path}` not found."))),
+        }
+    }
+}
+
+struct GetUrl(Arc<SiteData>);
+
+impl tera::Function for GetUrl {
+    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let path = string_arg(args, "get_url", "path")?;
+        let trailing_slash = bool_arg(args, "get_url", "trailing_slash")?.unwrap_or(false);
+        if bool_arg(args, "get_url", "cachebust")?.unwrap_or(false) {
+            return Err(tera::Error::msg("`get_url`: cachebust is not supported by vindplaats"));
+        }
+        if let Some(target) = path.strip_prefix("@/") {
+            let (file, anchor) = match target.split_once('#') {
+                Some((f, a)) => (f, Some(a)),
+                None => (target, None),
+            };
+            return match self.0.library.path_of(file) {
+                Some(p) => {
+                    let url = self.0.permalink(p);
+                    Ok(Value::String(match anchor {
+                        Some(a) => format!("{url}#{a}"),
+                        None => url,
+                    }))
+                }
+                None => Err(tera::Error::msg(format!("`get_url`: could not resolve URL for link `{path}` not found."))),
+            };
+        }
+        let mut url = self.0.permalink(&path);
+        if !trailing_slash && url.ends_with('/') {
+            url.pop();
+        }
+        Ok(Value::String(url))
+    }
+}
+
+struct GetTaxonomyUrl(Arc<SiteData>);
+
+impl tera::Function for GetTaxonomyUrl {
+    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let kind = string_arg(args, "get_taxonomy_url", "kind")?;
+        let name = string_arg(args, "get_taxonomy_url", "name")?;
+        let required = bool_arg(args, "get_taxonomy_url", "required")?.unwrap_or(true);
+        let Some(t) = self.0.taxonomy_id(&kind) else {
+            return if required {
+                Err(tera::Error::msg(format!("`get_taxonomy_url` received an unknown taxonomy as kind: {kind}")))
+            } else {
+                Ok(Value::Null)
+            };
+        };
+        let wanted = slug::slugify(&name);
+        match self.0.library.taxonomies[t].terms.iter().find(|term| term.slug == wanted) {
+            Some(term) => Ok(Value::String(self.0.permalink(&term.path))),
+            None => Err(tera::Error::msg(format!("`get_taxonomy_url`: couldn't find `{name}` in `{kind}` taxonomy"))),
+        }
+    }
+}
+
+struct GetTaxonomy(Arc<SiteData>);
+
+impl tera::Function for GetTaxonomy {
+    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let kind = string_arg(args, "get_taxonomy", "kind")?;
+        let required = bool_arg(args, "get_taxonomy", "required")?.unwrap_or(true);
+        match self.0.taxonomy_id(&kind) {
+            Some(t) => Ok(self.0.taxonomy_value(t)),
+            None if !required => Ok(Value::Null),
+            None => Err(tera::Error::msg(format!("`get_taxonomy` received an unknown taxonomy as kind: {kind}"))),
+        }
+    }
+}
+
+struct GetTaxonomyTerm(Arc<SiteData>);
+
+impl tera::Function for GetTaxonomyTerm {
+    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let kind = string_arg(args, "get_taxonomy_term", "kind")?;
+        let term = string_arg(args, "get_taxonomy_term", "term")?;
+        let include_pages = bool_arg(args, "get_taxonomy_term", "include_pages")?.unwrap_or(true);
+        let required = bool_arg(args, "get_taxonomy_term", "required")?.unwrap_or(true);
+        let Some(t) = self.0.taxonomy_id(&kind) else {
+            return if required {
+                Err(tera::Error::msg(format!("`get_taxonomy_term` received an unknown taxonomy as kind: {kind}")))
+            } else {
+                Ok(Value::Null)
+            };
+        };
+        match self.0.library.taxonomies[t].terms.iter().position(|i| i.name == term) {
+            Some(i) => Ok(self.0.term_value(t, i, include_pages)),
+            None if !required => Ok(Value::Null),
+            None => Err(tera::Error::msg(format!("`get_taxonomy_term` received an unknown term: {term}"))),
+        }
+    }
+}
