@@ -12,7 +12,11 @@ use vindplaats::serve::{self, ServeOptions};
 use vindplaats::site::{self, BuildError, BuildOptions, BuildReport};
 
 #[derive(Parser)]
-#[command(name = "vindplaats", version, about = "De centrale vindplaats: build, serve and check the KIS site")]
+#[command(
+    name = "vindplaats",
+    version,
+    about = "De centrale vindplaats: build, serve and check the KIS site"
+)]
 struct Cli {
     /// The site directory (holds config.toml, content/, themes/, harvesters/).
     #[arg(long, global = true, default_value = ".", env = "VINDPLAATS_SITE")]
@@ -57,15 +61,25 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "vindplaats=info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "vindplaats=info".into()),
         )
         .with_target(false)
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Build { output, base_url, drafts, strict } => {
-            let options = BuildOptions { output_dir: output, base_url, include_drafts: drafts };
+        Command::Build {
+            output,
+            base_url,
+            drafts,
+            strict,
+        } => {
+            let options = BuildOptions {
+                output_dir: output,
+                base_url,
+                include_drafts: drafts,
+            };
             let spinner = progress("building the site");
             let result = site::build(&cli.site, &options);
             if let Some(s) = spinner {
@@ -77,15 +91,26 @@ fn main() -> anyhow::Result<()> {
                 anyhow::bail!("{} problem(s) found (--strict)", report.problems.len());
             }
         }
-        Command::Serve { bind, drafts, no_watch } => {
-            let options = ServeOptions { site_dir: cli.site.clone(), bind, include_drafts: drafts, watch: !no_watch };
-            let on_build: Arc<dyn Fn(&Result<BuildReport, BuildError>) + Send + Sync> =
+        Command::Serve {
+            bind,
+            drafts,
+            no_watch,
+        } => {
+            let options = ServeOptions {
+                site_dir: cli.site.clone(),
+                bind,
+                include_drafts: drafts,
+                watch: !no_watch,
+            };
+            let on_build: serve::BuildObserver =
                 Arc::new(|result: &Result<BuildReport, BuildError>| match result {
                     Ok(report) => print_report(report),
                     Err(e) => eprintln!("error: build failed: {e}"),
                 });
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-            runtime.block_on(serve::serve(options, on_build))?;
+            runtime.block_on(serve::serve(options, on_build, |addr| {
+                println!("Serving the site on http://{addr}/ (Ctrl-C stops; changes rebuild it)");
+            }))?;
         }
         Command::Check => {
             let (_, library) = site::load(&cli.site, &BuildOptions::default())?;
@@ -133,6 +158,9 @@ fn print_report(report: &BuildReport) {
         report.output_dir.display()
     );
     if !report.problems.is_empty() {
-        println!("{} problem(s), listed above; the rest of the site was built.", report.problems.len());
+        println!(
+            "{} problem(s), listed above; the rest of the site was built.",
+            report.problems.len()
+        );
     }
 }

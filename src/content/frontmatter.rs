@@ -153,7 +153,12 @@ pub fn parse_date(value: &toml::Value) -> Result<ParsedDate, String> {
     let text = match value {
         toml::Value::Datetime(d) => d.to_string(),
         toml::Value::String(s) => s.clone(),
-        other => return Err(format!("expected a date like 2020-06-01, found {}", other.type_str())),
+        other => {
+            return Err(format!(
+                "expected a date like 2020-06-01, found {}",
+                other.type_str()
+            ))
+        }
     };
     let trimmed = text.trim();
     let moment = DateTime::parse_from_rfc3339(trimmed)
@@ -200,7 +205,11 @@ fn parse_table(toml_text: &str) -> Result<toml::Table, FieldError> {
         if let Some(span) = e.span() {
             let before = &toml_text[..span.start.min(toml_text.len())];
             let line = before.matches('\n').count() + 2; // +1 for 1-based, +1 for the +++ line
-            let column = before.rsplit('\n').next().map(|l| l.chars().count() + 1).unwrap_or(1);
+            let column = before
+                .rsplit('\n')
+                .next()
+                .map(|l| l.chars().count() + 1)
+                .unwrap_or(1);
             message = format!("invalid TOML at line {line}, column {column}: {message}");
         } else {
             message = format!("invalid TOML: {message}");
@@ -229,7 +238,13 @@ impl PageFrontMatter {
         let warnings = table
             .keys()
             .filter(|k| !PAGE_KEYS.contains(&k.as_str()))
-            .map(|k| (k.clone(), "not a Zola page key; templates never see it: move it under [extra]".to_string()))
+            .map(|k| {
+                (
+                    k.clone(),
+                    "not a Zola page key; templates never see it: move it under [extra]"
+                        .to_string(),
+                )
+            })
             .collect();
         let fm: PageFrontMatter = typed(table)?;
         if fm.slug.as_deref() == Some("") {
@@ -240,7 +255,10 @@ impl PageFrontMatter {
         }
         for (taxonomy, terms) in &fm.taxonomies {
             if terms.iter().any(|t| t.trim().is_empty()) {
-                return Err((format!("taxonomies.{taxonomy}"), "a term cannot be empty".into()));
+                return Err((
+                    format!("taxonomies.{taxonomy}"),
+                    "a term cannot be empty".into(),
+                ));
             }
         }
         Ok((fm, warnings))
@@ -252,8 +270,11 @@ impl SectionFrontMatter {
     /// are dropped and returned as problems.
     pub fn parse(toml_text: &str) -> Result<(Self, Vec<FieldError>), FieldError> {
         let mut table = parse_table(toml_text)?;
-        let unknown: Vec<String> =
-            table.keys().filter(|k| !SECTION_KEYS.contains(&k.as_str())).cloned().collect();
+        let unknown: Vec<String> = table
+            .keys()
+            .filter(|k| !SECTION_KEYS.contains(&k.as_str()))
+            .cloned()
+            .collect();
         let mut problems = Vec::new();
         for key in unknown {
             table.remove(&key);
@@ -288,9 +309,17 @@ mod tests {
     fn parses_dates_in_every_form_zola_accepts() {
         let date: toml::Table = "d = 2020-06-01".parse().unwrap();
         assert_eq!(parse_date(&date["d"]).unwrap().text, "2020-06-01");
-        for text in ["2020-06-01", "2020-06-01T10:00:00Z", "2020-06-01T10:00:00", "2020-06-01 10:00:00"] {
+        for text in [
+            "2020-06-01",
+            "2020-06-01T10:00:00Z",
+            "2020-06-01T10:00:00",
+            "2020-06-01 10:00:00",
+        ] {
             let parsed = parse_date(&toml::Value::String(text.into())).unwrap();
-            assert_eq!(parsed.moment.date(), NaiveDate::from_ymd_opt(2020, 6, 1).unwrap());
+            assert_eq!(
+                parsed.moment.date(),
+                NaiveDate::from_ymd_opt(2020, 6, 1).unwrap()
+            );
         }
     }
 
@@ -317,7 +346,8 @@ mod tests {
     #[test]
     fn section_drops_unknown_keys_and_says_so() {
         let (fm, problems) =
-            SectionFrontMatter::parse("title = \"P\"\nsort_by = \"date\"\nstatus = \"x\"\n").unwrap();
+            SectionFrontMatter::parse("title = \"P\"\nsort_by = \"date\"\nstatus = \"x\"\n")
+                .unwrap();
         assert_eq!(fm.sort_by, SortBy::Date);
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].0, "status");

@@ -119,9 +119,10 @@ impl Library {
         let mut library = Library::default();
         let mut markdown = Vec::new();
         let mut others = Vec::new();
-        let walker = WalkDir::new(content_dir).sort_by_file_name().into_iter().filter_entry(|e| {
-            e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
-        });
+        let walker = WalkDir::new(content_dir)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
         for entry in walker {
             match entry {
                 Ok(e) if e.file_type().is_file() => {
@@ -175,11 +176,15 @@ impl Library {
             seen_paths.insert(path, file);
             match parsed {
                 Parsed::Page(p) => {
-                    library.page_index.insert(p.relative_path.clone(), library.pages.len());
+                    library
+                        .page_index
+                        .insert(p.relative_path.clone(), library.pages.len());
                     library.pages.push(*p);
                 }
                 Parsed::Section(s) => {
-                    library.section_index.insert(s.relative_path.clone(), library.sections.len());
+                    library
+                        .section_index
+                        .insert(s.relative_path.clone(), library.sections.len());
                     library.sections.push(*s);
                 }
             }
@@ -201,7 +206,9 @@ impl Library {
     }
 
     pub fn section(&self, relative_path: &str) -> Option<&Section> {
-        self.section_index.get(relative_path).map(|&i| &self.sections[i])
+        self.section_index
+            .get(relative_path)
+            .map(|&i| &self.sections[i])
     }
 
     pub fn section_id(&self, relative_path: &str) -> Option<usize> {
@@ -275,7 +282,9 @@ impl Library {
                 Some(bundle) => parent_dir(bundle.trim_end_matches('/')),
                 None => parent_dir(&page.relative_path),
             };
-            let Some(section) = self.section_id(&format!("{dir}_index.md")) else { continue };
+            let Some(section) = self.section_id(&format!("{dir}_index.md")) else {
+                continue;
+            };
             let mut ancestors = self.sections[section].ancestors.clone();
             ancestors.push(self.sections[section].relative_path.clone());
             self.pages[i].ancestors = ancestors;
@@ -374,14 +383,20 @@ impl Library {
                                 last.pages.push(p);
                             }
                         }
-                        let (mut sorted, ignored) = sort_pages(&self.pages, &last.pages, SortBy::Date);
+                        let (mut sorted, ignored) =
+                            sort_pages(&self.pages, &last.pages, SortBy::Date);
                         sorted.extend(ignored);
                         last.pages = sorted;
                     }
                     _ => merged.push(term),
                 }
             }
-            taxonomies.push(Taxonomy { path: format!("/{slug}/"), name: name.clone(), slug, terms: merged });
+            taxonomies.push(Taxonomy {
+                path: format!("/{slug}/"),
+                name: name.clone(),
+                slug,
+                terms: merged,
+            });
         }
         self.taxonomies = taxonomies;
     }
@@ -483,9 +498,16 @@ fn parse_file(rel: &str, file: &Path, full: &Path) -> Result<(Parsed, Vec<Proble
     if is_section {
         let (meta, warnings) = SectionFrontMatter::parse(toml_text).map_err(to_problem)?;
         let dir = parent_dir(rel);
-        let components: Vec<String> =
-            dir.split('/').filter(|c| !c.is_empty()).map(String::from).collect();
-        let path = if components.is_empty() { "/".to_string() } else { format!("/{}/", components.join("/")) };
+        let components: Vec<String> = dir
+            .split('/')
+            .filter(|c| !c.is_empty())
+            .map(String::from)
+            .collect();
+        let path = if components.is_empty() {
+            "/".to_string()
+        } else {
+            format!("/{}/", components.join("/"))
+        };
         let section = Section {
             relative_path: rel.to_string(),
             file: file.to_path_buf(),
@@ -499,7 +521,10 @@ fn parse_file(rel: &str, file: &Path, full: &Path) -> Result<(Parsed, Vec<Proble
             subsections: Vec::new(),
             ancestors: Vec::new(),
         };
-        return Ok((Parsed::Section(Box::new(section)), warnings.into_iter().map(to_problem).collect()));
+        return Ok((
+            Parsed::Section(Box::new(section)),
+            warnings.into_iter().map(to_problem).collect(),
+        ));
     }
 
     let (meta, warnings) = PageFrontMatter::parse(toml_text).map_err(to_problem)?;
@@ -523,7 +548,12 @@ fn parse_file(rel: &str, file: &Path, full: &Path) -> Result<(Parsed, Vec<Proble
         let name = folder.rsplit('/').next().unwrap_or(folder).to_string();
         (parent_dir(folder), name, Some(format!("{folder}/")))
     } else {
-        let name = rel.rsplit('/').next().unwrap_or(rel).trim_end_matches(".md").to_string();
+        let name = rel
+            .rsplit('/')
+            .next()
+            .unwrap_or(rel)
+            .trim_end_matches(".md")
+            .to_string();
         (parent_dir(rel), name, None)
     };
     // Zola takes a date from a `2020-06-01-name` file name when none is set.
@@ -539,11 +569,19 @@ fn parse_file(rel: &str, file: &Path, full: &Path) -> Result<(Parsed, Vec<Proble
     let path = match &meta.path {
         Some(p) => {
             let trimmed = p.trim_matches('/');
-            if trimmed.is_empty() { "/".to_string() } else { format!("/{trimmed}/") }
+            if trimmed.is_empty() {
+                "/".to_string()
+            } else {
+                format!("/{trimmed}/")
+            }
         }
         None => format!("/{dir}{slug}/"),
     };
-    let components = path.split('/').filter(|c| !c.is_empty()).map(String::from).collect();
+    let components = path
+        .split('/')
+        .filter(|c| !c.is_empty())
+        .map(String::from)
+        .collect();
     let page = Page {
         relative_path: rel.to_string(),
         file: file.to_path_buf(),
@@ -561,7 +599,10 @@ fn parse_file(rel: &str, file: &Path, full: &Path) -> Result<(Parsed, Vec<Proble
         lower: None,
         higher: None,
     };
-    Ok((Parsed::Page(Box::new(page)), warnings.into_iter().map(to_problem).collect()))
+    Ok((
+        Parsed::Page(Box::new(page)),
+        warnings.into_iter().map(to_problem).collect(),
+    ))
 }
 
 fn split_dated_name(stem: &str) -> Option<(ParsedDate, String)> {
@@ -584,12 +625,17 @@ fn parent_dir(rel: &str) -> String {
 
 fn relative_slash(base: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(base).unwrap_or(path);
-    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// A path as shown in messages: relative to the site directory when it can be.
 fn display_path(site_dir: &Path, path: &Path) -> PathBuf {
-    path.strip_prefix(site_dir).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+    path.strip_prefix(site_dir)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
 }
 
 #[cfg(test)]
@@ -608,7 +654,10 @@ mod tests {
     }
 
     fn load(dir: &tempfile::TempDir) -> Library {
-        let settings = LoadSettings { taxonomies: vec!["thema".into()], include_drafts: false };
+        let settings = LoadSettings {
+            taxonomies: vec!["thema".into()],
+            include_drafts: false,
+        };
         Library::load(dir.path(), &dir.path().join("content"), &settings)
     }
 
@@ -617,15 +666,27 @@ mod tests {
         let dir = site(&[
             ("_index.md", "+++\n+++\n"),
             ("publicaties/_index.md", "+++\nsort_by = \"date\"\n+++\n"),
-            ("publicaties/oud.md", "+++\ntitle = \"Oud\"\ndate = 2019-01-01\n+++\n"),
-            ("publicaties/nieuw.md", "+++\ntitle = \"Nieuw\"\ndate = 2021-01-01\n+++\n"),
-            ("publicaties/zonder.md", "+++\ntitle = \"Zonder datum\"\n+++\n"),
+            (
+                "publicaties/oud.md",
+                "+++\ntitle = \"Oud\"\ndate = 2019-01-01\n+++\n",
+            ),
+            (
+                "publicaties/nieuw.md",
+                "+++\ntitle = \"Nieuw\"\ndate = 2021-01-01\n+++\n",
+            ),
+            (
+                "publicaties/zonder.md",
+                "+++\ntitle = \"Zonder datum\"\n+++\n",
+            ),
         ]);
         let lib = load(&dir);
         assert!(lib.problems.is_empty(), "{:?}", lib.problems);
         let section = lib.section("publicaties/_index.md").unwrap();
-        let titles: Vec<_> =
-            section.pages.iter().map(|&p| lib.pages[p].meta.title.clone().unwrap()).collect();
+        let titles: Vec<_> = section
+            .pages
+            .iter()
+            .map(|&p| lib.pages[p].meta.title.clone().unwrap())
+            .collect();
         assert_eq!(titles, ["Nieuw", "Oud"]);
         assert_eq!(section.ignored_pages.len(), 1);
         let nieuw = lib.page("publicaties/nieuw.md").unwrap();
@@ -645,7 +706,9 @@ mod tests {
         ]);
         let lib = load(&dir);
         assert_eq!(lib.problems.len(), 1);
-        assert!(lib.problems[0].to_string().starts_with("content/_index.md: sort_by: not set"));
+        assert!(lib.problems[0]
+            .to_string()
+            .starts_with("content/_index.md: sort_by: not set"));
     }
 
     #[test]
@@ -656,7 +719,10 @@ mod tests {
             ("a/bundel/index.md", "+++\ntitle = \"B\"\n+++\n"),
             ("a/bundel/omslag.jpg", "x"),
             ("a/2020-06-01-met-datum.md", "+++\ntitle = \"D\"\n+++\n"),
-            ("a/eigen.md", "+++\ntitle = \"E\"\nslug = \"Andere Naam\"\n+++\n"),
+            (
+                "a/eigen.md",
+                "+++\ntitle = \"E\"\nslug = \"Andere Naam\"\n+++\n",
+            ),
         ]);
         let lib = load(&dir);
         let bundle = lib.page("a/bundel/index.md").unwrap();
@@ -680,7 +746,10 @@ mod tests {
         assert_eq!(lib.pages.len(), 2);
         assert_eq!(lib.problems.len(), 1);
         let line = lib.problems[0].to_string();
-        assert!(line.starts_with("content/b.md: duplicate slug: /a/"), "{line}");
+        assert!(
+            line.starts_with("content/b.md: duplicate slug: /a/"),
+            "{line}"
+        );
     }
 
     #[test]
@@ -694,16 +763,37 @@ mod tests {
         let lib = load(&dir);
         assert_eq!(lib.pages.len(), 1);
         let lines: Vec<String> = lib.problems.iter().map(ToString::to_string).collect();
-        assert!(lines.iter().any(|l| l.starts_with("content/kapot.md: front matter: invalid TOML")), "{lines:?}");
-        assert!(lines.iter().any(|l| l.starts_with("content/datum.md: date: 'gisteren' is not a date")), "{lines:?}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("content/kapot.md: front matter: invalid TOML")),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("content/datum.md: date: 'gisteren' is not a date")),
+            "{lines:?}"
+        );
     }
 
     #[test]
     fn drafts_are_left_out_unless_asked_for() {
-        let dir = site(&[("_index.md", "+++\n+++\n"), ("d.md", "+++\ntitle = \"D\"\ndraft = true\n+++\n")]);
+        let dir = site(&[
+            ("_index.md", "+++\n+++\n"),
+            ("d.md", "+++\ntitle = \"D\"\ndraft = true\n+++\n"),
+        ]);
         assert!(load(&dir).pages.is_empty());
-        let settings = LoadSettings { taxonomies: vec![], include_drafts: true };
-        assert_eq!(Library::load(dir.path(), &dir.path().join("content"), &settings).pages.len(), 1);
+        let settings = LoadSettings {
+            taxonomies: vec![],
+            include_drafts: true,
+        };
+        assert_eq!(
+            Library::load(dir.path(), &dir.path().join("content"), &settings)
+                .pages
+                .len(),
+            1
+        );
     }
 
     #[test]
@@ -718,7 +808,10 @@ mod tests {
         let thema = &lib.taxonomies[0];
         assert_eq!(thema.terms.len(), 1);
         assert_eq!(thema.terms[0].path, "/thema/gelijke-kansen/");
-        assert_eq!(thema.terms[0].pages, [lib.page_id("b.md").unwrap(), lib.page_id("a.md").unwrap()]);
+        assert_eq!(
+            thema.terms[0].pages,
+            [lib.page_id("b.md").unwrap(), lib.page_id("a.md").unwrap()]
+        );
         assert!(lib.problems[0].to_string().contains("taxonomies.onbekend"));
     }
 

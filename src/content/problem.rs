@@ -16,7 +16,11 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(file: impl AsRef<Path>, message: impl Into<String>) -> Self {
-        Problem { file: file.as_ref().to_path_buf(), field: None, message: message.into() }
+        Problem {
+            file: file.as_ref().to_path_buf(),
+            field: None,
+            message: message.into(),
+        }
     }
 
     pub fn field(

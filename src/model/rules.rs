@@ -23,7 +23,13 @@ pub fn check(library: &mut Library, extra: &toml::Table) -> Vec<Problem> {
         .pages
         .iter()
         .filter(|p| p.relative_path.starts_with("partners/"))
-        .filter_map(|p| p.meta.extra.get("name").and_then(|v| v.as_str()).map(String::from))
+        .filter_map(|p| {
+            p.meta
+                .extra
+                .get("name")
+                .and_then(|v| v.as_str())
+                .map(String::from)
+        })
         .collect();
 
     let mut rejected_terms: Vec<(usize, String, String)> = Vec::new();
@@ -49,7 +55,11 @@ pub fn check(library: &mut Library, extra: &toml::Table) -> Vec<Problem> {
                     _ => None,
                 };
                 if let Some(message) = verdict {
-                    problems.push(Problem::field(&page.file, format!("taxonomies.{taxonomy}"), format!("{message}; left off the page")));
+                    problems.push(Problem::field(
+                        &page.file,
+                        format!("taxonomies.{taxonomy}"),
+                        format!("{message}; left off the page"),
+                    ));
                     rejected_terms.push((i, taxonomy.clone(), term.clone()));
                 }
             }
@@ -97,10 +107,14 @@ pub fn check(library: &mut Library, extra: &toml::Table) -> Vec<Problem> {
                 if page.relative_path.starts_with("publicaties/") {
                     continue;
                 }
-                let paths: Vec<String> = list.iter().filter_map(|v| v.as_str().map(String::from)).collect();
+                let paths: Vec<String> = list
+                    .iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect();
                 let refs: Vec<(&str, &String)> = paths.iter().map(|p| (key, p)).collect();
                 let field = format!("extra.{key}");
-                let refs: Vec<(&str, &String)> = refs.into_iter().map(|(_, p)| (field.as_str(), p)).collect();
+                let refs: Vec<(&str, &String)> =
+                    refs.into_iter().map(|(_, p)| (field.as_str(), p)).collect();
                 check_refs(library, &page.file, &refs, &mut problems);
             }
         }
@@ -109,10 +123,15 @@ pub fn check(library: &mut Library, extra: &toml::Table) -> Vec<Problem> {
                 let paths: Vec<String> = group
                     .get("pages")
                     .and_then(|v| v.as_array())
-                    .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(String::from))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let field = format!("extra.groups[{n}].pages");
-                let refs: Vec<(&str, &String)> = paths.iter().map(|p| (field.as_str(), p)).collect();
+                let refs: Vec<(&str, &String)> =
+                    paths.iter().map(|p| (field.as_str(), p)).collect();
                 check_refs(library, &page.file, &refs, &mut problems);
             }
         }
@@ -126,21 +145,33 @@ pub fn check(library: &mut Library, extra: &toml::Table) -> Vec<Problem> {
 fn check_year(term: &str, date: Option<chrono::NaiveDateTime>) -> Option<String> {
     use chrono::Datelike;
     if term.len() != 4 || !term.chars().all(|c| c.is_ascii_digit()) {
-        return Some(format!("'{term}' is not a year (expected four digits, like \"2020\")"));
+        return Some(format!(
+            "'{term}' is not a year (expected four digits, like \"2020\")"
+        ));
     }
     match date {
-        Some(d) if d.year().to_string() != term => {
-            Some(format!("'{term}' does not match the year of date ({})", d.year()))
-        }
+        Some(d) if d.year().to_string() != term => Some(format!(
+            "'{term}' does not match the year of date ({})",
+            d.year()
+        )),
         _ => None,
     }
 }
 
-fn check_refs(library: &Library, file: &std::path::Path, refs: &[(&str, &String)], problems: &mut Vec<Problem>) {
+fn check_refs(
+    library: &Library,
+    file: &std::path::Path,
+    refs: &[(&str, &String)],
+    problems: &mut Vec<Problem>,
+) {
     for (field, path) in refs {
         let path = path.trim_start_matches("@/");
         if library.path_of(path).is_none() {
-            problems.push(Problem::field(file, *field, format!("'{path}' is not a content file")));
+            problems.push(Problem::field(
+                file,
+                *field,
+                format!("'{path}' is not a content file"),
+            ));
         }
     }
 }
@@ -167,7 +198,9 @@ mod tests {
             fs::write(full, text).unwrap();
         }
         let settings = LoadSettings {
-            taxonomies: ["thema", "programmalijn", "type", "partner", "jaar"].map(String::from).to_vec(),
+            taxonomies: ["thema", "programmalijn", "type", "partner", "jaar"]
+                .map(String::from)
+                .to_vec(),
             include_drafts: true,
         };
         let mut library = Library::load(dir.path(), &dir.path().join("content"), &settings);
@@ -187,13 +220,30 @@ mod tests {
         ]);
         let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
         assert_eq!(lines.len(), 2, "{lines:?}");
-        assert!(lines[0].starts_with("content/publicaties/a.md: taxonomies.jaar: '2021' does not match"), "{lines:?}");
-        assert!(lines[1].contains("taxonomies.thema: unknown term 'Nieuwe migratie'"), "{lines:?}");
+        assert!(
+            lines[0]
+                .starts_with("content/publicaties/a.md: taxonomies.jaar: '2021' does not match"),
+            "{lines:?}"
+        );
+        assert!(
+            lines[1].contains("taxonomies.thema: unknown term 'Nieuwe migratie'"),
+            "{lines:?}"
+        );
         let page = library.page("publicaties/a.md").unwrap();
         assert_eq!(page.meta.taxonomies["thema"], ["Gelijke kansen"]);
-        let thema = library.taxonomies.iter().find(|t| t.name == "thema").unwrap();
+        let thema = library
+            .taxonomies
+            .iter()
+            .find(|t| t.name == "thema")
+            .unwrap();
         assert_eq!(thema.terms.len(), 1);
-        assert!(library.taxonomies.iter().find(|t| t.name == "jaar").unwrap().terms.is_empty());
+        assert!(library
+            .taxonomies
+            .iter()
+            .find(|t| t.name == "jaar")
+            .unwrap()
+            .terms
+            .is_empty());
     }
 
     #[test]
@@ -205,8 +255,17 @@ mod tests {
             ("publicaties/c.md", "+++\ntitle = \"C\"\n[extra]\nstatus = \"rejected\"\n+++\n"),
         ]);
         let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        assert!(lines.iter().any(|l| l.starts_with("content/publicaties/a.md: extra: unknown variant `gepubliceerd`")), "{lines:?}");
+        assert!(
+            lines.iter().any(|l| l
+                .starts_with("content/publicaties/a.md: extra: unknown variant `gepubliceerd`")),
+            "{lines:?}"
+        );
         assert!(lines.iter().any(|l| l.starts_with("content/publicaties/b.md: extra.related: 'publicaties/weg.md' is not a content file")), "{lines:?}");
-        assert!(lines.iter().any(|l| l.starts_with("content/publicaties/c.md: extra.status: is Rejected but draft = false")), "{lines:?}");
+        assert!(
+            lines.iter().any(|l| l.starts_with(
+                "content/publicaties/c.md: extra.status: is Rejected but draft = false"
+            )),
+            "{lines:?}"
+        );
     }
 }

@@ -135,11 +135,13 @@ impl TaxonomyRules {
     /// its field.
     pub fn from_extra(extra: &toml::Table) -> Result<TaxonomyRules, String> {
         let themes = match extra.get("themas") {
-            Some(v) => Vec::<Theme>::deserialize(v.clone()).map_err(|e| format!("extra.themas: {}", e.message()))?,
+            Some(v) => Vec::<Theme>::deserialize(v.clone())
+                .map_err(|e| format!("extra.themas: {}", e.message()))?,
             None => Vec::new(),
         };
         let types = match extra.get("types") {
-            Some(v) => BTreeMap::<String, String>::deserialize(v.clone()).map_err(|e| format!("extra.types: {}", e.message()))?,
+            Some(v) => BTreeMap::<String, String>::deserialize(v.clone())
+                .map_err(|e| format!("extra.types: {}", e.message()))?,
             None => BTreeMap::new(),
         };
         Ok(TaxonomyRules { themes, types })
@@ -150,12 +152,16 @@ impl TaxonomyRules {
     }
 
     pub fn is_programmalijn(&self, name: &str) -> bool {
-        self.themes.iter().any(|t| t.programmalijnen.iter().any(|p| p == name))
+        self.themes
+            .iter()
+            .any(|t| t.programmalijnen.iter().any(|p| p == name))
     }
 
     /// The theme a programme line belongs to.
     pub fn theme_of(&self, programmalijn: &str) -> Option<&Theme> {
-        self.themes.iter().find(|t| t.programmalijnen.iter().any(|p| p == programmalijn))
+        self.themes
+            .iter()
+            .find(|t| t.programmalijnen.iter().any(|p| p == programmalijn))
     }
 }
 
@@ -178,14 +184,22 @@ mod tests {
         let rules = TaxonomyRules::from_extra(&extra).unwrap();
         assert!(rules.is_theme("Gelijke kansen"));
         assert!(rules.is_programmalijn("Gelijke kansen op de arbeidsmarkt"));
-        assert_eq!(rules.theme_of("Gelijke kansen op de arbeidsmarkt").unwrap().number, 2);
+        assert_eq!(
+            rules
+                .theme_of("Gelijke kansen op de arbeidsmarkt")
+                .unwrap()
+                .number,
+            2
+        );
         assert_eq!(rules.types["rapport"], "Rapport");
     }
 
     #[test]
     fn a_malformed_theme_names_the_field() {
         let extra: toml::Table = "themas = [{ nummer = 1 }]".parse().unwrap();
-        assert!(TaxonomyRules::from_extra(&extra).unwrap_err().starts_with("extra.themas"));
+        assert!(TaxonomyRules::from_extra(&extra)
+            .unwrap_err()
+            .starts_with("extra.themas"));
     }
 
     #[test]

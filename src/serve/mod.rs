@@ -22,7 +22,10 @@ use crate::site::{self, BuildOptions, BuildReport};
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("server stopped: {0}")]
     Server(std::io::Error),
     #[error("the first build failed: {0}")]
@@ -34,7 +37,9 @@ pub enum ServeError {
 /// The router for a built site in `public_dir`.
 pub fn router(public_dir: &Path) -> Router {
     let not_found = ServeFile::new(public_dir.join("404.html"));
-    let files = ServeDir::new(public_dir).append_index_html_on_directories(true).not_found_service(not_found);
+    let files = ServeDir::new(public_dir)
+        .append_index_html_on_directories(true)
+        .not_found_service(not_found);
     Router::new()
         .fallback_service(files)
         .layer(middleware::from_fn(cache_headers))
@@ -58,7 +63,9 @@ async fn cache_headers(request: Request, next: Next) -> Response {
     } else {
         "public, max-age=3600"
     };
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
     response
 }
 
@@ -69,16 +76,27 @@ pub struct ServeOptions {
     pub watch: bool,
 }
 
+/// Sees every build's report (the CLI prints it).
+pub type BuildObserver = Arc<dyn Fn(&Result<BuildReport, site::BuildError>) + Send + Sync>;
+
 /// Builds the site for the address it listens on, serves it, and rebuilds
-/// on changes. `on_build` sees every build's report (the CLI prints it).
+/// on changes. `on_listen` learns the address once the site is ready (the
+/// port may have been 0).
 pub async fn serve(
     options: ServeOptions,
-    on_build: Arc<dyn Fn(&Result<BuildReport, site::BuildError>) + Send + Sync>,
+    on_build: BuildObserver,
+    on_listen: impl FnOnce(SocketAddr),
 ) -> Result<(), ServeError> {
     let listener = tokio::net::TcpListener::bind(options.bind)
         .await
-        .map_err(|source| ServeError::Bind { addr: options.bind, source })?;
-    let addr = listener.local_addr().map_err(|source| ServeError::Bind { addr: options.bind, source })?;
+        .map_err(|source| ServeError::Bind {
+            addr: options.bind,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServeError::Bind {
+        addr: options.bind,
+        source,
+    })?;
     let build_options = BuildOptions {
         output_dir: None,
         base_url: Some(format!("http://{addr}")),
@@ -94,6 +112,7 @@ pub async fn serve(
         None
     };
     tracing::info!("serving {} on http://{addr}", report.output_dir.display());
+    on_listen(addr);
     axum::serve(listener, router(&report.output_dir))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -107,14 +126,17 @@ pub async fn serve(
 fn watch(
     site_dir: &Path,
     options: BuildOptions,
-    on_build: Arc<dyn Fn(&Result<BuildReport, site::BuildError>) + Send + Sync>,
+    on_build: BuildObserver,
 ) -> Result<notify::RecommendedWatcher, ServeError> {
     use notify::{RecursiveMode, Watcher};
     let (tx, rx) = std::sync::mpsc::channel::<()>();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if let Ok(event) = event {
             let relevant = event.paths.iter().any(|p| {
-                let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 !name.starts_with('.') && !name.ends_with('~') && !name.ends_with(".tmp")
             });
             if relevant && !matches!(event.kind, notify::EventKind::Access(_)) {
@@ -122,13 +144,19 @@ fn watch(
             }
         }
     })
-    .map_err(|e| ServeError::Watch { path: site_dir.to_path_buf(), message: e.to_string() })?;
+    .map_err(|e| ServeError::Watch {
+        path: site_dir.to_path_buf(),
+        message: e.to_string(),
+    })?;
     for name in ["content", "themes", "templates", "static", "config.toml"] {
         let path = site_dir.join(name);
         if path.exists() {
             watcher
                 .watch(&path, RecursiveMode::Recursive)
-                .map_err(|e| ServeError::Watch { path: path.clone(), message: e.to_string() })?;
+                .map_err(|e| ServeError::Watch {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?;
         }
     }
     let site_dir = site_dir.to_path_buf();

@@ -9,7 +9,10 @@ use serde_json::{json, Value};
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{path}: cannot read: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
 }
@@ -38,24 +41,13 @@ impl TaxonomyConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct MarkdownConfig {
     pub smart_punctuation: bool,
     pub render_emoji: bool,
     pub external_links_target_blank: bool,
     pub definition_list: bool,
-}
-
-impl Default for MarkdownConfig {
-    fn default() -> Self {
-        MarkdownConfig {
-            smart_punctuation: false,
-            render_emoji: false,
-            external_links_target_blank: false,
-            definition_list: false,
-        }
-    }
 }
 
 /// The keys of `config.toml` the renderer uses, with Zola's defaults.
@@ -110,13 +102,20 @@ fn yes() -> bool {
 
 impl SiteConfig {
     pub fn load(path: &Path) -> Result<SiteConfig, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-        Self::parse(&text).map_err(|message| ConfigError::Invalid { path: path.to_path_buf(), message })
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|message| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        })
     }
 
     pub fn parse(text: &str) -> Result<SiteConfig, String> {
-        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.message().to_string())?;
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| e.message().to_string())?;
         for (key, value) in &table {
             let mut single = toml::Table::new();
             single.insert(key.clone(), value.clone());
@@ -133,7 +132,10 @@ impl SiteConfig {
     /// Zola's `make_permalink`: base URL plus path, with a trailing slash
     /// unless the path names a file (a feed) or an anchor.
     pub fn make_permalink(&self, path: &str) -> String {
-        let is_file = self.feed_filenames.iter().any(|f| path.ends_with(f.as_str()));
+        let is_file = self
+            .feed_filenames
+            .iter()
+            .any(|f| path.ends_with(f.as_str()));
         let trailing = if path.ends_with('/') || path.is_empty() || is_file || path.contains('#') {
             ""
         } else {
@@ -181,7 +183,8 @@ impl SiteConfig {
             "taxonomies": taxonomies,
             "author": self.author,
             "build_search_index": self.build_search_index,
-            "extra": toml_to_json(&toml::Value::Table(self.extra.clone())),
+            // Zola keeps config tables in key order, not document order.
+            "extra": sorted_keys(toml_to_json(&toml::Value::Table(self.extra.clone()))),
             "markdown": {
                 "smart_punctuation": self.markdown.smart_punctuation,
                 "render_emoji": self.markdown.render_emoji,
@@ -205,15 +208,49 @@ pub fn toml_to_json(value: &toml::Value) -> Value {
         toml::Value::Boolean(b) => Value::Bool(*b),
         toml::Value::Datetime(d) => Value::String(d.to_string()),
         toml::Value::Array(a) => Value::Array(a.iter().map(toml_to_json).collect()),
-        toml::Value::Table(t) => {
-            Value::Object(t.iter().map(|(k, v)| (k.clone(), toml_to_json(v))).collect())
+        toml::Value::Table(t) => Value::Object(
+            t.iter()
+                .map(|(k, v)| (k.clone(), toml_to_json(v)))
+                .collect(),
+        ),
+    }
+}
+
+fn sorted_keys(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, sorted_keys(v)))
+                    .collect(),
+            )
         }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted_keys).collect()),
+        other => other,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn config_extra_tables_reach_templates_in_key_order() {
+        let c = SiteConfig::parse(
+            "base_url = \"x\"\n[extra.types]\nrapport = \"R\"\nartikel = \"A\"\n",
+        )
+        .unwrap();
+        let value = c.to_template_value();
+        let keys: Vec<&String> = value["extra"]["types"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        assert_eq!(keys, ["artikel", "rapport"]);
+    }
 
     fn config() -> SiteConfig {
         SiteConfig::parse("base_url = \"https://www.kis.nl/\"\n").unwrap()
@@ -223,8 +260,14 @@ mod tests {
     fn permalinks_follow_zola() {
         let c = config();
         assert_eq!(c.make_permalink("/"), "https://www.kis.nl/");
-        assert_eq!(c.make_permalink("/publicaties/x/"), "https://www.kis.nl/publicaties/x/");
-        assert_eq!(c.make_permalink("publicaties/x"), "https://www.kis.nl/publicaties/x/");
+        assert_eq!(
+            c.make_permalink("/publicaties/x/"),
+            "https://www.kis.nl/publicaties/x/"
+        );
+        assert_eq!(
+            c.make_permalink("publicaties/x"),
+            "https://www.kis.nl/publicaties/x/"
+        );
         assert_eq!(c.make_permalink("atom.xml"), "https://www.kis.nl/atom.xml");
     }
 
@@ -232,7 +275,9 @@ mod tests {
     fn a_bad_key_is_named() {
         let err = SiteConfig::parse("base_url = \"x\"\ngenerate_feeds = \"ja\"\n").unwrap_err();
         assert!(err.starts_with("generate_feeds:"), "{err}");
-        assert!(SiteConfig::parse("title = \"x\"\n").unwrap_err().contains("base_url"));
+        assert!(SiteConfig::parse("title = \"x\"\n")
+            .unwrap_err()
+            .contains("base_url"));
     }
 
     #[test]

@@ -27,12 +27,26 @@ impl SiteData {
         let page_html: Vec<Rendered> = library
             .pages
             .par_iter()
-            .map(|p| markdown::render(&p.body, &config.markdown, &config.make_permalink(&p.path), &resolve))
+            .map(|p| {
+                markdown::render(
+                    &p.body,
+                    &config.markdown,
+                    &config.make_permalink(&p.path),
+                    &resolve,
+                )
+            })
             .collect();
         let section_html: Vec<Rendered> = library
             .sections
             .par_iter()
-            .map(|s| markdown::render(&s.body, &config.markdown, &config.make_permalink(&s.path), &resolve))
+            .map(|s| {
+                markdown::render(
+                    &s.body,
+                    &config.markdown,
+                    &config.make_permalink(&s.path),
+                    &resolve,
+                )
+            })
             .collect();
         let mut problems = Vec::new();
         for (page, rendered) in library.pages.iter().zip(&page_html) {
@@ -48,8 +62,18 @@ impl SiteData {
         library.problems.extend(problems);
 
         let config_value = config.to_template_value();
-        let mut data = SiteData { config, config_value, library, page_html, section_html, page_values: Vec::new() };
-        data.page_values = (0..data.library.pages.len()).into_par_iter().map(|i| data.serialize_page(i)).collect();
+        let mut data = SiteData {
+            config,
+            config_value,
+            library,
+            page_html,
+            section_html,
+            page_values: Vec::new(),
+        };
+        data.page_values = (0..data.library.pages.len())
+            .into_par_iter()
+            .map(|i| data.serialize_page(i))
+            .collect();
         data
     }
 
@@ -63,12 +87,20 @@ impl SiteData {
         let (year, month, day) = match &page.date {
             Some(d) => {
                 use chrono::Datelike;
-                (json!(d.moment.year()), json!(d.moment.month()), json!(d.moment.day()))
+                (
+                    json!(d.moment.year()),
+                    json!(d.moment.month()),
+                    json!(d.moment.day()),
+                )
             }
             None => (Value::Null, Value::Null, Value::Null),
         };
-        let taxonomies: Map<String, Value> =
-            page.meta.taxonomies.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        let taxonomies: Map<String, Value> = page
+            .meta
+            .taxonomies
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
         let assets: Vec<String> = page.assets.iter().map(|a| format!("/{a}")).collect();
         json!({
             "relative_path": page.relative_path,
@@ -128,10 +160,16 @@ impl SiteData {
     pub fn section_value(&self, s: usize, with_pages: bool) -> Value {
         let section = &self.library.sections[s];
         let html = &self.section_html[s];
-        let pages: Vec<Value> =
-            if with_pages { section.pages.iter().map(|&p| self.page_value(p)).collect() } else { Vec::new() };
-        let subsections: Vec<&str> =
-            section.subsections.iter().map(|&c| self.library.sections[c].relative_path.as_str()).collect();
+        let pages: Vec<Value> = if with_pages {
+            section.pages.iter().map(|&p| self.page_value(p)).collect()
+        } else {
+            Vec::new()
+        };
+        let subsections: Vec<&str> = section
+            .subsections
+            .iter()
+            .map(|&c| self.library.sections[c].relative_path.as_str())
+            .collect();
         let assets: Vec<String> = section.assets.iter().map(|a| format!("/{a}")).collect();
         json!({
             "relative_path": section.relative_path,
@@ -179,8 +217,14 @@ impl SiteData {
 
     pub fn term_value(&self, t: usize, term: usize, with_pages: bool) -> Value {
         let item = &self.library.taxonomies[t].terms[term];
-        let pages: Vec<Value> =
-            if with_pages { item.pages.iter().map(|&p| self.page_value_plain(p)).collect() } else { Vec::new() };
+        let pages: Vec<Value> = if with_pages {
+            item.pages
+                .iter()
+                .map(|&p| self.page_value_plain(p))
+                .collect()
+        } else {
+            Vec::new()
+        };
         json!({
             "name": item.name,
             "slug": item.slug,
@@ -193,7 +237,9 @@ impl SiteData {
 
     pub fn taxonomy_value(&self, t: usize) -> Value {
         let taxonomy = &self.library.taxonomies[t];
-        let items: Vec<Value> = (0..taxonomy.terms.len()).map(|i| self.term_value(t, i, true)).collect();
+        let items: Vec<Value> = (0..taxonomy.terms.len())
+            .map(|i| self.term_value(t, i, true))
+            .collect();
         json!({
             "kind": self.taxonomy_kind(t),
             "lang": self.config.default_language,

@@ -59,7 +59,12 @@ pub fn render(
     let mut dropped_link_depth = Vec::new();
     for event in Parser::new_ext(body, options) {
         match event {
-            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 if let Some(target) = dest_url.strip_prefix("@/") {
                     let (file, anchor) = match target.split_once('#') {
                         Some((f, a)) => (f, Some(a)),
@@ -87,7 +92,12 @@ pub fn render(
                     continue;
                 }
                 dropped_link_depth.push(false);
-                events.push(Event::Start(Tag::Link { link_type, dest_url, title, id }));
+                events.push(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
             }
             Event::End(TagEnd::Link) => {
                 if !dropped_link_depth.pop().unwrap_or(false) {
@@ -103,7 +113,9 @@ pub fn render(
 
     let toc = add_heading_ids(&mut events, permalink);
 
-    let more_at = events.iter().position(|e| matches!(e, Event::Html(CowStr::Borrowed(CONTINUE_READING))));
+    let more_at = events
+        .iter()
+        .position(|e| matches!(e, Event::Html(CowStr::Borrowed(CONTINUE_READING))));
     let summary = more_at.map(|at| {
         let mut open = Vec::new();
         for event in &events[..at] {
@@ -125,8 +137,11 @@ pub fn render(
     let mut out = String::with_capacity(body.len() * 3 / 2);
     html::push_html(&mut out, events.into_iter());
 
-    let word_count: usize =
-        body.split("```").step_by(2).map(|part| part.unicode_words().count()).sum();
+    let word_count: usize = body
+        .split("```")
+        .step_by(2)
+        .map(|part| part.unicode_words().count())
+        .sum();
     Rendered {
         html: out,
         summary,
@@ -158,9 +173,17 @@ fn add_heading_ids(events: &mut [Event], permalink: &str) -> Vec<Heading> {
                 Some(existing) => existing.to_string(),
                 None => {
                     let base = slug::slugify(&text);
-                    let base = if base.is_empty() { "heading".to_string() } else { base };
+                    let base = if base.is_empty() {
+                        "heading".to_string()
+                    } else {
+                        base
+                    };
                     let n = used.entry(base.clone()).or_insert(0);
-                    let unique = if *n == 0 { base.clone() } else { format!("{base}-{n}") };
+                    let unique = if *n == 0 {
+                        base.clone()
+                    } else {
+                        format!("{base}-{n}")
+                    };
                     *n += 1;
                     unique
                 }
@@ -213,7 +236,10 @@ pub fn render_fragment(text: &str, config: &MarkdownConfig, inline: bool) -> Str
     let rendered = render(text, config, "", &|_| None);
     if inline {
         let trimmed = rendered.html.trim();
-        if let Some(inner) = trimmed.strip_prefix("<p>").and_then(|t| t.strip_suffix("</p>")) {
+        if let Some(inner) = trimmed
+            .strip_prefix("<p>")
+            .and_then(|t| t.strip_suffix("</p>"))
+        {
             if !inner.contains("<p>") {
                 return inner.to_string();
             }
@@ -232,13 +258,23 @@ mod tests {
     }
 
     fn md(body: &str) -> Rendered {
-        render(body, &MarkdownConfig::default(), "https://www.kis.nl/x/", &resolve)
+        render(
+            body,
+            &MarkdownConfig::default(),
+            "https://www.kis.nl/x/",
+            &resolve,
+        )
     }
 
     #[test]
     fn resolves_internal_links_with_anchors() {
         let r = md("Zie [het rapport](@/publicaties/a.md#conclusies).");
-        assert!(r.html.contains("href=\"https://www.kis.nl/publicaties/a/#conclusies\""), "{}", r.html);
+        assert!(
+            r.html
+                .contains("href=\"https://www.kis.nl/publicaties/a/#conclusies\""),
+            "{}",
+            r.html
+        );
         assert!(r.broken_links.is_empty());
     }
 
@@ -263,7 +299,10 @@ mod tests {
     #[test]
     fn summary_stops_at_more() {
         let r = md("Eerste alinea.\n\n<!-- more -->\n\nRest.");
-        assert_eq!(r.summary.as_deref().map(str::trim), Some("<p>Eerste alinea.</p>"));
+        assert_eq!(
+            r.summary.as_deref().map(str::trim),
+            Some("<p>Eerste alinea.</p>")
+        );
         assert!(r.html.contains("continue-reading"));
         assert_eq!(md("Geen samenvatting.").summary, None);
     }
@@ -277,6 +316,9 @@ mod tests {
 
     #[test]
     fn inline_fragment_drops_the_paragraph() {
-        assert_eq!(render_fragment("*nadruk*", &MarkdownConfig::default(), true), "<em>nadruk</em>");
+        assert_eq!(
+            render_fragment("*nadruk*", &MarkdownConfig::default(), true),
+            "<em>nadruk</em>"
+        );
     }
 }

@@ -26,9 +26,9 @@ use crate::content::{Library, LoadSettings, Problem};
 pub enum BuildError {
     #[error(transparent)]
     Config(#[from] config::ConfigError),
-    #[error("{0}")]
+    #[error(transparent)]
     Templates(#[from] templates::TemplateError),
-    #[error("writing the site failed: {0}")]
+    #[error(transparent)]
     Output(#[from] output::OutputError),
     #[error("{0}: no such site directory (it should hold config.toml and content/)")]
     NoSite(PathBuf),
@@ -96,22 +96,32 @@ pub fn build(site_dir: &Path, options: &BuildOptions) -> Result<BuildReport, Bui
 
     let started = Instant::now();
     let files = templates::template_files(site_dir, theme.as_deref())?;
-    let term_pages_used = files
-        .iter()
-        .any(|(path, _)| std::fs::read_to_string(path).map(|t| t.contains("term.pages")).unwrap_or(true));
+    let term_pages_used = files.iter().any(|(path, _)| {
+        std::fs::read_to_string(path)
+            .map(|t| t.contains("term.pages"))
+            .unwrap_or(true)
+    });
     let tera = templates::build_tera(&files, &data)?;
     let rendering = render::render_site(&data, &tera, term_pages_used);
     let render_time = started.elapsed();
 
     let started = Instant::now();
-    let output_dir = options.output_dir.clone().unwrap_or_else(|| site_dir.join("public"));
+    let output_dir = options
+        .output_dir
+        .clone()
+        .unwrap_or_else(|| site_dir.join("public"));
     let mut static_dirs = Vec::new();
     if let Some(theme) = &theme {
         static_dirs.push(site_dir.join("themes").join(theme).join("static"));
     }
     static_dirs.push(site_dir.join("static"));
-    let (files_written, collisions) =
-        output::write_site(&rendering.outputs, &static_dirs, site_dir, &data.library, &output_dir)?;
+    let (files_written, collisions) = output::write_site(
+        &rendering.outputs,
+        &static_dirs,
+        site_dir,
+        &data.library,
+        &output_dir,
+    )?;
     let write_time = started.elapsed();
 
     let mut problems = data.library.problems.clone();

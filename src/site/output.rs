@@ -15,11 +15,17 @@ use crate::content::{Library, Problem};
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
-    move |source| OutputError::Io { path: path.to_path_buf(), source }
+    move |source| OutputError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// A file to copy into the output: source on disk, path inside `public/`.
@@ -56,9 +62,16 @@ pub fn write_site(
         for entry in WalkDir::new(dir).into_iter().filter_map(Result::ok) {
             if entry.file_type().is_file() {
                 let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-                let to = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+                let to = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
                 copies.retain(|c| c.to != to);
-                copies.push(Copy { from: entry.path().to_path_buf(), to });
+                copies.push(Copy {
+                    from: entry.path().to_path_buf(),
+                    to,
+                });
             }
         }
     }
@@ -66,18 +79,30 @@ pub fn write_site(
     for page in library.pages.iter().filter(|p| p.meta.render) {
         for asset in &page.assets {
             let name = asset.rsplit('/').next().unwrap_or(asset);
-            copies.push(Copy { from: content_dir.join(asset), to: format!("{}{name}", page.path.trim_start_matches('/')) });
+            copies.push(Copy {
+                from: content_dir.join(asset),
+                to: format!("{}{name}", page.path.trim_start_matches('/')),
+            });
         }
     }
     for section in library.sections.iter().filter(|s| s.meta.render) {
         for asset in &section.assets {
             let name = asset.rsplit('/').next().unwrap_or(asset);
-            copies.push(Copy { from: content_dir.join(asset), to: format!("{}{name}", section.path.trim_start_matches('/')) });
+            copies.push(Copy {
+                from: content_dir.join(asset),
+                to: format!("{}{name}", section.path.trim_start_matches('/')),
+            });
         }
     }
 
-    let name = out_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
-    let parent = out_dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = out_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "public".into());
+    let parent = out_dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(io(parent))?;
     let staging = parent.join(format!(".{name}.building"));
     if staging.exists() {
@@ -103,7 +128,9 @@ pub fn write_site(
     })?;
     copies.par_iter().try_for_each(|copy| {
         let target = staging.join(&copy.to);
-        fs::copy(&copy.from, &target).map(|_| ()).map_err(io(&copy.from))
+        fs::copy(&copy.from, &target)
+            .map(|_| ())
+            .map_err(io(&copy.from))
     })?;
 
     let old = parent.join(format!(".{name}.old"));

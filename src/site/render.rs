@@ -73,10 +73,20 @@ pub fn render_site(data: &SiteData, tera: &Tera, term_pages_used: bool) -> Rende
     };
     let lib = &data.library;
     let mut jobs: Vec<Job> = Vec::new();
-    jobs.extend((0..lib.pages.len()).filter(|&i| lib.pages[i].meta.render).map(Job::Page));
+    jobs.extend(
+        (0..lib.pages.len())
+            .filter(|&i| lib.pages[i].meta.render)
+            .map(Job::Page),
+    );
     jobs.extend((0..lib.sections.len()).map(Job::Section));
     for (t, taxonomy) in lib.taxonomies.iter().enumerate() {
-        if data.config.taxonomy(&taxonomy.name).is_some_and(|c| c.render) {
+        // Zola writes no list page for a taxonomy nobody uses.
+        if data
+            .config
+            .taxonomy(&taxonomy.name)
+            .is_some_and(|c| c.render)
+            && !taxonomy.terms.is_empty()
+        {
             jobs.push(Job::TaxonomyList(t));
             jobs.extend((0..taxonomy.terms.len()).map(|term| Job::TaxonomyTerm(t, term)));
         }
@@ -135,14 +145,19 @@ impl Renderer<'_> {
     }
 
     fn render(&self, template: &str, context: &Context) -> Result<String, String> {
-        self.tera.render(template, context).map_err(|e| format!("template {template}: {}", describe(&e)))
+        self.tera
+            .render(template, context)
+            .map_err(|e| format!("template {template}: {}", describe(&e)))
     }
 
     fn alias(&self, from: &str, to_permalink: &str, out: &mut JobResult) {
         let mut context = Context::new();
         context.insert("url", to_permalink);
         if let Ok(body) = self.render(ALIAS_TEMPLATE, &context) {
-            out.outputs.push(Output { path: output_path(from), body });
+            out.outputs.push(Output {
+                path: output_path(from),
+                body,
+            });
             out.aliases += 1;
         }
     }
@@ -165,7 +180,11 @@ impl Renderer<'_> {
                     out.problems.push(Problem::field(&page.file, "template", format!("template '{name}' does not exist, nor does page.html; page not rendered")));
                     return;
                 }
-                out.problems.push(Problem::field(&page.file, "template", format!("template '{name}' does not exist; rendered with page.html instead")));
+                out.problems.push(Problem::field(
+                    &page.file,
+                    "template",
+                    format!("template '{name}' does not exist; rendered with page.html instead"),
+                ));
                 "page.html".to_string()
             }
             None => "page.html".to_string(),
@@ -174,7 +193,10 @@ impl Renderer<'_> {
         context.insert("page", &self.data.page_value(i));
         match self.render(&template, &context) {
             Ok(body) => {
-                out.outputs.push(Output { path: output_path(&page.path), body });
+                out.outputs.push(Output {
+                    path: output_path(&page.path),
+                    body,
+                });
                 out.pages += 1;
             }
             Err(e) => out.problems.push(Problem::new(&page.file, e)),
@@ -196,22 +218,37 @@ impl Renderer<'_> {
             return;
         }
         if let Some(target) = &section.meta.redirect_to {
-            let target = if target.starts_with("http") { target.clone() } else { self.data.permalink(target) };
+            let target = if target.starts_with("http") {
+                target.clone()
+            } else {
+                self.data.permalink(target)
+            };
             self.alias(&section.path, &target, out);
             out.sections += 1;
             return;
         }
-        let default = if section.is_index() { "index.html" } else { "section.html" };
+        let default = if section.is_index() {
+            "index.html"
+        } else {
+            "section.html"
+        };
         let template = match &section.meta.template {
             Some(name) if self.names.contains(name) => name.clone(),
             Some(name) => {
-                out.problems.push(Problem::field(&section.file, "template", format!("template '{name}' does not exist; rendered with {default} instead")));
+                out.problems.push(Problem::field(
+                    &section.file,
+                    "template",
+                    format!("template '{name}' does not exist; rendered with {default} instead"),
+                ));
                 default.to_string()
             }
             None => default.to_string(),
         };
         if !self.names.contains(&template) {
-            out.problems.push(Problem::new(&section.file, format!("template '{template}' does not exist; section not rendered")));
+            out.problems.push(Problem::new(
+                &section.file,
+                format!("template '{template}' does not exist; section not rendered"),
+            ));
             return;
         }
 
@@ -221,7 +258,10 @@ impl Renderer<'_> {
                 context.insert("section", &self.data.section_value(s, true));
                 match self.render(&template, &context) {
                     Ok(body) => {
-                        out.outputs.push(Output { path: output_path(&section.path), body });
+                        out.outputs.push(Output {
+                            path: output_path(&section.path),
+                            body,
+                        });
                         out.sections += 1;
                     }
                     Err(e) => out.problems.push(Problem::new(&section.file, e)),
@@ -233,7 +273,8 @@ impl Renderer<'_> {
                     pages.reverse();
                 }
                 let section_value = self.data.section_value(s, false);
-                let pagers = Pagination::new(&pages, per_page, &section.path, &section.meta.paginate_path);
+                let pagers =
+                    Pagination::new(&pages, per_page, &section.path, &section.meta.paginate_path);
                 for n in 0..pagers.count() {
                     let path = pagers.path(n);
                     let mut context = self.context(&path);
@@ -241,14 +282,21 @@ impl Renderer<'_> {
                     context.insert("paginator", &pagers.value(n, self.data));
                     match self.render(&template, &context) {
                         Ok(body) => {
-                            out.outputs.push(Output { path: output_path(&path), body });
+                            out.outputs.push(Output {
+                                path: output_path(&path),
+                                body,
+                            });
                             out.pagers += 1;
                         }
                         Err(e) => out.problems.push(Problem::new(&section.file, e)),
                     }
                 }
                 out.sections += 1;
-                self.alias(&format!("{}{}/1/", section.path, section.meta.paginate_path), &permalink, out);
+                self.alias(
+                    &format!("{}{}/1/", section.path, section.meta.paginate_path),
+                    &permalink,
+                    out,
+                );
             }
         }
     }
@@ -262,7 +310,13 @@ impl Renderer<'_> {
     fn taxonomy_list(&self, t: usize, out: &mut JobResult) {
         let taxonomy = &self.data.library.taxonomies[t];
         let Some(template) = self.taxonomy_template(&taxonomy.name, "list") else {
-            out.problems.push(Problem::new("config.toml", format!("taxonomy '{}': no template {}/list.html or taxonomy_list.html", taxonomy.name, taxonomy.name)));
+            out.problems.push(Problem::new(
+                "config.toml",
+                format!(
+                    "taxonomy '{}': no template {}/list.html or taxonomy_list.html",
+                    taxonomy.name, taxonomy.name
+                ),
+            ));
             return;
         };
         let mut context = self.context(&taxonomy.path);
@@ -270,36 +324,59 @@ impl Renderer<'_> {
         context.insert("taxonomy", &value["kind"]);
         context.insert("terms", &value["items"]);
         match self.render(&template, &context) {
-            Ok(body) => out.outputs.push(Output { path: output_path(&taxonomy.path), body }),
-            Err(e) => out.problems.push(Problem::new("config.toml", format!("taxonomy '{}': {e}", taxonomy.name))),
+            Ok(body) => out.outputs.push(Output {
+                path: output_path(&taxonomy.path),
+                body,
+            }),
+            Err(e) => out.problems.push(Problem::new(
+                "config.toml",
+                format!("taxonomy '{}': {e}", taxonomy.name),
+            )),
         }
     }
 
     fn taxonomy_term(&self, t: usize, term: usize, out: &mut JobResult) {
         let taxonomy = &self.data.library.taxonomies[t];
         let item = &taxonomy.terms[term];
-        let Some(config) = self.data.config.taxonomy(&taxonomy.name) else { return };
+        let Some(config) = self.data.config.taxonomy(&taxonomy.name) else {
+            return;
+        };
         let Some(template) = self.taxonomy_template(&taxonomy.name, "single") else {
             if term == 0 {
-                out.problems.push(Problem::new("config.toml", format!("taxonomy '{}': no template {}/single.html or taxonomy_single.html", taxonomy.name, taxonomy.name)));
+                out.problems.push(Problem::new(
+                    "config.toml",
+                    format!(
+                        "taxonomy '{}': no template {}/single.html or taxonomy_single.html",
+                        taxonomy.name, taxonomy.name
+                    ),
+                ));
             }
             return;
         };
         let kind = self.data.taxonomy_kind(t);
-        let fail = |e: String| Problem::new("config.toml", format!("taxonomy '{}', term '{}': {e}", taxonomy.name, item.name));
+        let fail = |e: String| {
+            Problem::new(
+                "config.toml",
+                format!("taxonomy '{}', term '{}': {e}", taxonomy.name, item.name),
+            )
+        };
         match config.paginate_by.filter(|&n| n > 0) {
             None => {
                 let mut context = self.context(&item.path);
                 context.insert("taxonomy", &kind);
                 context.insert("term", &self.data.term_value(t, term, true));
                 match self.render(&template, &context) {
-                    Ok(body) => out.outputs.push(Output { path: output_path(&item.path), body }),
+                    Ok(body) => out.outputs.push(Output {
+                        path: output_path(&item.path),
+                        body,
+                    }),
                     Err(e) => out.problems.push(fail(e)),
                 }
             }
             Some(per_page) => {
                 let term_value = self.data.term_value(t, term, self.term_pages_used);
-                let pagers = Pagination::new(&item.pages, per_page, &item.path, config.paginate_path());
+                let pagers =
+                    Pagination::new(&item.pages, per_page, &item.path, config.paginate_path());
                 for n in 0..pagers.count() {
                     let path = pagers.path(n);
                     let mut context = self.context(&path);
@@ -307,12 +384,19 @@ impl Renderer<'_> {
                     context.insert("term", &term_value);
                     context.insert("paginator", &pagers.value(n, self.data));
                     match self.render(&template, &context) {
-                        Ok(body) => out.outputs.push(Output { path: output_path(&path), body }),
+                        Ok(body) => out.outputs.push(Output {
+                            path: output_path(&path),
+                            body,
+                        }),
                         Err(e) => out.problems.push(fail(e)),
                     }
                 }
                 let permalink = self.data.permalink(&item.path);
-                self.alias(&format!("{}{}/1/", item.path, config.paginate_path()), &permalink, out);
+                self.alias(
+                    &format!("{}{}/1/", item.path, config.paginate_path()),
+                    &permalink,
+                    out,
+                );
             }
         }
         out.terms += 1;
@@ -328,24 +412,50 @@ impl Renderer<'_> {
     /// Renders every feed file for `pages` under `base_path`.
     fn feed(&self, pages: &[usize], base_path: &str, extra: Value, out: &mut JobResult) {
         let lib = &self.data.library;
-        let mut dated: Vec<usize> = pages.iter().copied().filter(|&p| lib.pages[p].date.is_some()).collect();
+        let mut dated: Vec<usize> = pages
+            .iter()
+            .copied()
+            .filter(|&p| lib.pages[p].date.is_some())
+            .collect();
         dated.sort_by(|&a, &b| {
             let (pa, pb) = (&lib.pages[a], &lib.pages[b]);
-            pb.date.as_ref().map(|d| d.moment).cmp(&pa.date.as_ref().map(|d| d.moment)).then_with(|| pa.path.cmp(&pb.path))
+            pb.date
+                .as_ref()
+                .map(|d| d.moment)
+                .cmp(&pa.date.as_ref().map(|d| d.moment))
+                .then_with(|| pa.path.cmp(&pb.path))
         });
         let last_updated = dated
             .iter()
             .filter_map(|&p| lib.pages[p].updated.as_ref().map(|d| d.text.clone()))
-            .chain(dated.first().and_then(|&p| lib.pages[p].date.as_ref().map(|d| d.text.clone())))
+            .chain(
+                dated
+                    .first()
+                    .and_then(|&p| lib.pages[p].date.as_ref().map(|d| d.text.clone())),
+            )
             .max();
         let limit = self.data.config.feed_limit.unwrap_or(dated.len());
-        let values: Vec<Value> = dated.iter().take(limit).map(|&p| self.data.page_value_plain(p)).collect();
+        let values: Vec<Value> = dated
+            .iter()
+            .take(limit)
+            .map(|&p| self.data.page_value_plain(p))
+            .collect();
         for filename in &self.data.config.feed_filenames {
             if !self.names.contains(filename) {
-                out.problems.push(Problem::new("config.toml", format!("feed_filenames: no template named {filename}")));
+                out.problems.push(Problem::new(
+                    "config.toml",
+                    format!("feed_filenames: no template named {filename}"),
+                ));
                 continue;
             }
-            let path = format!("{}{filename}", if base_path.ends_with('/') { base_path.to_string() } else { format!("{base_path}/") });
+            let path = format!(
+                "{}{filename}",
+                if base_path.ends_with('/') {
+                    base_path.to_string()
+                } else {
+                    format!("{base_path}/")
+                }
+            );
             let mut context = Context::new();
             context.insert("config", &self.data.config_value);
             context.insert("lang", &self.data.config.default_language);
@@ -361,10 +471,15 @@ impl Renderer<'_> {
             }
             match self.render(filename, &context) {
                 Ok(body) => {
-                    out.outputs.push(Output { path: path.trim_start_matches('/').to_string(), body });
+                    out.outputs.push(Output {
+                        path: path.trim_start_matches('/').to_string(),
+                        body,
+                    });
                     out.feeds += 1;
                 }
-                Err(e) => out.problems.push(Problem::new("config.toml", format!("feed {path}: {e}"))),
+                Err(e) => out
+                    .problems
+                    .push(Problem::new("config.toml", format!("feed {path}: {e}"))),
             }
         }
     }
@@ -372,7 +487,9 @@ impl Renderer<'_> {
     fn feeds(&self, out: &mut JobResult) {
         let lib = &self.data.library;
         if self.data.config.generate_feeds {
-            let all: Vec<usize> = (0..lib.pages.len()).filter(|&p| lib.pages[p].meta.render).collect();
+            let all: Vec<usize> = (0..lib.pages.len())
+                .filter(|&p| lib.pages[p].meta.render)
+                .collect();
             self.feed(&all, "/", json!({}), out);
         }
         for (s, section) in lib.sections.iter().enumerate() {
@@ -389,12 +506,18 @@ impl Renderer<'_> {
         context.insert("config", &self.data.config_value);
         context.insert("lang", &self.data.config.default_language);
         match self.render("404.html", &context) {
-            Ok(body) => out.outputs.push(Output { path: "404.html".into(), body }),
+            Ok(body) => out.outputs.push(Output {
+                path: "404.html".into(),
+                body,
+            }),
             Err(e) => out.problems.push(Problem::new("404.html", e)),
         }
         if self.data.config.generate_robots_txt {
             match self.render("robots.txt", &context) {
-                Ok(body) => out.outputs.push(Output { path: "robots.txt".into(), body }),
+                Ok(body) => out.outputs.push(Output {
+                    path: "robots.txt".into(),
+                    body,
+                }),
                 Err(e) => out.problems.push(Problem::new("robots.txt", e)),
             }
         }
@@ -403,7 +526,10 @@ impl Renderer<'_> {
             sitemap.insert("config", &self.data.config_value);
             sitemap.insert("entries", &self.sitemap_entries());
             match self.render("sitemap.xml", &sitemap) {
-                Ok(body) => out.outputs.push(Output { path: "sitemap.xml".into(), body }),
+                Ok(body) => out.outputs.push(Output {
+                    path: "sitemap.xml".into(),
+                    body,
+                }),
                 Err(e) => out.problems.push(Problem::new("sitemap.xml", e)),
             }
         }
@@ -415,35 +541,70 @@ impl Renderer<'_> {
         let extra = |t: &toml::Table| super::config::toml_to_json(&toml::Value::Table(t.clone()));
         for page in lib.pages.iter().filter(|p| p.meta.render) {
             let permalink = self.data.permalink(&page.path);
-            let updated = page.updated.as_ref().or(page.date.as_ref()).map(|d| d.text.clone());
+            let updated = page
+                .updated
+                .as_ref()
+                .or(page.date.as_ref())
+                .map(|d| d.text.clone());
             entries.push((permalink.clone(), json!({ "permalink": permalink, "updated": updated, "extra": extra(&page.meta.extra) })));
         }
         let pagers = self.data.config.exclude_paginated_pages_in_sitemap != "all";
-        let pager_entries = |base: &str, paginate_path: &str, count: usize, entries: &mut Vec<(String, Value)>| {
-            for n in 1..=count {
-                let permalink = self.data.permalink(&format!("{base}{paginate_path}/{n}/"));
-                entries.push((permalink.clone(), json!({ "permalink": permalink, "updated": null, "extra": null })));
-            }
-        };
+        let pager_entries =
+            |base: &str, paginate_path: &str, count: usize, entries: &mut Vec<(String, Value)>| {
+                for n in 1..=count {
+                    let permalink = self.data.permalink(&format!("{base}{paginate_path}/{n}/"));
+                    entries.push((
+                        permalink.clone(),
+                        json!({ "permalink": permalink, "updated": null, "extra": null }),
+                    ));
+                }
+            };
         for section in lib.sections.iter().filter(|s| s.meta.render) {
             let permalink = self.data.permalink(&section.path);
             entries.push((permalink.clone(), json!({ "permalink": permalink, "updated": null, "extra": extra(&section.meta.extra) })));
             if let Some(per_page) = section.meta.paginate_by.filter(|&n| n > 0 && pagers) {
-                pager_entries(&section.path, &section.meta.paginate_path, section.pages.len().div_ceil(per_page), &mut entries);
+                pager_entries(
+                    &section.path,
+                    &section.meta.paginate_path,
+                    section.pages.len().div_ceil(per_page),
+                    &mut entries,
+                );
             }
         }
         for taxonomy in &lib.taxonomies {
-            if !self.data.config.taxonomy(&taxonomy.name).is_some_and(|c| c.render) {
+            if !self
+                .data
+                .config
+                .taxonomy(&taxonomy.name)
+                .is_some_and(|c| c.render)
+            {
+                continue;
+            }
+            if taxonomy.terms.is_empty() {
                 continue;
             }
             let config = self.data.config.taxonomy(&taxonomy.name);
             let permalink = self.data.permalink(&taxonomy.path);
-            entries.push((permalink.clone(), json!({ "permalink": permalink, "updated": null, "extra": null })));
+            entries.push((
+                permalink.clone(),
+                json!({ "permalink": permalink, "updated": null, "extra": null }),
+            ));
             for term in &taxonomy.terms {
                 let permalink = self.data.permalink(&term.path);
-                entries.push((permalink.clone(), json!({ "permalink": permalink, "updated": null, "extra": null })));
-                if let Some((per_page, c)) = config.and_then(|c| c.paginate_by.map(|n| (n, c))).filter(|(n, _)| *n > 0 && pagers) {
-                    pager_entries(&term.path, c.paginate_path(), term.pages.len().div_ceil(per_page), &mut entries);
+                entries.push((
+                    permalink.clone(),
+                    json!({ "permalink": permalink, "updated": null, "extra": null }),
+                ));
+                if let Some((per_page, c)) = config
+                    .and_then(|c| c.paginate_by.map(|n| (n, c)))
+                    .filter(|(n, _)| *n > 0 && pagers)
+                {
+                    pager_entries(
+                        &term.path,
+                        c.paginate_path(),
+                        term.pages.len().div_ceil(per_page),
+                        &mut entries,
+                    );
                 }
             }
         }
@@ -463,7 +624,12 @@ struct Pagination<'a> {
 
 impl<'a> Pagination<'a> {
     fn new(pages: &'a [usize], per_page: usize, base: &'a str, paginate_path: &'a str) -> Self {
-        Pagination { pages, per_page, base, paginate_path }
+        Pagination {
+            pages,
+            per_page,
+            base,
+            paginate_path,
+        }
     }
 
     /// Always at least one pager, even for an empty list.

@@ -62,21 +62,35 @@ const ALIAS: &str = "<!doctype html>\n<html lang=\"nl\">\n<head>\n<meta charset=
 /// Collects the template files: the theme's first, then the site's own,
 /// which override a theme template of the same name. Theme templates are
 /// also reachable as `<theme>/templates/<name>`, as in Zola.
-pub fn template_files(site_dir: &Path, theme: Option<&str>) -> Result<Vec<(PathBuf, String)>, TemplateError> {
+pub fn template_files(
+    site_dir: &Path,
+    theme: Option<&str>,
+) -> Result<Vec<(PathBuf, String)>, TemplateError> {
     let mut files: Vec<(PathBuf, String)> = Vec::new();
     let mut add_dir = |dir: &Path, prefix: Option<&str>| -> Result<(), TemplateError> {
         if !dir.is_dir() {
             return Ok(());
         }
         for entry in WalkDir::new(dir).sort_by_file_name() {
-            let entry = entry.map_err(|e| TemplateError::Read { dir: dir.to_path_buf(), message: e.to_string() })?;
-            if !entry.file_type().is_file() || entry.file_name().to_string_lossy().starts_with('.') {
+            let entry = entry.map_err(|e| TemplateError::Read {
+                dir: dir.to_path_buf(),
+                message: e.to_string(),
+            })?;
+            if !entry.file_type().is_file() || entry.file_name().to_string_lossy().starts_with('.')
+            {
                 continue;
             }
             let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-            let name = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+            let name = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
             if let Some(prefix) = prefix {
-                files.push((entry.path().to_path_buf(), format!("{prefix}/templates/{name}")));
+                files.push((
+                    entry.path().to_path_buf(),
+                    format!("{prefix}/templates/{name}"),
+                ));
             }
             files.retain(|(_, n)| *n != name);
             files.push((entry.path().to_path_buf(), name));
@@ -84,7 +98,10 @@ pub fn template_files(site_dir: &Path, theme: Option<&str>) -> Result<Vec<(PathB
         Ok(())
     };
     if let Some(theme) = theme {
-        add_dir(&site_dir.join("themes").join(theme).join("templates"), Some(theme))?;
+        add_dir(
+            &site_dir.join("themes").join(theme).join("templates"),
+            Some(theme),
+        )?;
     }
     add_dir(&site_dir.join("templates"), None)?;
     Ok(files)
@@ -92,12 +109,17 @@ pub fn template_files(site_dir: &Path, theme: Option<&str>) -> Result<Vec<(PathB
 
 /// Builds the Tera instance: templates, fallbacks and Zola's functions
 /// bound to `data`.
-pub fn build_tera(files: &[(PathBuf, String)], data: &Arc<SiteData>) -> Result<Tera, TemplateError> {
+pub fn build_tera(
+    files: &[(PathBuf, String)],
+    data: &Arc<SiteData>,
+) -> Result<Tera, TemplateError> {
     let mut tera = Tera::default();
     let mut sources: Vec<(String, String)> = Vec::new();
     for (path, name) in files {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| TemplateError::Read { dir: path.clone(), message: e.to_string() })?;
+        let text = std::fs::read_to_string(path).map_err(|e| TemplateError::Read {
+            dir: path.clone(),
+            message: e.to_string(),
+        })?;
         sources.push((name.clone(), text));
     }
     for (name, text) in FALLBACKS {
@@ -108,14 +130,20 @@ pub fn build_tera(files: &[(PathBuf, String)], data: &Arc<SiteData>) -> Result<T
     if !sources.iter().any(|(n, _)| n == ALIAS_TEMPLATE) {
         sources.push((ALIAS_TEMPLATE.to_string(), ALIAS.to_string()));
     }
-    tera.add_raw_templates(sources).map_err(|e| TemplateError::Parse(describe(&e)))?;
+    tera.add_raw_templates(sources)
+        .map_err(|e| TemplateError::Parse(describe(&e)))?;
 
     let config = data.config.markdown.clone();
-    tera.register_filter("markdown", move |value: &Value, args: &HashMap<String, Value>| {
-        let text = value.as_str().ok_or_else(|| tera::Error::msg("`markdown` filter: expects a string"))?;
-        let inline = args.get("inline").and_then(Value::as_bool).unwrap_or(false);
-        Ok(Value::String(render_fragment(text, &config, inline)))
-    });
+    tera.register_filter(
+        "markdown",
+        move |value: &Value, args: &HashMap<String, Value>| {
+            let text = value
+                .as_str()
+                .ok_or_else(|| tera::Error::msg("`markdown` filter: expects a string"))?;
+            let inline = args.get("inline").and_then(Value::as_bool).unwrap_or(false);
+            Ok(Value::String(render_fragment(text, &config, inline)))
+        },
+    );
     tera.register_function("get_page", GetPage(data.clone()));
     tera.register_function("get_section", GetSection(data.clone()));
     tera.register_function("get_url", GetUrl(data.clone()));
@@ -140,15 +168,25 @@ pub fn describe(error: &tera::Error) -> String {
 fn string_arg(args: &HashMap<String, Value>, function: &str, name: &str) -> tera::Result<String> {
     match args.get(name) {
         Some(Value::String(s)) => Ok(s.clone()),
-        Some(_) => Err(tera::Error::msg(format!("`{function}`: `{name}` must be a string"))),
-        None => Err(tera::Error::msg(format!("`{function}` requires a `{name}` argument"))),
+        Some(_) => Err(tera::Error::msg(format!(
+            "`{function}`: `{name}` must be a string"
+        ))),
+        None => Err(tera::Error::msg(format!(
+            "`{function}` requires a `{name}` argument"
+        ))),
     }
 }
 
-fn bool_arg(args: &HashMap<String, Value>, function: &str, name: &str) -> tera::Result<Option<bool>> {
+fn bool_arg(
+    args: &HashMap<String, Value>,
+    function: &str,
+    name: &str,
+) -> tera::Result<Option<bool>> {
     match args.get(name) {
         Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(tera::Error::msg(format!("`{function}`: `{name}` must be true or false"))),
+        Some(_) => Err(tera::Error::msg(format!(
+            "`{function}`: `{name}` must be true or false"
+        ))),
         None => Ok(None),
     }
 }
@@ -185,7 +223,9 @@ impl tera::Function for GetUrl {
         let path = string_arg(args, "get_url", "path")?;
         let trailing_slash = bool_arg(args, "get_url", "trailing_slash")?.unwrap_or(false);
         if bool_arg(args, "get_url", "cachebust")?.unwrap_or(false) {
-            return Err(tera::Error::msg("`get_url`: cachebust is not supported by vindplaats"));
+            return Err(tera::Error::msg(
+                "`get_url`: cachebust is not supported by vindplaats",
+            ));
         }
         if let Some(target) = path.strip_prefix("@/") {
             let (file, anchor) = match target.split_once('#') {
@@ -200,7 +240,9 @@ impl tera::Function for GetUrl {
                         None => url,
                     }))
                 }
-                None => Err(tera::Error::msg(format!("`get_url`: could not resolve URL for link `{path}` not found."))),
+                None => Err(tera::Error::msg(format!(
+                    "`get_url`: could not resolve URL for link `{path}` not found."
+                ))),
             };
         }
         let mut url = self.0.permalink(&path);
@@ -220,15 +262,23 @@ impl tera::Function for GetTaxonomyUrl {
         let required = bool_arg(args, "get_taxonomy_url", "required")?.unwrap_or(true);
         let Some(t) = self.0.taxonomy_id(&kind) else {
             return if required {
-                Err(tera::Error::msg(format!("`get_taxonomy_url` received an unknown taxonomy as kind: {kind}")))
+                Err(tera::Error::msg(format!(
+                    "`get_taxonomy_url` received an unknown taxonomy as kind: {kind}"
+                )))
             } else {
                 Ok(Value::Null)
             };
         };
         let wanted = slug::slugify(&name);
-        match self.0.library.taxonomies[t].terms.iter().find(|term| term.slug == wanted) {
+        match self.0.library.taxonomies[t]
+            .terms
+            .iter()
+            .find(|term| term.slug == wanted)
+        {
             Some(term) => Ok(Value::String(self.0.permalink(&term.path))),
-            None => Err(tera::Error::msg(format!("`get_taxonomy_url`: couldn't find `{name}` in `{kind}` taxonomy"))),
+            None => Err(tera::Error::msg(format!(
+                "`get_taxonomy_url`: couldn't find `{name}` in `{kind}` taxonomy"
+            ))),
         }
     }
 }
@@ -242,7 +292,9 @@ impl tera::Function for GetTaxonomy {
         match self.0.taxonomy_id(&kind) {
             Some(t) => Ok(self.0.taxonomy_value(t)),
             None if !required => Ok(Value::Null),
-            None => Err(tera::Error::msg(format!("`get_taxonomy` received an unknown taxonomy as kind: {kind}"))),
+            None => Err(tera::Error::msg(format!(
+                "`get_taxonomy` received an unknown taxonomy as kind: {kind}"
+            ))),
         }
     }
 }
@@ -257,15 +309,23 @@ impl tera::Function for GetTaxonomyTerm {
         let required = bool_arg(args, "get_taxonomy_term", "required")?.unwrap_or(true);
         let Some(t) = self.0.taxonomy_id(&kind) else {
             return if required {
-                Err(tera::Error::msg(format!("`get_taxonomy_term` received an unknown taxonomy as kind: {kind}")))
+                Err(tera::Error::msg(format!(
+                    "`get_taxonomy_term` received an unknown taxonomy as kind: {kind}"
+                )))
             } else {
                 Ok(Value::Null)
             };
         };
-        match self.0.library.taxonomies[t].terms.iter().position(|i| i.name == term) {
+        match self.0.library.taxonomies[t]
+            .terms
+            .iter()
+            .position(|i| i.name == term)
+        {
             Some(i) => Ok(self.0.term_value(t, i, include_pages)),
             None if !required => Ok(Value::Null),
-            None => Err(tera::Error::msg(format!("`get_taxonomy_term` received an unknown term: {term}"))),
+            None => Err(tera::Error::msg(format!(
+                "`get_taxonomy_term` received an unknown term: {term}"
+            ))),
         }
     }
 }

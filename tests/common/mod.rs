@@ -1,0 +1,90 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// The project's own site: config.toml, content/ and themes/.
+pub fn project_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Copies a directory tree.
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&target).unwrap();
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A copy of the shipped site (config, content, theme) in a temporary folder.
+pub fn shipped_site_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = project_dir();
+    fs::copy(root.join("config.toml"), dir.path().join("config.toml")).unwrap();
+    copy_tree(&root.join("content"), &dir.path().join("content"));
+    copy_tree(&root.join("themes"), &dir.path().join("themes"));
+    dir
+}
+
+/// A small site: the shipped config and theme with only the given content.
+pub fn small_site(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = project_dir();
+    fs::copy(root.join("config.toml"), dir.path().join("config.toml")).unwrap();
+    copy_tree(&root.join("themes"), &dir.path().join("themes"));
+    for (path, text) in files {
+        let full = dir.path().join("content").join(path);
+        fs::create_dir_all(full.parent().unwrap()).unwrap();
+        fs::write(full, text).unwrap();
+    }
+    dir
+}
+
+pub fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The visible text of an HTML page: tags, scripts and styles removed,
+/// entities decoded, whitespace collapsed.
+pub fn visible_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        out.push(' ');
+        let tail = &rest[start..];
+        let lower = tail.get(..8).unwrap_or(tail).to_ascii_lowercase();
+        let close = if lower.starts_with("<script") {
+            tail.find("</script>").map(|i| i + 9)
+        } else if lower.starts_with("<style") {
+            tail.find("</style>").map(|i| i + 8)
+        } else if tail.starts_with("<!--") {
+            tail.find("-->").map(|i| i + 3)
+        } else {
+            tail.find('>').map(|i| i + 1)
+        };
+        match close {
+            Some(end) => rest = &tail[end..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    let decoded = out
+        .replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&#x2F;", "/")
+        .replace("&amp;", "&");
+    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,86 @@
+//! The shipped content, theme and config build with real `zola build` into
+//! the same paths and the same visible text as `vindplaats build`.
+//!
+//! Runs only where `ZOLA_BIN` names a zola 0.22 binary; otherwise it says
+//! plainly that it did not run.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use common::{read, shipped_site_copy, visible_text};
+use vindplaats::site::{build, BuildOptions};
+
+fn files(root: &Path) -> BTreeSet<String> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            e.path()
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect()
+}
+
+#[test]
+fn zola_and_vindplaats_build_the_same_site() {
+    let Some(zola) = std::env::var_os("ZOLA_BIN") else {
+        eprintln!(
+            "NOT RUN: ZOLA_BIN is not set, so the comparison with real `zola build` was skipped."
+        );
+        return;
+    };
+    let site = shipped_site_copy();
+    let zola_out = site.path().join("zola-public");
+    let status = Command::new(&zola)
+        .args(["build", "--force", "--output-dir"])
+        .arg(&zola_out)
+        .current_dir(site.path())
+        .status()
+        .expect("ZOLA_BIN runs");
+    assert!(status.success(), "zola build failed on the shipped site");
+
+    let ours = site.path().join("vindplaats-public");
+    let report = build(
+        site.path(),
+        &BuildOptions {
+            output_dir: Some(ours.clone()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+
+    let (zola_files, our_files) = (files(&zola_out), files(&ours));
+    let only_zola: Vec<_> = zola_files.difference(&our_files).collect();
+    let only_ours: Vec<_> = our_files.difference(&zola_files).collect();
+    assert!(
+        only_zola.is_empty() && only_ours.is_empty(),
+        "only in zola: {only_zola:?}\nonly in vindplaats: {only_ours:?}"
+    );
+
+    let mut differing = Vec::new();
+    for file in zola_files
+        .iter()
+        .filter(|f| f.ends_with(".html") || f.ends_with(".xml") || f.ends_with(".txt"))
+    {
+        if visible_text(&read(&zola_out.join(file))) != visible_text(&read(&ours.join(file))) {
+            differing.push(file.clone());
+        }
+    }
+    assert!(
+        differing.is_empty(),
+        "visible text differs in {} files: {differing:?}",
+        differing.len()
+    );
+    eprintln!(
+        "compared {} files with zola: same paths, same visible text",
+        zola_files.len()
+    );
+}
