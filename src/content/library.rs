@@ -737,7 +737,7 @@ mod tests {
     #[test]
     fn a_duplicate_slug_is_reported_and_the_rest_loads() {
         let dir = site(&[
-            ("_index.md", "+++\n+++\n"),
+            ("_index.md", "+++\nsort_by = \"title\"\n+++\n"),
             ("a.md", "+++\ntitle = \"A\"\n+++\n"),
             ("b.md", "+++\ntitle = \"B\"\nslug = \"a\"\n+++\n"),
             ("c.md", "+++\ntitle = \"C\"\n+++\n"),
@@ -799,7 +799,7 @@ mod tests {
     #[test]
     fn taxonomy_terms_group_pages_and_merge_equal_slugs() {
         let dir = site(&[
-            ("_index.md", "+++\n+++\n"),
+            ("_index.md", "+++\nsort_by = \"title\"\n+++\n"),
             ("a.md", "+++\ntitle = \"A\"\ndate = 2020-01-01\n[taxonomies]\nthema = [\"Gelijke kansen\"]\n+++\n"),
             ("b.md", "+++\ntitle = \"B\"\ndate = 2021-01-01\n[taxonomies]\nthema = [\"gelijke kansen\"]\n+++\n"),
             ("c.md", "+++\ntitle = \"C\"\n[taxonomies]\nonbekend = [\"x\"]\n+++\n"),
