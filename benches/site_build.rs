@@ -1,1 +1,173 @@
-fn main() {}
+//! Benchmark: `vindplaats build` of the shipped site plus N synthetic
+//! publications (the theme's own templates, all taxonomies), for N = 1,000
+//! and 10,000. Prints pages/second and peak memory; with `ZOLA_BIN` set it
+//! also times real `zola build` on the same generated site.
+//!
+//! Run: `cargo bench --bench site_build` (sizes: `-- 1000 10000`).
+//! Each size runs in its own process so its peak memory is its own.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use vindplaats::site::{build, BuildOptions};
+
+const WORDS: &[&str] = &[
+    "gemeenten", "statushouders", "inburgering", "onderwijs", "kansen", "arbeidsmarkt", "discriminatie",
+    "polarisatie", "jongeren", "ouders", "wijk", "samenleving", "diversiteit", "nieuwkomers", "taal",
+    "participatie", "professionals", "beleid", "onderzoek", "aanpak", "vluchtelingen", "werk", "zorg",
+    "welzijn", "gezinnen", "netwerken", "emancipatie", "racisme", "verbondenheid", "migratie",
+];
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    if let Ok(size) = std::env::var("VINDPLAATS_BENCH_CHILD") {
+        run_one(size.parse().expect("a number of publications"));
+        return;
+    }
+    let sizes: Vec<usize> = if args.is_empty() { vec![1_000, 10_000] } else { args.iter().filter_map(|a| a.parse().ok()).collect() };
+    let me = std::env::current_exe().expect("own path");
+    for size in sizes {
+        let status = Command::new(&me).env("VINDPLAATS_BENCH_CHILD", size.to_string()).status().expect("runs");
+        assert!(status.success(), "benchmark of {size} publications failed");
+    }
+}
+
+fn run_one(size: usize) {
+    let site = tempfile::tempdir().expect("a temporary folder");
+    let site_path = match std::env::var_os("VINDPLAATS_BENCH_SITE") {
+        // Keep the generated site for a closer look (profiling, zola).
+        Some(dir) => PathBuf::from(dir),
+        None => site.path().to_path_buf(),
+    };
+    let started = Instant::now();
+    generate(&site_path, size);
+    println!("\n== {size} synthetic publications (+ shipped content), generated in {:.2} s", started.elapsed().as_secs_f64());
+
+    let mut times = Vec::new();
+    let mut report = None;
+    for _ in 0..3 {
+        let r = build(site_path.as_path(), &BuildOptions::default()).expect("the synthetic site builds");
+        assert!(r.problems.is_empty(), "problems: {:?}", &r.problems[..r.problems.len().min(5)]);
+        times.push(r.total_time());
+        report = Some(r);
+    }
+    let report = report.expect("at least one build");
+    times.sort();
+    let html_pages = report.pages + report.sections + report.pagers + report.taxonomy_terms;
+    let best = times[0].as_secs_f64();
+    let median = times[1].as_secs_f64();
+    println!(
+        "vindplaats build: best {best:.3} s, median {median:.3} s (load {:.3} s, render {:.3} s, write {:.3} s)",
+        report.load_time.as_secs_f64(),
+        report.render_time.as_secs_f64(),
+        report.write_time.as_secs_f64()
+    );
+    println!(
+        "  {} content pages, {} rendered HTML pages (with pagers and term pages), {} files: {:.0} content pages/s, {:.0} HTML pages/s",
+        report.pages,
+        html_pages,
+        report.files_written,
+        report.pages as f64 / best,
+        html_pages as f64 / best
+    );
+    println!("  peak memory (VmHWM): {}", peak_memory().unwrap_or_else(|| "unknown".into()));
+
+    if let Some(zola) = std::env::var_os("ZOLA_BIN") {
+        let mut zola_times: Vec<Duration> = Vec::new();
+        for _ in 0..3 {
+            let out = site_path.as_path().join("zola-public");
+            let started = Instant::now();
+            let status = Command::new(&zola)
+                .args(["build", "--force", "--output-dir"])
+                .arg(&out)
+                .current_dir(site_path.as_path())
+                .stdout(std::process::Stdio::null())
+                .status()
+                .expect("ZOLA_BIN runs");
+            assert!(status.success(), "zola build failed");
+            zola_times.push(started.elapsed());
+        }
+        zola_times.sort();
+        let zbest = zola_times[0].as_secs_f64();
+        println!(
+            "zola build (same site): best {zbest:.3} s, median {:.3} s: {:.0} content pages/s; vindplaats/zola time ratio {:.2}",
+            zola_times[1].as_secs_f64(),
+            report.pages as f64 / zbest,
+            best / zbest
+        );
+    } else {
+        println!("zola: not compared (set ZOLA_BIN to a zola 0.22 binary)");
+    }
+}
+
+/// The shipped site (config, theme, content) plus `size` publications.
+fn generate(dir: &Path, size: usize) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(root.join("config.toml"), dir.join("config.toml")).expect("config");
+    copy_tree(&root.join("content"), &dir.join("content"));
+    copy_tree(&root.join("themes"), &dir.join("themes"));
+
+    let config: toml::Table = std::fs::read_to_string(root.join("config.toml")).expect("config").parse().expect("toml");
+    let extra = config["extra"].as_table().expect("extra");
+    let mut lines: Vec<(String, String)> = Vec::new();
+    for theme in extra["themas"].as_array().expect("themas") {
+        let name = theme["naam"].as_str().expect("naam").to_string();
+        for line in theme["programmalijnen"].as_array().expect("lijnen") {
+            lines.push((name.clone(), line.as_str().expect("lijn").to_string()));
+        }
+    }
+    let types: Vec<String> = extra["types"].as_table().expect("types").keys().cloned().collect();
+    let partners: Vec<String> = walkdir::WalkDir::new(root.join("content/partners"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .filter_map(|t| t.lines().find(|l| l.starts_with("name = ")).map(|l| l[7..].trim_matches('"').to_string()))
+        .collect();
+
+    let out = dir.join("content/publicaties");
+    let mut seed: u64 = 42;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for n in 0..size {
+        let (theme, line) = &lines[next() as usize % lines.len()];
+        let kind = &types[next() as usize % types.len()];
+        let partner = &partners[next() as usize % partners.len()];
+        let year = 2015 + (next() % 11) as i32;
+        let month = 1 + next() % 12;
+        let day = 1 + next() % 28;
+        let title: Vec<&str> = (0..6).map(|_| WORDS[next() as usize % WORDS.len()]).collect();
+        let body: Vec<&str> = (0..180).map(|_| WORDS[next() as usize % WORDS.len()]).collect();
+        let text = format!(
+            "+++\ntitle = \"{} {n}\"\ndescription = \"{}\"\ndate = {year}-{month:02}-{day:02}\n\n[taxonomies]\nthema = [\"{theme}\"]\nprogrammalijn = [\"{line}\"]\ntype = [\"{kind}\"]\npartner = [\"{partner}\"]\njaar = [\"{year}\"]\n\n[extra]\nstatus = \"published\"\nscholarly = {}\n+++\n\n## Samenvatting\n\n{}.\n\n## Aanpak\n\n{}.\n",
+            title.join(" "),
+            body[..20].join(" "),
+            kind == "rapport",
+            body[..90].join(" "),
+            body[90..].join(" "),
+        );
+        std::fs::write(out.join(format!("synth-{n:05}.md")), text).expect("write");
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from).into_iter().filter_map(Result::ok) {
+        let target = to.join(entry.path().strip_prefix(from).expect("inside"));
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+fn peak_memory() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(format!("{:.0} MB", kb / 1024.0))
+}

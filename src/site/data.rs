@@ -6,6 +6,7 @@ use serde_json::{json, Map, Value};
 
 use super::config::{toml_to_json, SiteConfig};
 use super::markdown::{self, Rendered};
+use super::needs::ContextNeeds;
 use crate::content::{Library, Problem};
 
 pub struct SiteData {
@@ -14,14 +15,18 @@ pub struct SiteData {
     pub library: Library,
     pub page_html: Vec<Rendered>,
     pub section_html: Vec<Rendered>,
+    /// What the templates read (large lists nobody reads are left out).
+    pub needs: ContextNeeds,
     /// Each page serialized without `lower`/`higher`.
     page_values: Vec<Value>,
+    /// Each section serialized without its pages.
+    section_values: Vec<Value>,
 }
 
 impl SiteData {
     /// Renders every page's and section's Markdown (in parallel) and
     /// serializes the pages. Broken internal links become problems.
-    pub fn prepare(config: SiteConfig, mut library: Library) -> SiteData {
+    pub fn prepare(config: SiteConfig, mut library: Library, needs: ContextNeeds) -> SiteData {
         use rayon::prelude::*;
         let resolve = |rel: &str| library.path_of(rel).map(|p| config.make_permalink(p));
         let page_html: Vec<Rendered> = library
@@ -68,12 +73,15 @@ impl SiteData {
             library,
             page_html,
             section_html,
+            needs,
             page_values: Vec::new(),
+            section_values: Vec::new(),
         };
         data.page_values = (0..data.library.pages.len())
             .into_par_iter()
             .map(|i| data.serialize_page(i))
             .collect();
+        data.section_values = (0..data.library.sections.len()).map(|s| data.serialize_section(s)).collect();
         data
     }
 
@@ -135,9 +143,18 @@ impl SiteData {
         })
     }
 
-    /// A page as `get_page` and page templates see it: with its neighbours.
+    /// A page as `get_page` and `get_section` give it: with its neighbours
+    /// when some template reads them there.
     pub fn page_value(&self, i: usize) -> Value {
+        self.page_value_with(i, self.needs.nested_siblings)
+    }
+
+    /// A page, with or without `lower`/`higher`.
+    pub fn page_value_with(&self, i: usize, siblings: bool) -> Value {
         let mut value = self.page_values[i].clone();
+        if !siblings {
+            return value;
+        }
         let page = &self.library.pages[i];
         if let Value::Object(map) = &mut value {
             if let Some(lower) = page.lower {
@@ -158,6 +175,16 @@ impl SiteData {
     /// A section; `with_pages` gives Zola's full form, otherwise the
     /// metadata-only form (no `pages`).
     pub fn section_value(&self, s: usize, with_pages: bool) -> Value {
+        let mut value = self.section_values[s].clone();
+        if with_pages {
+            let pages: Vec<Value> = self.library.sections[s].pages.iter().map(|&p| self.page_value(p)).collect();
+            value["pages"] = Value::Array(pages);
+        }
+        value
+    }
+
+    fn serialize_section(&self, s: usize) -> Value {
+        let with_pages = false;
         let section = &self.library.sections[s];
         let html = &self.section_html[s];
         let pages: Vec<Value> = if with_pages {
@@ -235,10 +262,11 @@ impl SiteData {
         })
     }
 
-    pub fn taxonomy_value(&self, t: usize) -> Value {
+    /// A taxonomy with its terms; `with_pages` puts every term's pages in.
+    pub fn taxonomy_value(&self, t: usize, with_pages: bool) -> Value {
         let taxonomy = &self.library.taxonomies[t];
         let items: Vec<Value> = (0..taxonomy.terms.len())
-            .map(|i| self.term_value(t, i, true))
+            .map(|i| self.term_value(t, i, with_pages))
             .collect();
         json!({
             "kind": self.taxonomy_kind(t),

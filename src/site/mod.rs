@@ -9,6 +9,7 @@
 pub mod config;
 mod data;
 pub mod markdown;
+mod needs;
 mod output;
 pub mod render;
 mod templates;
@@ -19,6 +20,7 @@ use std::time::{Duration, Instant};
 
 pub use config::SiteConfig;
 pub use data::SiteData;
+pub use needs::ContextNeeds;
 
 use crate::content::{Library, LoadSettings, Problem};
 
@@ -91,18 +93,18 @@ pub fn build(site_dir: &Path, options: &BuildOptions) -> Result<BuildReport, Bui
     let started = Instant::now();
     let (config, library) = load(site_dir, options)?;
     let theme = config.theme.clone();
-    let data = Arc::new(SiteData::prepare(config, library));
+    let files = templates::template_files(site_dir, theme.as_deref())?;
+    let sources: Vec<(String, String)> = files
+        .iter()
+        .map(|(path, name)| (name.clone(), std::fs::read_to_string(path).unwrap_or_default()))
+        .collect();
+    let needs = ContextNeeds::analyse(&sources, &config.feed_filenames);
+    let data = Arc::new(SiteData::prepare(config, library, needs));
     let load_time = started.elapsed();
 
     let started = Instant::now();
-    let files = templates::template_files(site_dir, theme.as_deref())?;
-    let term_pages_used = files.iter().any(|(path, _)| {
-        std::fs::read_to_string(path)
-            .map(|t| t.contains("term.pages"))
-            .unwrap_or(true)
-    });
     let tera = templates::build_tera(&files, &data)?;
-    let rendering = render::render_site(&data, &tera, term_pages_used);
+    let rendering = render::render_site(&data, &tera);
     let render_time = started.elapsed();
 
     let started = Instant::now();

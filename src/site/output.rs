@@ -1,8 +1,10 @@
-//! Writing the rendered site: a thin step. Everything goes into a staging
-//! folder beside the output, which then replaces the output in two renames,
-//! so a server reading `public/` never sees a half-written site.
+//! Writing the rendered site: a thin step. Files whose bytes are already
+//! there are left alone, changed files are replaced atomically (temporary
+//! file, then rename), and files no longer produced are removed. A rebuild
+//! therefore touches only what changed, and a server reading `public/`
+//! never sees half a file.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -95,54 +97,81 @@ pub fn write_site(
         }
     }
 
-    let name = out_dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "public".into());
-    let parent = out_dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).map_err(io(parent))?;
-    let staging = parent.join(format!(".{name}.building"));
-    if staging.exists() {
-        fs::remove_dir_all(&staging).map_err(io(&staging))?;
-    }
-    fs::create_dir_all(&staging).map_err(io(&staging))?;
-
-    let mut dirs: Vec<PathBuf> = chosen
-        .keys()
-        .map(|p| p.to_string())
-        .chain(copies.iter().map(|c| c.to.clone()))
-        .filter_map(|p| Path::new(&p).parent().map(|d| staging.join(d)))
-        .collect();
+    fs::create_dir_all(out_dir).map_err(io(out_dir))?;
+    let wanted: HashSet<String> =
+        chosen.keys().map(|p| p.to_string()).chain(copies.iter().map(|c| c.to.clone())).collect();
+    let mut dirs: Vec<PathBuf> =
+        wanted.iter().filter_map(|p| Path::new(p).parent().map(|d| out_dir.join(d))).collect();
     dirs.sort();
     dirs.dedup();
     for dir in &dirs {
-        fs::create_dir_all(dir).map_err(io(dir))?;
+        if !dir.is_dir() {
+            fs::create_dir_all(dir).map_err(io(dir))?;
+        }
     }
 
-    chosen.par_iter().try_for_each(|(path, output)| {
-        let target = staging.join(path);
-        fs::write(&target, &output.body).map_err(io(&target))
-    })?;
-    copies.par_iter().try_for_each(|copy| {
-        let target = staging.join(&copy.to);
-        fs::copy(&copy.from, &target)
-            .map(|_| ())
-            .map_err(io(&copy.from))
-    })?;
+    let written: usize = chosen
+        .par_iter()
+        .map(|(path, output)| put(&out_dir.join(path), output.body.as_bytes()))
+        .collect::<Result<Vec<bool>, OutputError>>()?
+        .into_iter()
+        .filter(|w| *w)
+        .count();
+    let copied: usize = copies
+        .par_iter()
+        .map(|copy| {
+            let bytes = fs::read(&copy.from).map_err(io(&copy.from))?;
+            put(&out_dir.join(&copy.to), &bytes)
+        })
+        .collect::<Result<Vec<bool>, OutputError>>()?
+        .into_iter()
+        .filter(|w| *w)
+        .count();
 
-    let old = parent.join(format!(".{name}.old"));
-    if old.exists() {
-        fs::remove_dir_all(&old).map_err(io(&old))?;
-    }
-    if out_dir.exists() {
-        fs::rename(out_dir, &old).map_err(io(out_dir))?;
-    }
-    fs::rename(&staging, out_dir).map_err(io(out_dir))?;
-    if old.exists() {
-        fs::remove_dir_all(&old).map_err(io(&old))?;
-    }
+    remove_stale(out_dir, &wanted)?;
+    tracing::debug!("wrote {} of {} files", written + copied, wanted.len());
     Ok((chosen.len() + copies.len(), problems))
+}
+
+/// Puts `bytes` at `path` unless they are there already. Returns whether it
+/// wrote. An existing file is replaced by rename, so it is never half-written.
+fn put(path: &Path, bytes: &[u8]) -> Result<bool, OutputError> {
+    match fs::metadata(path) {
+        Ok(meta) if meta.len() == bytes.len() as u64 => {
+            if fs::read(path).map(|old| old == bytes).unwrap_or(false) {
+                return Ok(false);
+            }
+        }
+        Ok(_) => {}
+        Err(_) => {
+            fs::write(path, bytes).map_err(io(path))?;
+            return Ok(true);
+        }
+    }
+    crate::content::write_atomic(path, bytes).map_err(|e| OutputError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    Ok(true)
+}
+
+/// Removes files under `out_dir` that this build did not produce, and the
+/// folders left empty.
+fn remove_stale(out_dir: &Path, wanted: &HashSet<String>) -> Result<(), OutputError> {
+    let mut dirs = Vec::new();
+    for entry in WalkDir::new(out_dir).min_depth(1).into_iter().filter_map(Result::ok) {
+        let rel = entry.path().strip_prefix(out_dir).unwrap_or(entry.path());
+        let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+        if entry.file_type().is_dir() {
+            dirs.push(entry.path().to_path_buf());
+        } else if !wanted.contains(&rel) {
+            fs::remove_file(entry.path()).map_err(io(entry.path()))?;
+        }
+    }
+    // Deepest first, so a parent is empty once its children are gone.
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+    for dir in dirs {
+        let _ = fs::remove_dir(&dir); // fails, as it should, when not empty
+    }
+    Ok(())
 }

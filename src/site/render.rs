@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use rayon::prelude::*;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use tera::{Context, Tera};
 
 use super::data::SiteData;
@@ -42,6 +42,19 @@ enum Job {
     Extras,
 }
 
+impl Job {
+    fn kind(&self) -> &'static str {
+        match self {
+            Job::Page(_) => "page",
+            Job::Section(_) => "section",
+            Job::TaxonomyList(_) => "taxonomy list",
+            Job::TaxonomyTerm(..) => "taxonomy term",
+            Job::Feeds => "feeds",
+            Job::Extras => "404/robots/sitemap",
+        }
+    }
+}
+
 #[derive(Default)]
 struct JobResult {
     outputs: Vec<Output>,
@@ -58,19 +71,11 @@ struct Renderer<'a> {
     data: &'a SiteData,
     tera: &'a Tera,
     names: HashSet<String>,
-    /// Whether any template reads `term.pages`; if none does, paginated
-    /// term pages leave that (large) list out of their context.
-    term_pages_used: bool,
 }
 
 /// Renders the whole site.
-pub fn render_site(data: &SiteData, tera: &Tera, term_pages_used: bool) -> Rendering {
-    let renderer = Renderer {
-        data,
-        tera,
-        names: tera.get_template_names().map(String::from).collect(),
-        term_pages_used,
-    };
+pub fn render_site(data: &SiteData, tera: &Tera) -> Rendering {
+    let renderer = Renderer { data, tera, names: tera.get_template_names().map(String::from).collect() };
     let lib = &data.library;
     let mut jobs: Vec<Job> = Vec::new();
     jobs.extend(
@@ -94,9 +99,20 @@ pub fn render_site(data: &SiteData, tera: &Tera, term_pages_used: bool) -> Rende
     jobs.push(Job::Feeds);
     jobs.push(Job::Extras);
 
-    let results: Vec<JobResult> = jobs.par_iter().map(|job| renderer.run(job)).collect();
+    let results: Vec<(JobResult, &'static str, std::time::Duration)> = jobs
+        .par_iter()
+        .map(|job| {
+            let started = std::time::Instant::now();
+            let result = renderer.run(job);
+            (result, job.kind(), started.elapsed())
+        })
+        .collect();
     let mut rendering = Rendering::default();
-    for r in results {
+    let mut spent: std::collections::BTreeMap<&str, (usize, std::time::Duration)> = Default::default();
+    for (r, kind, took) in results {
+        let entry = spent.entry(kind).or_default();
+        entry.0 += 1;
+        entry.1 += took;
         rendering.outputs.extend(r.outputs);
         rendering.problems.extend(r.problems);
         rendering.pages += r.pages;
@@ -105,6 +121,9 @@ pub fn render_site(data: &SiteData, tera: &Tera, term_pages_used: bool) -> Rende
         rendering.terms += r.terms;
         rendering.aliases += r.aliases;
         rendering.feeds += r.feeds;
+    }
+    for (kind, (count, took)) in spent {
+        tracing::debug!("rendered {count} {kind} jobs in {:.3} s (summed over threads)", took.as_secs_f64());
     }
     rendering
 }
@@ -135,29 +154,35 @@ impl Renderer<'_> {
         out
     }
 
-    fn context(&self, url_path: &str) -> Context {
-        let mut context = Context::new();
-        context.insert("config", &self.data.config_value);
-        context.insert("lang", &self.data.config.default_language);
-        context.insert("current_path", url_path);
-        context.insert("current_url", &self.data.permalink(url_path));
+    /// The variables every page template gets.
+    fn context(&self, url_path: &str) -> Map<String, Value> {
+        let mut context = self.base_context();
+        context.insert("current_path".into(), Value::String(url_path.to_string()));
+        context.insert("current_url".into(), Value::String(self.data.permalink(url_path)));
         context
     }
 
-    fn render(&self, template: &str, context: &Context) -> Result<String, String> {
+    fn base_context(&self) -> Map<String, Value> {
+        let mut context = Map::new();
+        context.insert("config".into(), self.data.config_value.clone());
+        context.insert("lang".into(), Value::String(self.data.config.default_language.clone()));
+        context
+    }
+
+    /// Renders with `context` moved into Tera: building a `tera::Context`
+    /// by `insert` would serialize every value a second time.
+    fn render(&self, template: &str, context: Map<String, Value>) -> Result<String, String> {
+        let context = Context::from_value(Value::Object(context)).map_err(|e| describe(&e))?;
         self.tera
-            .render(template, context)
+            .render(template, &context)
             .map_err(|e| format!("template {template}: {}", describe(&e)))
     }
 
     fn alias(&self, from: &str, to_permalink: &str, out: &mut JobResult) {
-        let mut context = Context::new();
-        context.insert("url", to_permalink);
-        if let Ok(body) = self.render(ALIAS_TEMPLATE, &context) {
-            out.outputs.push(Output {
-                path: output_path(from),
-                body,
-            });
+        let mut context = Map::new();
+        context.insert("url".into(), Value::String(to_permalink.to_string()));
+        if let Ok(body) = self.render(ALIAS_TEMPLATE, context) {
+            out.outputs.push(Output { path: output_path(from), body });
             out.aliases += 1;
         }
     }
@@ -190,8 +215,9 @@ impl Renderer<'_> {
             None => "page.html".to_string(),
         };
         let mut context = self.context(&page.path);
-        context.insert("page", &self.data.page_value(i));
-        match self.render(&template, &context) {
+        let siblings = self.data.needs.page_needs_siblings(&template);
+        context.insert("page".into(), self.data.page_value_with(i, siblings));
+        match self.render(&template, context) {
             Ok(body) => {
                 out.outputs.push(Output {
                     path: output_path(&page.path),
@@ -255,8 +281,8 @@ impl Renderer<'_> {
         match section.meta.paginate_by.filter(|&n| n > 0) {
             None => {
                 let mut context = self.context(&section.path);
-                context.insert("section", &self.data.section_value(s, true));
-                match self.render(&template, &context) {
+                context.insert("section".into(), self.data.section_value(s, true));
+                match self.render(&template, context) {
                     Ok(body) => {
                         out.outputs.push(Output {
                             path: output_path(&section.path),
@@ -275,17 +301,21 @@ impl Renderer<'_> {
                 let section_value = self.data.section_value(s, false);
                 let pagers =
                     Pagination::new(&pages, per_page, &section.path, &section.meta.paginate_path);
-                for n in 0..pagers.count() {
-                    let path = pagers.path(n);
-                    let mut context = self.context(&path);
-                    context.insert("section", &section_value);
-                    context.insert("paginator", &pagers.value(n, self.data));
-                    match self.render(&template, &context) {
-                        Ok(body) => {
-                            out.outputs.push(Output {
-                                path: output_path(&path),
-                                body,
-                            });
+                // Pagers render in parallel: a big section is most of the work.
+                let rendered: Vec<Result<Output, String>> = (0..pagers.count())
+                    .into_par_iter()
+                    .map(|n| {
+                        let path = pagers.path(n);
+                        let mut context = self.context(&path);
+                        context.insert("section".into(), section_value.clone());
+                        context.insert("paginator".into(), pagers.value(n, self.data));
+                        self.render(&template, context).map(|body| Output { path: output_path(&path), body })
+                    })
+                    .collect();
+                for result in rendered {
+                    match result {
+                        Ok(output) => {
+                            out.outputs.push(output);
                             out.pagers += 1;
                         }
                         Err(e) => out.problems.push(Problem::new(&section.file, e)),
@@ -320,10 +350,12 @@ impl Renderer<'_> {
             return;
         };
         let mut context = self.context(&taxonomy.path);
-        let value = self.data.taxonomy_value(t);
-        context.insert("taxonomy", &value["kind"]);
-        context.insert("terms", &value["items"]);
-        match self.render(&template, &context) {
+        let value = self.data.taxonomy_value(t, self.data.needs.term_pages);
+        if let Value::Object(mut value) = value {
+            context.insert("taxonomy".into(), value.remove("kind").unwrap_or_default());
+            context.insert("terms".into(), value.remove("items").unwrap_or_default());
+        }
+        match self.render(&template, context) {
             Ok(body) => out.outputs.push(Output {
                 path: output_path(&taxonomy.path),
                 body,
@@ -363,9 +395,9 @@ impl Renderer<'_> {
         match config.paginate_by.filter(|&n| n > 0) {
             None => {
                 let mut context = self.context(&item.path);
-                context.insert("taxonomy", &kind);
-                context.insert("term", &self.data.term_value(t, term, true));
-                match self.render(&template, &context) {
+                context.insert("taxonomy".into(), kind.clone());
+                context.insert("term".into(), self.data.term_value(t, term, true));
+                match self.render(&template, context) {
                     Ok(body) => out.outputs.push(Output {
                         path: output_path(&item.path),
                         body,
@@ -374,20 +406,23 @@ impl Renderer<'_> {
                 }
             }
             Some(per_page) => {
-                let term_value = self.data.term_value(t, term, self.term_pages_used);
+                let term_value = self.data.term_value(t, term, self.data.needs.term_pages);
                 let pagers =
                     Pagination::new(&item.pages, per_page, &item.path, config.paginate_path());
-                for n in 0..pagers.count() {
-                    let path = pagers.path(n);
-                    let mut context = self.context(&path);
-                    context.insert("taxonomy", &kind);
-                    context.insert("term", &term_value);
-                    context.insert("paginator", &pagers.value(n, self.data));
-                    match self.render(&template, &context) {
-                        Ok(body) => out.outputs.push(Output {
-                            path: output_path(&path),
-                            body,
-                        }),
+                let rendered: Vec<Result<Output, String>> = (0..pagers.count())
+                    .into_par_iter()
+                    .map(|n| {
+                        let path = pagers.path(n);
+                        let mut context = self.context(&path);
+                        context.insert("taxonomy".into(), kind.clone());
+                        context.insert("term".into(), term_value.clone());
+                        context.insert("paginator".into(), pagers.value(n, self.data));
+                        self.render(&template, context).map(|body| Output { path: output_path(&path), body })
+                    })
+                    .collect();
+                for result in rendered {
+                    match result {
+                        Ok(output) => out.outputs.push(output),
                         Err(e) => out.problems.push(fail(e)),
                     }
                 }
@@ -456,20 +491,18 @@ impl Renderer<'_> {
                     format!("{base_path}/")
                 }
             );
-            let mut context = Context::new();
-            context.insert("config", &self.data.config_value);
-            context.insert("lang", &self.data.config.default_language);
-            context.insert("pages", &values);
-            context.insert("feed_url", &self.data.permalink(&path));
+            let mut context = self.base_context();
+            context.insert("pages".into(), Value::Array(values.clone()));
+            context.insert("feed_url".into(), Value::String(self.data.permalink(&path)));
             if let Some(last) = &last_updated {
-                context.insert("last_updated", last);
+                context.insert("last_updated".into(), Value::String(last.clone()));
             }
             if let Value::Object(map) = &extra {
                 for (k, v) in map {
-                    context.insert(k.as_str(), v);
+                    context.insert(k.clone(), v.clone());
                 }
             }
-            match self.render(filename, &context) {
+            match self.render(filename, context) {
                 Ok(body) => {
                     out.outputs.push(Output {
                         path: path.trim_start_matches('/').to_string(),
@@ -494,7 +527,7 @@ impl Renderer<'_> {
         }
         for (s, section) in lib.sections.iter().enumerate() {
             if section.meta.generate_feeds && section.meta.render {
-                let extra = json!({ "section": self.data.section_value(s, true) });
+                let extra = json!({ "section": self.data.section_value(s, self.data.needs.feed_section_pages) });
                 self.feed(&section.pages, &section.path, extra, out);
             }
         }
@@ -502,10 +535,8 @@ impl Renderer<'_> {
 
     /// 404, robots.txt and sitemap.xml.
     fn extras(&self, out: &mut JobResult) {
-        let mut context = Context::new();
-        context.insert("config", &self.data.config_value);
-        context.insert("lang", &self.data.config.default_language);
-        match self.render("404.html", &context) {
+        let context = self.base_context();
+        match self.render("404.html", context.clone()) {
             Ok(body) => out.outputs.push(Output {
                 path: "404.html".into(),
                 body,
@@ -513,7 +544,7 @@ impl Renderer<'_> {
             Err(e) => out.problems.push(Problem::new("404.html", e)),
         }
         if self.data.config.generate_robots_txt {
-            match self.render("robots.txt", &context) {
+            match self.render("robots.txt", context) {
                 Ok(body) => out.outputs.push(Output {
                     path: "robots.txt".into(),
                     body,
@@ -522,10 +553,10 @@ impl Renderer<'_> {
             }
         }
         if self.data.config.generate_sitemap {
-            let mut sitemap = Context::new();
-            sitemap.insert("config", &self.data.config_value);
-            sitemap.insert("entries", &self.sitemap_entries());
-            match self.render("sitemap.xml", &sitemap) {
+            let mut sitemap = Map::new();
+            sitemap.insert("config".into(), self.data.config_value.clone());
+            sitemap.insert("entries".into(), Value::Array(self.sitemap_entries()));
+            match self.render("sitemap.xml", sitemap) {
                 Ok(body) => out.outputs.push(Output {
                     path: "sitemap.xml".into(),
                     body,

@@ -290,7 +290,7 @@ impl tera::Function for GetTaxonomy {
         let kind = string_arg(args, "get_taxonomy", "kind")?;
         let required = bool_arg(args, "get_taxonomy", "required")?.unwrap_or(true);
         match self.0.taxonomy_id(&kind) {
-            Some(t) => Ok(self.0.taxonomy_value(t)),
+            Some(t) => Ok(self.0.taxonomy_value(t, true)),
             None if !required => Ok(Value::Null),
             None => Err(tera::Error::msg(format!(
                 "`get_taxonomy` received an unknown taxonomy as kind: {kind}"
