@@ -81,7 +81,9 @@ impl SiteData {
             .into_par_iter()
             .map(|i| data.serialize_page(i))
             .collect();
-        data.section_values = (0..data.library.sections.len()).map(|s| data.serialize_section(s)).collect();
+        data.section_values = (0..data.library.sections.len())
+            .map(|s| data.serialize_section(s))
+            .collect();
         data
     }
 
@@ -177,7 +179,11 @@ impl SiteData {
     pub fn section_value(&self, s: usize, with_pages: bool) -> Value {
         let mut value = self.section_values[s].clone();
         if with_pages {
-            let pages: Vec<Value> = self.library.sections[s].pages.iter().map(|&p| self.page_value(p)).collect();
+            let pages: Vec<Value> = self.library.sections[s]
+                .pages
+                .iter()
+                .map(|&p| self.page_value(p))
+                .collect();
             value["pages"] = Value::Array(pages);
         }
         value

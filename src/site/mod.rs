@@ -96,7 +96,12 @@ pub fn build(site_dir: &Path, options: &BuildOptions) -> Result<BuildReport, Bui
     let files = templates::template_files(site_dir, theme.as_deref())?;
     let sources: Vec<(String, String)> = files
         .iter()
-        .map(|(path, name)| (name.clone(), std::fs::read_to_string(path).unwrap_or_default()))
+        .map(|(path, name)| {
+            (
+                name.clone(),
+                std::fs::read_to_string(path).unwrap_or_default(),
+            )
+        })
         .collect();
     let needs = ContextNeeds::analyse(&sources, &config.feed_filenames);
     let data = Arc::new(SiteData::prepare(config, library, needs));

@@ -43,7 +43,10 @@ impl ContextNeeds {
 
     /// Reads `(name, text)` of every template.
     pub fn analyse(sources: &[(String, String)], feed_filenames: &[String]) -> ContextNeeds {
-        let shared: HashSet<String> = sources.iter().flat_map(|(_, text)| referenced(text)).collect();
+        let shared: HashSet<String> = sources
+            .iter()
+            .flat_map(|(_, text)| referenced(text))
+            .collect();
         let page_siblings: HashSet<String> = sources
             .iter()
             .filter(|(_, text)| reads(text, "page", "lower") || reads(text, "page", "higher"))
@@ -52,11 +55,13 @@ impl ContextNeeds {
         ContextNeeds {
             term_pages: sources.iter().any(|(_, text)| reads(text, "term", "pages")),
             feed_section_pages: sources.iter().any(|(name, text)| {
-                feed_filenames.contains(name) && (reads(text, "section", "pages") || !referenced(text).is_empty())
+                feed_filenames.contains(name)
+                    && (reads(text, "section", "pages") || !referenced(text).is_empty())
             }),
-            nested_siblings: sources
-                .iter()
-                .any(|(_, text)| reads_on_other_than(text, "lower", "page") || reads_on_other_than(text, "higher", "page")),
+            nested_siblings: sources.iter().any(|(_, text)| {
+                reads_on_other_than(text, "lower", "page")
+                    || reads_on_other_than(text, "higher", "page")
+            }),
             all_page_siblings: page_siblings.iter().any(|n| shared.contains(n)),
             page_siblings,
         }
@@ -77,7 +82,10 @@ pub fn reads(text: &str, var: &str, field: &str) -> bool {
     let needle = format!("{var}.{field}");
     text.match_indices(&needle).any(|(at, _)| {
         let before_ok = !text[..at].chars().next_back().is_some_and(is_ident);
-        let after_ok = !text[at + needle.len()..].chars().next().is_some_and(is_ident);
+        let after_ok = !text[at + needle.len()..]
+            .chars()
+            .next()
+            .is_some_and(is_ident);
         before_ok && after_ok
     })
 }
@@ -86,10 +94,18 @@ pub fn reads(text: &str, var: &str, field: &str) -> bool {
 fn reads_on_other_than(text: &str, field: &str, var: &str) -> bool {
     let needle = format!(".{field}");
     text.match_indices(&needle).any(|(at, _)| {
-        if text[at + needle.len()..].chars().next().is_some_and(is_ident) {
+        if text[at + needle.len()..]
+            .chars()
+            .next()
+            .is_some_and(is_ident)
+        {
             return false;
         }
-        let before: String = text[..at].chars().rev().take_while(|c| is_ident(*c)).collect();
+        let before: String = text[..at]
+            .chars()
+            .rev()
+            .take_while(|c| is_ident(*c))
+            .collect();
         !before.is_empty() && before.chars().rev().collect::<String>() != var
     })
 }
@@ -115,14 +131,20 @@ mod tests {
     use super::*;
 
     fn sources(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect()
+        list.iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect()
     }
 
     #[test]
     fn only_the_variable_itself_counts() {
         assert!(reads("{% for p in term.pages %}", "term", "pages"));
         assert!(reads("{{term.pages | length}}", "term", "pages"));
-        assert!(!reads("{% for p in lijstterm.pages %}{{ paginator.pages }}", "term", "pages"));
+        assert!(!reads(
+            "{% for p in lijstterm.pages %}{{ paginator.pages }}",
+            "term",
+            "pages"
+        ));
         assert!(!reads("{{ term.pages_count }}", "term", "pages"));
     }
 
@@ -130,9 +152,18 @@ mod tests {
     fn siblings_are_needed_where_read() {
         let needs = ContextNeeds::analyse(
             &sources(&[
-                ("base.html", "<html>{% block content %}{% endblock %}</html>"),
-                ("aflevering.html", "{% extends \"base.html\" %}{{ page.lower.title }}"),
-                ("publicatie.html", "{% extends \"base.html\" %}{{ page.title | lower }}"),
+                (
+                    "base.html",
+                    "<html>{% block content %}{% endblock %}</html>",
+                ),
+                (
+                    "aflevering.html",
+                    "{% extends \"base.html\" %}{{ page.lower.title }}",
+                ),
+                (
+                    "publicatie.html",
+                    "{% extends \"base.html\" %}{{ page.title | lower }}",
+                ),
             ]),
             &["atom.xml".to_string()],
         );
@@ -145,9 +176,15 @@ mod tests {
     fn a_shared_template_reading_siblings_gives_them_to_all() {
         let needs = ContextNeeds::analyse(
             &sources(&[
-                ("macros.html", "{% macro x() %}{{ page.higher.title }}{% endmacro %}"),
+                (
+                    "macros.html",
+                    "{% macro x() %}{{ page.higher.title }}{% endmacro %}",
+                ),
                 ("page.html", "{% import \"macros.html\" as m %}"),
-                ("list.html", "{% for p in section.pages %}{{ p.lower.title }}{% endfor %}"),
+                (
+                    "list.html",
+                    "{% for p in section.pages %}{{ p.lower.title }}{% endfor %}",
+                ),
             ]),
             &[],
         );

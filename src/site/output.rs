@@ -98,10 +98,15 @@ pub fn write_site(
     }
 
     fs::create_dir_all(out_dir).map_err(io(out_dir))?;
-    let wanted: HashSet<String> =
-        chosen.keys().map(|p| p.to_string()).chain(copies.iter().map(|c| c.to.clone())).collect();
-    let mut dirs: Vec<PathBuf> =
-        wanted.iter().filter_map(|p| Path::new(p).parent().map(|d| out_dir.join(d))).collect();
+    let wanted: HashSet<String> = chosen
+        .keys()
+        .map(|p| p.to_string())
+        .chain(copies.iter().map(|c| c.to.clone()))
+        .collect();
+    let mut dirs: Vec<PathBuf> = wanted
+        .iter()
+        .filter_map(|p| Path::new(p).parent().map(|d| out_dir.join(d)))
+        .collect();
     dirs.sort();
     dirs.dedup();
     for dir in &dirs {
@@ -159,9 +164,17 @@ fn put(path: &Path, bytes: &[u8]) -> Result<bool, OutputError> {
 /// folders left empty.
 fn remove_stale(out_dir: &Path, wanted: &HashSet<String>) -> Result<(), OutputError> {
     let mut dirs = Vec::new();
-    for entry in WalkDir::new(out_dir).min_depth(1).into_iter().filter_map(Result::ok) {
+    for entry in WalkDir::new(out_dir)
+        .min_depth(1)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
         let rel = entry.path().strip_prefix(out_dir).unwrap_or(entry.path());
-        let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+        let rel = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
         if entry.file_type().is_dir() {
             dirs.push(entry.path().to_path_buf());
         } else if !wanted.contains(&rel) {
@@ -174,4 +187,71 @@ fn remove_stale(out_dir: &Path, wanted: &HashSet<String>) -> Result<(), OutputEr
         let _ = fs::remove_dir(&dir); // fails, as it should, when not empty
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn output(path: &str, body: &str) -> Output {
+        Output {
+            path: path.into(),
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn rewrites_only_what_changed_and_removes_what_is_gone() {
+        let site = tempfile::tempdir().unwrap();
+        let out = site.path().join("public");
+        let library = Library::default();
+        let first = [
+            output("a/index.html", "A"),
+            output("b/index.html", "B"),
+            output("oud/index.html", "O"),
+        ];
+        let (count, problems) = write_site(&first, &[], site.path(), &library, &out).unwrap();
+        assert_eq!((count, problems.len()), (3, 0));
+        let before = fs::metadata(out.join("a/index.html"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+
+        let second = [output("a/index.html", "A"), output("b/index.html", "B2")];
+        write_site(&second, &[], site.path(), &library, &out).unwrap();
+        assert_eq!(
+            fs::metadata(out.join("a/index.html"))
+                .unwrap()
+                .modified()
+                .unwrap(),
+            before,
+            "unchanged file untouched"
+        );
+        assert_eq!(fs::read_to_string(out.join("b/index.html")).unwrap(), "B2");
+        assert!(
+            !out.join("oud").exists(),
+            "a page that is gone leaves no file or folder"
+        );
+    }
+
+    #[test]
+    fn a_collision_is_reported_and_the_first_output_kept() {
+        let site = tempfile::tempdir().unwrap();
+        let out = site.path().join("public");
+        let outputs = [
+            output("x/index.html", "pagina"),
+            output("x/index.html", "alias"),
+        ];
+        let (_, problems) =
+            write_site(&outputs, &[], site.path(), &Library::default(), &out).unwrap();
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0]
+            .to_string()
+            .starts_with("x/index.html: two outputs want this path"));
+        assert_eq!(
+            fs::read_to_string(out.join("x/index.html")).unwrap(),
+            "pagina"
+        );
+    }
 }

@@ -75,7 +75,11 @@ struct Renderer<'a> {
 
 /// Renders the whole site.
 pub fn render_site(data: &SiteData, tera: &Tera) -> Rendering {
-    let renderer = Renderer { data, tera, names: tera.get_template_names().map(String::from).collect() };
+    let renderer = Renderer {
+        data,
+        tera,
+        names: tera.get_template_names().map(String::from).collect(),
+    };
     let lib = &data.library;
     let mut jobs: Vec<Job> = Vec::new();
     jobs.extend(
@@ -108,7 +112,8 @@ pub fn render_site(data: &SiteData, tera: &Tera) -> Rendering {
         })
         .collect();
     let mut rendering = Rendering::default();
-    let mut spent: std::collections::BTreeMap<&str, (usize, std::time::Duration)> = Default::default();
+    let mut spent: std::collections::BTreeMap<&str, (usize, std::time::Duration)> =
+        Default::default();
     for (r, kind, took) in results {
         let entry = spent.entry(kind).or_default();
         entry.0 += 1;
@@ -123,7 +128,10 @@ pub fn render_site(data: &SiteData, tera: &Tera) -> Rendering {
         rendering.feeds += r.feeds;
     }
     for (kind, (count, took)) in spent {
-        tracing::debug!("rendered {count} {kind} jobs in {:.3} s (summed over threads)", took.as_secs_f64());
+        tracing::debug!(
+            "rendered {count} {kind} jobs in {:.3} s (summed over threads)",
+            took.as_secs_f64()
+        );
     }
     rendering
 }
@@ -158,14 +166,20 @@ impl Renderer<'_> {
     fn context(&self, url_path: &str) -> Map<String, Value> {
         let mut context = self.base_context();
         context.insert("current_path".into(), Value::String(url_path.to_string()));
-        context.insert("current_url".into(), Value::String(self.data.permalink(url_path)));
+        context.insert(
+            "current_url".into(),
+            Value::String(self.data.permalink(url_path)),
+        );
         context
     }
 
     fn base_context(&self) -> Map<String, Value> {
         let mut context = Map::new();
         context.insert("config".into(), self.data.config_value.clone());
-        context.insert("lang".into(), Value::String(self.data.config.default_language.clone()));
+        context.insert(
+            "lang".into(),
+            Value::String(self.data.config.default_language.clone()),
+        );
         context
     }
 
@@ -182,7 +196,10 @@ impl Renderer<'_> {
         let mut context = Map::new();
         context.insert("url".into(), Value::String(to_permalink.to_string()));
         if let Ok(body) = self.render(ALIAS_TEMPLATE, context) {
-            out.outputs.push(Output { path: output_path(from), body });
+            out.outputs.push(Output {
+                path: output_path(from),
+                body,
+            });
             out.aliases += 1;
         }
     }
@@ -309,7 +326,10 @@ impl Renderer<'_> {
                         let mut context = self.context(&path);
                         context.insert("section".into(), section_value.clone());
                         context.insert("paginator".into(), pagers.value(n, self.data));
-                        self.render(&template, context).map(|body| Output { path: output_path(&path), body })
+                        self.render(&template, context).map(|body| Output {
+                            path: output_path(&path),
+                            body,
+                        })
                     })
                     .collect();
                 for result in rendered {
@@ -417,7 +437,10 @@ impl Renderer<'_> {
                         context.insert("taxonomy".into(), kind.clone());
                         context.insert("term".into(), term_value.clone());
                         context.insert("paginator".into(), pagers.value(n, self.data));
-                        self.render(&template, context).map(|body| Output { path: output_path(&path), body })
+                        self.render(&template, context).map(|body| Output {
+                            path: output_path(&path),
+                            body,
+                        })
                     })
                     .collect();
                 for result in rendered {
