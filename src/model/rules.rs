@@ -1,12 +1,16 @@
 //! The domain's rules over a loaded library: taxonomy terms must be known,
-//! `jaar` must match the date, typed `[extra]` fields must parse, and every
+//! `jaar` must match the date, each kind's `[extra]` must type, and every
 //! content path an item refers to must exist. A violation is one problem
 //! line; an unknown term is left off the page, the rest builds.
 
-use serde::Deserialize;
+use std::path::Path;
 
-use super::types::{EpisodeExtra, PublicationExtra, Status, TaxonomyRules};
-use crate::content::{Library, Problem};
+use super::types::{
+    parse_extra, DossierExtra, EpisodeExtra, KennisatelierExtra, Kind, PartnerExtra,
+    PortalProjectExtra, PublicationExtra, QuestionExtra, Status, TaxonomyRules, ThemeKind,
+    ThemePageExtra,
+};
+use crate::content::{Library, Page, Problem};
 
 /// Applies the rules; returns what it found. `extra` is `config.toml`'s
 /// `[extra]`, where the taxonomy lives.
@@ -22,7 +26,7 @@ pub fn check(library: &mut Library, extra: &toml::Table) -> Vec<Problem> {
     let partners: Vec<String> = library
         .pages
         .iter()
-        .filter(|p| p.relative_path.starts_with("partners/"))
+        .filter(|p| Kind::of(&p.relative_path) == Kind::Partner)
         .filter_map(|p| {
             p.meta
                 .extra
@@ -34,112 +38,233 @@ pub fn check(library: &mut Library, extra: &toml::Table) -> Vec<Problem> {
 
     let mut rejected_terms: Vec<(usize, String, String)> = Vec::new();
     for (i, page) in library.pages.iter().enumerate() {
-        for (taxonomy, terms) in &page.meta.taxonomies {
-            for term in terms {
-                let verdict: Option<String> = match taxonomy.as_str() {
-                    "thema" if !rules.themes.is_empty() && !rules.is_theme(term) => Some(format!(
-                        "unknown term '{term}' (known: {})",
-                        rules.themes.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
-                    )),
-                    "programmalijn" if !rules.themes.is_empty() && !rules.is_programmalijn(term) => {
-                        Some(format!("unknown term '{term}': not a programmalijn in config.toml [[extra.themas]]"))
+        for (taxonomy, term, message) in term_problems(page, &rules, &partners) {
+            problems.push(Problem::field(
+                &page.file,
+                format!("taxonomies.{taxonomy}"),
+                format!("{message}; left off the page"),
+            ));
+            rejected_terms.push((i, taxonomy, term));
+        }
+        let checked = check_extra(page, &rules);
+        match checked {
+            Ok(Checked { status, refs, more }) => {
+                for (field, path) in refs {
+                    if library.path_of(path.trim_start_matches("@/")).is_none() {
+                        problems.push(Problem::field(
+                            &page.file,
+                            field,
+                            format!("'{path}' is not a content file"),
+                        ));
                     }
-                    "type" if !rules.types.is_empty() && !rules.types.contains_key(term) => Some(format!(
-                        "unknown term '{term}' (known: {})",
-                        rules.types.keys().cloned().collect::<Vec<_>>().join(", ")
-                    )),
-                    "partner" if !partners.contains(term) => {
-                        Some(format!("unknown term '{term}': no page in content/partners/ has extra.name = \"{term}\""))
+                }
+                problems.extend(more);
+                if let Some(status) = status.filter(|s| *s != Status::Published) {
+                    if !page.meta.draft {
+                        problems.push(Problem::field(
+                            &page.file,
+                            "extra.status",
+                            format!("is {status:?} but draft = false, so zola build publishes it; set draft = true"),
+                        ));
                     }
-                    "jaar" => check_year(term, page.date.as_ref().map(|d| d.moment)),
-                    _ => None,
-                };
-                if let Some(message) = verdict {
-                    problems.push(Problem::field(
-                        &page.file,
-                        format!("taxonomies.{taxonomy}"),
-                        format!("{message}; left off the page"),
-                    ));
-                    rejected_terms.push((i, taxonomy.clone(), term.clone()));
                 }
             }
-        }
-
-        let extra = toml::Value::Table(page.meta.extra.clone());
-        let status = if page.relative_path.starts_with("publicaties/") {
-            match PublicationExtra::deserialize(extra) {
-                Ok(p) => {
-                    let mut refs: Vec<(&str, &String)> = Vec::new();
-                    refs.extend(p.related.iter().map(|r| ("extra.related", r)));
-                    refs.extend(p.dossiers.iter().map(|r| ("extra.dossiers", r)));
-                    refs.extend(p.project.iter().map(|r| ("extra.project", r)));
-                    check_refs(library, &page.file, &refs, &mut problems);
-                    Some(p.status)
-                }
-                Err(e) => {
-                    problems.push(Problem::field(&page.file, "extra", e.message().to_string()));
-                    None
-                }
-            }
-        } else if page.relative_path.starts_with("podcasts/") {
-            match EpisodeExtra::deserialize(extra) {
-                Ok(e) => Some(e.status),
-                Err(e) => {
-                    problems.push(Problem::field(&page.file, "extra", e.message().to_string()));
-                    None
-                }
-            }
-        } else {
-            None
-        };
-        if let Some(status) = status {
-            if status != Status::Published && !page.meta.draft {
-                problems.push(Problem::field(
-                    &page.file,
-                    "extra.status",
-                    format!("is {status:?} but draft = false, so zola build publishes it; set draft = true"),
-                ));
-            }
-        }
-        // Lists of content paths on other kinds of pages.
-        for key in ["related", "products"] {
-            if let Some(list) = page.meta.extra.get(key).and_then(|v| v.as_array()) {
-                if page.relative_path.starts_with("publicaties/") {
-                    continue;
-                }
-                let paths: Vec<String> = list
-                    .iter()
-                    .filter_map(|v| v.as_str().map(String::from))
-                    .collect();
-                let refs: Vec<(&str, &String)> = paths.iter().map(|p| (key, p)).collect();
-                let field = format!("extra.{key}");
-                let refs: Vec<(&str, &String)> =
-                    refs.into_iter().map(|(_, p)| (field.as_str(), p)).collect();
-                check_refs(library, &page.file, &refs, &mut problems);
-            }
-        }
-        if let Some(groups) = page.meta.extra.get("groups").and_then(|v| v.as_array()) {
-            for (n, group) in groups.iter().enumerate() {
-                let paths: Vec<String> = group
-                    .get("pages")
-                    .and_then(|v| v.as_array())
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|v| v.as_str().map(String::from))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let field = format!("extra.groups[{n}].pages");
-                let refs: Vec<(&str, &String)> =
-                    paths.iter().map(|p| (field.as_str(), p)).collect();
-                check_refs(library, &page.file, &refs, &mut problems);
-            }
+            Err((field, message)) => problems.push(Problem::field(&page.file, field, message)),
         }
     }
     for (page, taxonomy, term) in rejected_terms {
         library.remove_term(page, &taxonomy, &term);
     }
     problems
+}
+
+/// What the typed `[extra]` of a page says that the rules check.
+struct Checked {
+    /// `None` for kinds without a curation status.
+    status: Option<Status>,
+    /// (field, content path) pairs that must exist.
+    refs: Vec<(String, String)>,
+    more: Vec<Problem>,
+}
+
+fn check_extra(page: &Page, rules: &TaxonomyRules) -> Result<Checked, (String, String)> {
+    let extra = &page.meta.extra;
+    let list = |field: &str, paths: &[String]| -> Vec<(String, String)> {
+        paths
+            .iter()
+            .map(|p| (format!("extra.{field}"), p.clone()))
+            .collect()
+    };
+    let mut more = Vec::new();
+    let checked = match Kind::of(&page.relative_path) {
+        Kind::Publication => {
+            let p: PublicationExtra = parse_extra(extra)?;
+            let mut refs = list("related", &p.related);
+            refs.extend(list("dossiers", &p.dossiers));
+            refs.extend(list("project", p.project.as_slice()));
+            Checked {
+                status: Some(p.status),
+                refs,
+                more,
+            }
+        }
+        Kind::Episode => {
+            let e: EpisodeExtra = parse_extra(extra)?;
+            Checked {
+                status: Some(e.status),
+                refs: Vec::new(),
+                more,
+            }
+        }
+        Kind::Dossier => {
+            let d: DossierExtra = parse_extra(extra)?;
+            let refs = d
+                .groups
+                .iter()
+                .enumerate()
+                .flat_map(|(n, g)| {
+                    g.pages
+                        .iter()
+                        .map(move |p| (format!("extra.groups[{n}].pages"), p.clone()))
+                })
+                .collect();
+            Checked {
+                status: Some(d.status),
+                refs,
+                more,
+            }
+        }
+        Kind::Question => {
+            let q: QuestionExtra = parse_extra(extra)?;
+            Checked {
+                status: Some(q.status),
+                refs: list("related", &q.related),
+                more,
+            }
+        }
+        Kind::Kennisatelier => {
+            let k: KennisatelierExtra = parse_extra(extra)?;
+            Checked {
+                status: Some(k.status),
+                refs: list("related", &k.related),
+                more,
+            }
+        }
+        Kind::PortalProject => {
+            let p: PortalProjectExtra = parse_extra(extra)?;
+            Checked {
+                status: None,
+                refs: list("products", &p.products),
+                more,
+            }
+        }
+        Kind::ThemePage => {
+            let t: ThemePageExtra = parse_extra(extra)?;
+            if !rules.themes.is_empty() {
+                check_theme_page(&page.file, &t, rules, &mut more);
+            }
+            Checked {
+                status: None,
+                refs: Vec::new(),
+                more,
+            }
+        }
+        Kind::Partner => {
+            let p: PartnerExtra = parse_extra(extra)?;
+            if p.name.trim().is_empty() {
+                more.push(Problem::field(
+                    &page.file,
+                    "extra.name",
+                    "missing: the partner's name is its taxonomy term",
+                ));
+            }
+            Checked {
+                status: None,
+                refs: Vec::new(),
+                more,
+            }
+        }
+        Kind::Other => Checked {
+            status: None,
+            refs: Vec::new(),
+            more,
+        },
+    };
+    Ok(checked)
+}
+
+fn check_theme_page(
+    file: &Path,
+    t: &ThemePageExtra,
+    rules: &TaxonomyRules,
+    more: &mut Vec<Problem>,
+) {
+    match t.kind {
+        ThemeKind::Thema if !rules.is_theme(&t.term) => {
+            more.push(Problem::field(
+                file,
+                "extra.term",
+                format!("'{}' is not a thema in config.toml", t.term),
+            ));
+        }
+        ThemeKind::Programmalijn if !rules.is_programmalijn(&t.term) => {
+            more.push(Problem::field(
+                file,
+                "extra.term",
+                format!("'{}' is not a programmalijn in config.toml", t.term),
+            ));
+        }
+        ThemeKind::Programmalijn => {
+            let actual = rules.theme_of(&t.term).map(|th| th.name.as_str());
+            if t.parent.as_deref() != actual {
+                more.push(Problem::field(
+                    file,
+                    "extra.parent",
+                    format!(
+                        "'{}' belongs to thema '{}' in config.toml",
+                        t.term,
+                        actual.unwrap_or_default()
+                    ),
+                ));
+            }
+        }
+        ThemeKind::Thema => {}
+    }
+}
+
+/// Terms of `page` that are not in the taxonomy: (taxonomy, term, why).
+fn term_problems(
+    page: &Page,
+    rules: &TaxonomyRules,
+    partners: &[String],
+) -> Vec<(String, String, String)> {
+    let mut found = Vec::new();
+    for (taxonomy, terms) in &page.meta.taxonomies {
+        for term in terms {
+            let verdict: Option<String> = match taxonomy.as_str() {
+                "thema" if !rules.themes.is_empty() && !rules.is_theme(term) => Some(format!(
+                    "unknown term '{term}' (known: {})",
+                    rules.themes.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
+                )),
+                "programmalijn" if !rules.themes.is_empty() && !rules.is_programmalijn(term) => {
+                    Some(format!("unknown term '{term}': not a programmalijn in config.toml [[extra.themas]]"))
+                }
+                "type" if !rules.types.is_empty() && !rules.types.contains_key(term) => Some(format!(
+                    "unknown term '{term}' (known: {})",
+                    rules.types.keys().cloned().collect::<Vec<_>>().join(", ")
+                )),
+                "partner" if !partners.contains(term) => {
+                    Some(format!("unknown term '{term}': no page in content/partners/ has extra.name = \"{term}\""))
+                }
+                "jaar" => check_year(term, page.date.as_ref().map(|d| d.moment)),
+                _ => None,
+            };
+            if let Some(message) = verdict {
+                found.push((taxonomy.clone(), term.clone(), message));
+            }
+        }
+    }
+    found
 }
 
 fn check_year(term: &str, date: Option<chrono::NaiveDateTime>) -> Option<String> {
@@ -158,24 +283,6 @@ fn check_year(term: &str, date: Option<chrono::NaiveDateTime>) -> Option<String>
     }
 }
 
-fn check_refs(
-    library: &Library,
-    file: &std::path::Path,
-    refs: &[(&str, &String)],
-    problems: &mut Vec<Problem>,
-) {
-    for (field, path) in refs {
-        let path = path.trim_start_matches("@/");
-        if library.path_of(path).is_none() {
-            problems.push(Problem::field(
-                file,
-                *field,
-                format!("'{path}' is not a content file"),
-            ));
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,6 +293,9 @@ mod tests {
         [[themas]]
         naam = "Gelijke kansen"
         programmalijnen = ["Gelijke kansen voor nieuwkomers"]
+        [[themas]]
+        naam = "Sociale verbondenheid"
+        programmalijnen = ["Samenleven in (super)diversiteit"]
         [types]
         rapport = "Rapport"
     "#;
@@ -208,6 +318,10 @@ mod tests {
         (library, problems)
     }
 
+    fn lines(problems: &[Problem]) -> Vec<String> {
+        problems.iter().map(ToString::to_string).collect()
+    }
+
     #[test]
     fn unknown_terms_are_reported_and_left_off() {
         let (library, problems) = load(&[
@@ -218,7 +332,7 @@ mod tests {
                 "+++\ntitle = \"A\"\ndate = 2020-06-01\n[taxonomies]\nthema = [\"Gelijke kansen\", \"Nieuwe migratie\"]\ntype = [\"rapport\"]\npartner = [\"KIS\"]\njaar = [\"2021\"]\n[extra]\nstatus = \"published\"\n+++\n",
             ),
         ]);
-        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        let lines = lines(&problems);
         assert_eq!(lines.len(), 2, "{lines:?}");
         assert!(
             lines[0]
@@ -253,18 +367,53 @@ mod tests {
             ("publicaties/a.md", "+++\ntitle = \"A\"\n[extra]\nstatus = \"gepubliceerd\"\n+++\n"),
             ("publicaties/b.md", "+++\ntitle = \"B\"\n[extra]\nstatus = \"published\"\nrelated = [\"publicaties/weg.md\"]\n+++\n"),
             ("publicaties/c.md", "+++\ntitle = \"C\"\n[extra]\nstatus = \"rejected\"\n+++\n"),
+            ("dossiers/d.md", "+++\ntitle = \"D\"\n[extra]\nstatus = \"published\"\n[[extra.groups]]\ntitle = \"G\"\npages = [\"publicaties/b.md\", \"publicaties/nee.md\"]\n+++\n"),
+            ("portaalprojecten/p.md", "+++\ntitle = \"P\"\n[extra]\nproducts = [\"publicaties/x.md\"]\n+++\n"),
         ]);
-        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        let lines = lines(&problems);
+        let has = |prefix: &str| lines.iter().any(|l| l.starts_with(prefix));
         assert!(
-            lines.iter().any(|l| l
-                .starts_with("content/publicaties/a.md: extra: unknown variant `gepubliceerd`")),
+            has("content/publicaties/a.md: extra.status: unknown variant `gepubliceerd`"),
             "{lines:?}"
         );
-        assert!(lines.iter().any(|l| l.starts_with("content/publicaties/b.md: extra.related: 'publicaties/weg.md' is not a content file")), "{lines:?}");
+        assert!(has("content/publicaties/b.md: extra.related: 'publicaties/weg.md' is not a content file"), "{lines:?}");
         assert!(
-            lines.iter().any(|l| l.starts_with(
-                "content/publicaties/c.md: extra.status: is Rejected but draft = false"
-            )),
+            has("content/publicaties/c.md: extra.status: is Rejected but draft = false"),
+            "{lines:?}"
+        );
+        assert!(has("content/dossiers/d.md: extra.groups[0].pages: 'publicaties/nee.md' is not a content file"), "{lines:?}");
+        assert!(has("content/portaalprojecten/p.md: extra.products: 'publicaties/x.md' is not a content file"), "{lines:?}");
+        assert_eq!(lines.len(), 5, "{lines:?}");
+    }
+
+    #[test]
+    fn theme_pages_must_match_the_taxonomy() {
+        let (_, problems) = load(&[
+            ("themas/_index.md", "+++\nsort_by = \"weight\"\n+++\n"),
+            ("themas/a.md", "+++\ntitle = \"A\"\nweight = 1\n[extra]\nkind = \"thema\"\nterm = \"Gelijke kansen\"\n+++\n"),
+            ("themas/b.md", "+++\ntitle = \"B\"\nweight = 2\n[extra]\nkind = \"programmalijn\"\nterm = \"Samenleven in (super)diversiteit\"\nparent = \"Gelijke kansen\"\n+++\n"),
+            ("themas/c.md", "+++\ntitle = \"C\"\nweight = 3\n[extra]\nkind = \"thema\"\nterm = \"Onderwijs\"\n+++\n"),
+            ("partners/x.md", "+++\ntitle = \"X\"\n[extra]\nhomepage = \"https://x\"\n+++\n"),
+        ]);
+        let lines = lines(&problems);
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("content/themas/b.md: extra.parent:")),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l
+                    .starts_with("content/themas/c.md: extra.term: 'Onderwijs' is not a thema")),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("content/partners/x.md: extra.name: missing")),
             "{lines:?}"
         );
     }

@@ -1,6 +1,10 @@
-//! Domain types, typed from front matter. Editor-owned fields sit at the
-//! top of `[extra]`; harvester-owned fields in `[extra.harvest]`, so a
-//! re-harvest can update its own fields without touching an editor's.
+//! Domain types, typed from the `[extra]` of content files. Editor-owned
+//! fields sit at the top of `[extra]`; harvester-owned fields in
+//! `[extra.harvest]`, so a re-harvest can update its own fields without
+//! touching an editor's.
+//!
+//! Every field has a default, so each one can be checked on its own and an
+//! error names the field; required fields are checked by the rules.
 
 use std::collections::BTreeMap;
 
@@ -30,85 +34,184 @@ pub enum DatePrecision {
     Year,
 }
 
+/// What a content file is, by where it lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Publication,
+    Episode,
+    Dossier,
+    Question,
+    Kennisatelier,
+    PortalProject,
+    /// A page describing a thema or programmalijn.
+    ThemePage,
+    Partner,
+    /// Anything else: about pages, the accessibility statement.
+    Other,
+}
+
+impl Kind {
+    /// The kind of the page at `relative_path` (`publicaties/x.md`).
+    pub fn of(relative_path: &str) -> Kind {
+        match relative_path.split('/').next().unwrap_or_default() {
+            "publicaties" => Kind::Publication,
+            "podcasts" => Kind::Episode,
+            "dossiers" => Kind::Dossier,
+            "vraag-en-antwoord" => Kind::Question,
+            "kennisateliers" => Kind::Kennisatelier,
+            "portaalprojecten" => Kind::PortalProject,
+            "themas" => Kind::ThemePage,
+            "partners" => Kind::Partner,
+            _ => Kind::Other,
+        }
+    }
+}
+
 /// Fields the harvester owns (`[extra.harvest]`).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct HarvestFields {
+    /// `<partner>/<source>` in the registry.
     pub source: String,
-    #[serde(default)]
     pub upstream_id: Option<String>,
-    #[serde(default)]
     pub upstream_title: Option<String>,
-    #[serde(default, rename = "abstract")]
+    #[serde(rename = "abstract")]
     pub abstract_text: Option<String>,
-    #[serde(default)]
     pub authors: Vec<String>,
-    #[serde(default)]
     pub date: Option<String>,
-    #[serde(default)]
     pub link: Option<String>,
-    #[serde(default)]
     pub pdf: Option<String>,
-    #[serde(default)]
     pub language: Option<String>,
-    #[serde(default)]
     pub licence: Option<String>,
-    #[serde(default)]
     pub content_hash: Option<String>,
-    #[serde(default)]
     pub fetched_at: Option<String>,
 }
 
-/// The editor-owned `[extra]` of a publication.
+/// A publication (`content/publicaties/`): its editor-owned `[extra]`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct PublicationExtra {
-    #[serde(default)]
     pub status: Status,
-    #[serde(default)]
     pub date_precision: DatePrecision,
     /// The portal project it came from (`portaalprojecten/x.md`).
-    #[serde(default)]
     pub project: Option<String>,
     /// Who asked the question that led to it (vraagsteller).
-    #[serde(default)]
     pub asker: Option<String>,
     /// Its pair or follow-ups (`publicaties/x.md`).
-    #[serde(default)]
     pub related: Vec<String>,
-    #[serde(default)]
     pub dossiers: Vec<String>,
     /// Research output: the page gets Highwire `citation_*` tags.
-    #[serde(default)]
     pub scholarly: bool,
-    #[serde(default)]
     pub pdf: Option<String>,
-    #[serde(default)]
     pub link: Option<String>,
     /// Upstream changed a field an editor had edited: needs a look.
-    #[serde(default)]
     pub review: bool,
-    #[serde(default)]
     pub harvest: Option<HarvestFields>,
 }
 
-/// The `[extra]` of a podcast episode.
+/// A podcast episode (`content/podcasts/<series>/`).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct EpisodeExtra {
-    #[serde(default)]
     pub status: Status,
-    #[serde(default)]
     pub date_precision: DatePrecision,
-    #[serde(default)]
     pub episode: Option<u32>,
-    #[serde(default)]
     pub guests: Vec<String>,
     /// The audio file; absent until there is a real one.
-    #[serde(default)]
     pub audio: Option<String>,
-    #[serde(default)]
     pub audio_type: Option<String>,
-    #[serde(default)]
     pub duration: Option<String>,
+}
+
+/// A podcast series is a section (`content/podcasts/<series>/_index.md`):
+/// its title and description are Zola's, its episodes the section's pages.
+/// It has no fields of its own.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PodcastSeriesExtra {}
+
+/// A dossier: an introduction and ordered groups of publications.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DossierExtra {
+    pub status: Status,
+    pub groups: Vec<DossierGroup>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DossierGroup {
+    pub title: String,
+    pub intro: Option<String>,
+    /// Content paths, in the order shown.
+    pub pages: Vec<String>,
+}
+
+/// An answered question (vraag en antwoord): the title is the question,
+/// the body the answer.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QuestionExtra {
+    pub status: Status,
+    pub date_precision: DatePrecision,
+    /// Who asked: an organisation or its type.
+    pub asker: Option<String>,
+    /// "eenduidige vraag" or "vraag met uitzoekwerk".
+    pub question_kind: Option<String>,
+    pub related: Vec<String>,
+}
+
+/// A kennisatelier (workshop) with the publications gathered for it.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KennisatelierExtra {
+    pub status: Status,
+    pub date_precision: DatePrecision,
+    pub related: Vec<String>,
+}
+
+/// A portal project: a complex question that became research.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PortalProjectExtra {
+    pub date_precision: DatePrecision,
+    pub asker: Option<String>,
+    pub question: Option<String>,
+    /// Where the project stands, in a sentence.
+    pub progress: Option<String>,
+    /// Its publications (`publicaties/x.md`).
+    pub products: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ThemeKind {
+    #[default]
+    Thema,
+    Programmalijn,
+}
+
+/// The page describing a thema or programmalijn (`content/themas/`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ThemePageExtra {
+    pub kind: ThemeKind,
+    /// The taxonomy term this page describes.
+    pub term: String,
+    pub number: u32,
+    /// For a programmalijn: its thema.
+    pub parent: Option<String>,
+    /// Legacy theme names (2019-2021) this page absorbs.
+    pub legacy: Vec<String>,
+}
+
+/// A partner institution (`content/partners/`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PartnerExtra {
+    /// The `partner` taxonomy term.
+    pub name: String,
+    pub homepage: Option<String>,
 }
 
 /// One theme of the meerjarenprogramma with its programme lines.
@@ -165,6 +268,21 @@ impl TaxonomyRules {
     }
 }
 
+/// Types `[extra]` one key at a time, so an error names its field
+/// (`extra.status: unknown variant ...`).
+pub fn parse_extra<T: serde::de::DeserializeOwned>(
+    extra: &toml::Table,
+) -> Result<T, (String, String)> {
+    for (key, value) in extra {
+        let mut single = toml::Table::new();
+        single.insert(key.clone(), value.clone());
+        if let Err(e) = T::deserialize(single) {
+            return Err((format!("extra.{key}"), e.message().to_string()));
+        }
+    }
+    T::deserialize(extra.clone()).map_err(|e| ("extra".to_string(), e.message().to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,8 +321,64 @@ mod tests {
     }
 
     #[test]
-    fn statuses_are_closed() {
-        let t: toml::Table = "status = \"gepubliceerd\"".parse().unwrap();
-        assert!(PublicationExtra::deserialize(t).is_err());
+    fn extra_errors_name_the_field() {
+        let t: toml::Table = "status = \"gepubliceerd\"\nscholarly = true"
+            .parse()
+            .unwrap();
+        let (field, message) = parse_extra::<PublicationExtra>(&t).unwrap_err();
+        assert_eq!(field, "extra.status");
+        assert!(message.contains("gepubliceerd"), "{message}");
+        let t: toml::Table = "satus = \"draft\"".parse().unwrap();
+        assert_eq!(
+            parse_extra::<PublicationExtra>(&t).unwrap_err().0,
+            "extra.satus"
+        );
+        let t: toml::Table = "[harvest]\nsource = \"a/b\"\nfetched = 1".parse().unwrap();
+        assert_eq!(
+            parse_extra::<PublicationExtra>(&t).unwrap_err().0,
+            "extra.harvest"
+        );
+    }
+
+    #[test]
+    fn kinds_follow_the_sections() {
+        assert_eq!(Kind::of("publicaties/x.md"), Kind::Publication);
+        assert_eq!(Kind::of("podcasts/denkers-en-doeners/a.md"), Kind::Episode);
+        assert_eq!(Kind::of("themas/gelijke-kansen.md"), Kind::ThemePage);
+        assert_eq!(Kind::of("toegankelijkheid.md"), Kind::Other);
+    }
+
+    #[test]
+    fn every_kind_reads_its_fields() {
+        let t: toml::Table = "groups = [{ title = \"T\", pages = [\"publicaties/a.md\"] }]"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            parse_extra::<DossierExtra>(&t).unwrap().groups[0].pages,
+            ["publicaties/a.md"]
+        );
+        let t: toml::Table = "kind = \"programmalijn\"\nterm = \"X\"\nparent = \"Y\""
+            .parse()
+            .unwrap();
+        assert_eq!(
+            parse_extra::<ThemePageExtra>(&t).unwrap().kind,
+            ThemeKind::Programmalijn
+        );
+        let t: toml::Table = "name = \"Movisie\"".parse().unwrap();
+        assert_eq!(parse_extra::<PartnerExtra>(&t).unwrap().name, "Movisie");
+        let t: toml::Table = "asker = \"SZW\"\nproducts = []\nprogress = \"Afgerond\""
+            .parse()
+            .unwrap();
+        assert_eq!(
+            parse_extra::<PortalProjectExtra>(&t)
+                .unwrap()
+                .asker
+                .as_deref(),
+            Some("SZW")
+        );
+        let t: toml::Table = "question_kind = \"eenduidige vraag\"".parse().unwrap();
+        assert!(parse_extra::<QuestionExtra>(&t).is_ok());
+        let t: toml::Table = "episode = 1\nguests = [\"Jaco Dagevos\"]".parse().unwrap();
+        assert_eq!(parse_extra::<EpisodeExtra>(&t).unwrap().episode, Some(1));
     }
 }
