@@ -358,6 +358,7 @@ impl Library {
             }
         }
         let mut taxonomies = Vec::new();
+        let mut undated_reported = std::collections::HashSet::new();
         for name in &settings.taxonomies {
             let slug = slug::slugify(name);
             let mut terms: Vec<TaxonomyTerm> = Vec::new();
@@ -389,6 +390,27 @@ impl Library {
                         last.pages = sorted;
                     }
                     _ => merged.push(term),
+                }
+            }
+            // Zola appends a term's undated pages in file-system order, which
+            // differs between machines; with two or more that shows.
+            for term in &merged {
+                let undated: Vec<usize> = term
+                    .pages
+                    .iter()
+                    .copied()
+                    .filter(|&p| self.pages[p].date.is_none())
+                    .collect();
+                if undated.len() > 1 {
+                    for p in undated {
+                        if undated_reported.insert(p) {
+                            self.problems.push(Problem::field(
+                                &self.pages[p].file,
+                                "date",
+                                format!("missing on a page with taxonomy terms ({name} '{}'): zola lists undated pages of a term in an order that differs between machines; give it a date", term.name),
+                            ));
+                        }
+                    }
                 }
             }
             taxonomies.push(Taxonomy {
@@ -813,6 +835,35 @@ mod tests {
             [lib.page_id("b.md").unwrap(), lib.page_id("a.md").unwrap()]
         );
         assert!(lib.problems[0].to_string().contains("taxonomies.onbekend"));
+    }
+
+    #[test]
+    fn undated_pages_sharing_a_term_are_reported() {
+        let dir = site(&[
+            ("_index.md", "+++\nsort_by = \"title\"\n+++\n"),
+            (
+                "a.md",
+                "+++\ntitle = \"A\"\n[taxonomies]\nthema = [\"X\"]\n+++\n",
+            ),
+            (
+                "b.md",
+                "+++\ntitle = \"B\"\n[taxonomies]\nthema = [\"X\"]\n+++\n",
+            ),
+            (
+                "c.md",
+                "+++\ntitle = \"C\"\ndate = 2020-01-01\n[taxonomies]\nthema = [\"X\"]\n+++\n",
+            ),
+        ]);
+        let lines: Vec<String> = load(&dir)
+            .problems
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(
+            lines[0].starts_with("content/a.md: date: missing on a page with taxonomy terms"),
+            "{lines:?}"
+        );
     }
 
     #[test]
