@@ -5,10 +5,12 @@
 //! The surface, one module per responsibility:
 //! - [`model`]: domain types (publications, episodes, taxonomy) and their rules;
 //! - [`content`]: front matter, loading the content tree, atomic writes;
+//! - [`harvest`]: partner registry and fetching (the harvester, in progress);
 //! - [`site`]: the Zola-compatible renderer (config, markdown, templates, output);
 //! - [`serve`]: the HTTP server for the built site.
 
 pub mod content;
+pub mod harvest;
 pub mod model;
 pub mod serve;
 pub mod site;

@@ -46,8 +46,12 @@ fn start(site: &std::path::Path) -> Server {
 }
 
 fn client() -> reqwest::Client {
+    // No automatic decompression: the test checks the encoding the server chose.
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .no_gzip()
+        .no_brotli()
+        .no_deflate()
         .build()
         .unwrap()
 }
