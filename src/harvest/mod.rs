@@ -3,12 +3,17 @@
 //! dedupe → classify → store, with dates, encodings and sanitising each
 //! solved once.
 //!
-//! Built so far: the partner registry ([`registry`]) and the bounded,
-//! polite fetcher ([`fetch`]). Parsing, storing and the `harvest` command
-//! follow.
+//! Built so far: the partner registry ([`registry`]), the bounded, polite
+//! fetcher ([`fetch`]), normalising ([`normalise`]) and feed parsing
+//! ([`feed`]). OAI-PMH, storing and the `harvest` command follow.
 
+pub mod feed;
 pub mod fetch;
+pub mod item;
+pub mod normalise;
 pub mod registry;
 
+pub use feed::{parse_feed, FeedError, ParsedFeed};
 pub use fetch::{Body, FetchError, FetchPolicy, Fetched, Fetcher, Validators};
+pub use item::{Enclosure, HarvestedItem};
 pub use registry::{Partner, Registry, RegistryError, Source, SourceKind};
