@@ -4,13 +4,15 @@
 //! solved once.
 //!
 //! Built so far: the partner registry ([`registry`]), the bounded, polite
-//! fetcher ([`fetch`]), normalising ([`normalise`]) and feed parsing
-//! ([`feed`]). OAI-PMH, storing and the `harvest` command follow.
+//! fetcher ([`fetch`]), normalising ([`normalise`]), feed parsing
+//! ([`feed`]) and the OAI-PMH client ([`oai`]). Storing drafts, dedupe,
+//! classification, state and the `harvest` command follow.
 
 pub mod feed;
 pub mod fetch;
 pub mod item;
 pub mod normalise;
+pub mod oai;
 pub mod registry;
 
 pub use feed::{parse_feed, FeedError, ParsedFeed};

@@ -1,0 +1,401 @@
+//! An OAI-PMH 2.0 client: Identify, ListSets and ListRecords (with
+//! resumption tokens, `from`/`until`, `set`), deleted records, every
+//! protocol error code (`noRecordsMatch` is an empty answer, not an error).
+//! `503` with `Retry-After` is the fetcher's flow control.
+//!
+//! Responses are parsed one page at a time, so a harvest of any size keeps
+//! one page in memory; a page that does not parse is reported and the pages
+//! before it stay valid.
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+
+use super::fetch::{FetchError, Fetched, Fetcher, Validators};
+use super::item::HarvestedItem;
+use super::normalise::{canonical_url, find_doi, sanitise_html};
+
+#[derive(Debug, thiserror::Error)]
+pub enum OaiError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    /// An OAI-PMH `<error code="...">`.
+    #[error("{url}: OAI-PMH error {code}: {message}")]
+    Protocol {
+        url: String,
+        code: String,
+        message: String,
+    },
+    #[error("{url}: the response is not valid OAI-PMH XML: {message}")]
+    Malformed { url: String, message: String },
+}
+
+/// What `Identify` tells us.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Identity {
+    pub repository_name: String,
+    pub base_url: String,
+    /// `YYYY-MM-DD` or `YYYY-MM-DDThh:mm:ssZ`.
+    pub granularity: String,
+    pub earliest_datestamp: Option<String>,
+    pub deleted_record: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Set {
+    pub spec: String,
+    pub name: String,
+}
+
+/// One record of a `ListRecords` page.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Record {
+    pub identifier: String,
+    pub datestamp: String,
+    pub deleted: bool,
+    pub sets: Vec<String>,
+    /// Dublin Core elements in order: (element, value).
+    pub dc: Vec<(String, String)>,
+}
+
+/// One page: its records and the token for the next, if any.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub records: Vec<Record>,
+    pub resumption_token: Option<String>,
+    pub complete_list_size: Option<u64>,
+}
+
+/// The parts of an OAI-PMH response we read, whatever the verb.
+#[derive(Debug, Default)]
+struct Response {
+    error: Option<(String, String)>,
+    identity: Identity,
+    sets: Vec<Set>,
+    page: Page,
+}
+
+/// A repository at a base URL.
+pub struct Repository<'a> {
+    pub fetcher: &'a Fetcher,
+    pub base_url: String,
+}
+
+/// What to ask `ListRecords` for.
+#[derive(Debug, Clone, Default)]
+pub struct ListRequest {
+    pub metadata_prefix: String,
+    pub set: Option<String>,
+    pub from: Option<String>,
+    pub until: Option<String>,
+}
+
+impl Repository<'_> {
+    fn url(&self, params: &[(&str, &str)]) -> String {
+        let mut url = match url::Url::parse(&self.base_url) {
+            Ok(u) => u,
+            Err(_) => return self.base_url.clone(),
+        };
+        url.query_pairs_mut().extend_pairs(params.iter().copied());
+        url.to_string()
+    }
+
+    async fn call(&self, params: &[(&str, &str)]) -> Result<Response, OaiError> {
+        let url = self.url(params);
+        let body = match self.fetcher.get(&url, &Validators::default()).await? {
+            Fetched::Body(body) => body.bytes,
+            Fetched::NotModified => Vec::new(),
+        };
+        let response = parse_response(&body).map_err(|message| OaiError::Malformed {
+            url: url.clone(),
+            message,
+        })?;
+        match &response.error {
+            Some((code, _)) if code == "noRecordsMatch" => Ok(Response::default()),
+            Some((code, message)) => Err(OaiError::Protocol {
+                url,
+                code: code.clone(),
+                message: message.clone(),
+            }),
+            None => Ok(response),
+        }
+    }
+
+    pub async fn identify(&self) -> Result<Identity, OaiError> {
+        Ok(self.call(&[("verb", "Identify")]).await?.identity)
+    }
+
+    /// Every set, following resumption tokens.
+    pub async fn list_sets(&self) -> Result<Vec<Set>, OaiError> {
+        let mut sets = Vec::new();
+        let mut response = self.call(&[("verb", "ListSets")]).await?;
+        loop {
+            sets.append(&mut response.sets);
+            match response.page.resumption_token.take() {
+                Some(token) => {
+                    response = self
+                        .call(&[("verb", "ListSets"), ("resumptionToken", &token)])
+                        .await?
+                }
+                None => return Ok(sets),
+            }
+        }
+    }
+
+    /// The first page of `ListRecords`.
+    pub async fn list_records(&self, request: &ListRequest) -> Result<Page, OaiError> {
+        let mut params = vec![
+            ("verb", "ListRecords"),
+            ("metadataPrefix", request.metadata_prefix.as_str()),
+        ];
+        if let Some(set) = &request.set {
+            params.push(("set", set));
+        }
+        if let Some(from) = &request.from {
+            params.push(("from", from));
+        }
+        if let Some(until) = &request.until {
+            params.push(("until", until));
+        }
+        Ok(self.call(&params).await?.page)
+    }
+
+    /// The page after `token`.
+    pub async fn resume(&self, token: &str) -> Result<Page, OaiError> {
+        Ok(self
+            .call(&[("verb", "ListRecords"), ("resumptionToken", token)])
+            .await?
+            .page)
+    }
+}
+
+/// A datestamp in the repository's granularity (for `from`).
+pub fn in_granularity(datestamp: &str, granularity: &str) -> String {
+    if granularity.len() <= "YYYY-MM-DD".len() {
+        datestamp.chars().take(10).collect()
+    } else {
+        datestamp.to_string()
+    }
+}
+
+fn local(name: &[u8]) -> String {
+    let name = String::from_utf8_lossy(name);
+    name.rsplit(':').next().unwrap_or_default().to_string()
+}
+
+fn parse_response(bytes: &[u8]) -> Result<Response, String> {
+    let mut reader = Reader::from_reader(bytes);
+    reader.config_mut().trim_text(true);
+    let mut response = Response::default();
+    let mut path: Vec<String> = Vec::new();
+    let mut record = Record::default();
+    let mut set = Set {
+        spec: String::new(),
+        name: String::new(),
+    };
+    let mut text = String::new();
+    let mut saw_root = false;
+    let mut buf = Vec::new();
+    loop {
+        let event = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| format!("at byte {}: {e}", reader.buffer_position()))?;
+        match event {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let is_empty = matches!(event, Event::Empty(_));
+                let name = local(e.name().as_ref());
+                let attrs: Vec<(String, String)> = e
+                    .attributes()
+                    .filter_map(Result::ok)
+                    .map(|a| {
+                        (
+                            local(a.key.as_ref()),
+                            a.unescape_value()
+                                .map(|v| v.into_owned())
+                                .unwrap_or_default(),
+                        )
+                    })
+                    .collect();
+                let attr = |k: &str| attrs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+                if name == "OAI-PMH" {
+                    saw_root = true;
+                }
+                match name.as_str() {
+                    "record" => record = Record::default(),
+                    "header" if attr("status").as_deref() == Some("deleted") => {
+                        record.deleted = true
+                    }
+                    "error" => {
+                        response.error = Some((attr("code").unwrap_or_default(), String::new()))
+                    }
+                    "resumptionToken" => {
+                        response.page.complete_list_size =
+                            attr("completeListSize").and_then(|v| v.parse().ok());
+                    }
+                    "set" => {
+                        set = Set {
+                            spec: String::new(),
+                            name: String::new(),
+                        }
+                    }
+                    _ => {}
+                }
+                text.clear();
+                // An empty element has no end event: nothing to push.
+                if !is_empty {
+                    path.push(name);
+                }
+            }
+            Event::Text(t) => text.push_str(&t.unescape().map_err(|e| e.to_string())?),
+            Event::CData(t) => text.push_str(&String::from_utf8_lossy(&t)),
+            Event::End(_) => {
+                let name = path.pop().unwrap_or_default();
+                let parent = path.last().map(String::as_str).unwrap_or_default();
+                let value = text.trim().to_string();
+                match (parent, name.as_str()) {
+                    ("header", "identifier") => record.identifier = value,
+                    ("header", "datestamp") => record.datestamp = value,
+                    ("header", "setSpec") => record.sets.push(value),
+                    ("dc", element) => record.dc.push((element.to_string(), value)),
+                    (_, "record") => response.page.records.push(std::mem::take(&mut record)),
+                    (_, "resumptionToken") if !value.is_empty() => {
+                        response.page.resumption_token = Some(value)
+                    }
+                    (_, "error") => {
+                        if let Some(error) = &mut response.error {
+                            error.1 = value;
+                        }
+                    }
+                    ("Identify", "repositoryName") => response.identity.repository_name = value,
+                    ("Identify", "baseURL") => response.identity.base_url = value,
+                    ("Identify", "granularity") => response.identity.granularity = value,
+                    ("Identify", "earliestDatestamp") => {
+                        response.identity.earliest_datestamp = Some(value)
+                    }
+                    ("Identify", "deletedRecord") => response.identity.deleted_record = Some(value),
+                    ("set", "setSpec") => set.spec = value,
+                    ("set", "setName") => set.name = value,
+                    (_, "set") => response.sets.push(std::mem::replace(
+                        &mut set,
+                        Set {
+                            spec: String::new(),
+                            name: String::new(),
+                        },
+                    )),
+                    _ => {}
+                }
+                text.clear();
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    if !saw_root {
+        return Err("no OAI-PMH root element".into());
+    }
+    if !path.is_empty() {
+        return Err(format!("the document ends inside <{}>", path.join("><")));
+    }
+    Ok(response)
+}
+
+impl Record {
+    fn all<'a>(&'a self, element: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.dc
+            .iter()
+            .filter(move |(e, _)| e == element)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The record as a harvested item (Dublin Core).
+    pub fn to_item(&self, source: &str) -> HarvestedItem {
+        let identifiers: Vec<&str> = self.all("identifier").collect();
+        let link = identifiers
+            .iter()
+            .find(|i| {
+                (i.starts_with("http://") || i.starts_with("https://"))
+                    && !i.to_ascii_lowercase().ends_with(".pdf")
+            })
+            .map(|l| canonical_url(l));
+        let pdf = identifiers
+            .iter()
+            .chain(self.all("relation").collect::<Vec<_>>().iter())
+            .find(|i| i.to_ascii_lowercase().ends_with(".pdf"))
+            .map(|s| s.to_string());
+        let mut authors: Vec<String> = Vec::new();
+        for a in self.all("creator") {
+            if !authors.iter().any(|x| x == a) {
+                authors.push(a.to_string());
+            }
+        }
+        HarvestedItem {
+            source: source.to_string(),
+            upstream_id: self.identifier.clone(),
+            title: self.all("title").next().unwrap_or_default().to_string(),
+            abstract_html: self
+                .all("description")
+                .next()
+                .map(|d| sanitise_html(d, None)),
+            authors,
+            date: self.all("date").next().map(String::from),
+            link,
+            pdf,
+            language: self.all("language").next().map(String::from),
+            licence: self.all("rights").next().map(String::from),
+            doi: identifiers.iter().find_map(|i| find_doi(i)),
+            image: None,
+            enclosure: None,
+            subjects: self.all("subject").map(String::from).collect(),
+            deleted: self.deleted,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_records_deleted_records_and_tokens() {
+        let xml = br#"<?xml version="1.0"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><ListRecords>
+            <record><header status="deleted"><identifier>oai:x:1</identifier><datestamp>2020-01-01</datestamp></header></record>
+            <record><header><identifier>oai:x:2</identifier><datestamp>2020-02-01</datestamp><setSpec>a</setSpec></header>
+              <metadata><oai_dc:dc xmlns:oai_dc="x" xmlns:dc="y"><dc:title>Titel &amp; meer</dc:title>
+              <dc:creator>Jansen, A.</dc:creator><dc:creator>Jansen, A.</dc:creator>
+              <dc:identifier>https://repo.nl/2?utm_source=x</dc:identifier><dc:identifier>doi:10.1234/ABC</dc:identifier>
+              <dc:description><![CDATA[<p>Samenvatting<script>x</script></p>]]></dc:description></oai_dc:dc></metadata></record>
+            <resumptionToken completeListSize="10" cursor="0">token-2</resumptionToken></ListRecords></OAI-PMH>"#;
+        let response = parse_response(xml).unwrap();
+        let page = response.page;
+        assert_eq!(page.records.len(), 2);
+        assert!(page.records[0].deleted);
+        assert_eq!(page.resumption_token.as_deref(), Some("token-2"));
+        assert_eq!(page.complete_list_size, Some(10));
+        let item = page.records[1].to_item("p/oai");
+        assert_eq!(item.title, "Titel & meer");
+        assert_eq!(item.authors, ["Jansen, A."]);
+        assert_eq!(item.link.as_deref(), Some("https://repo.nl/2"));
+        assert_eq!(item.doi.as_deref(), Some("10.1234/abc"));
+        assert!(!item.abstract_html.unwrap().contains("script"));
+        assert_eq!(page.records[1].sets, ["a"]);
+    }
+
+    #[test]
+    fn a_broken_body_is_an_error_not_a_panic() {
+        assert!(parse_response(b"<OAI-PMH><ListRecords><record>").is_err());
+        assert!(parse_response(b"broken xml").is_err());
+        assert!(parse_response(b"").is_err());
+    }
+
+    #[test]
+    fn datestamps_follow_the_granularity() {
+        assert_eq!(
+            in_granularity("2020-02-01T10:00:00Z", "YYYY-MM-DD"),
+            "2020-02-01"
+        );
+        assert_eq!(
+            in_granularity("2020-02-01T10:00:00Z", "YYYY-MM-DDThh:mm:ssZ"),
+            "2020-02-01T10:00:00Z"
+        );
+    }
+}
