@@ -65,6 +65,18 @@ enum Command {
     },
     /// Load the content and report every problem, without writing anything.
     Check,
+    /// Harvest partner feeds and OAI-PMH repositories into draft publications.
+    Harvest {
+        /// Only this partner (its file name in harvesters/, without .toml).
+        #[arg(long)]
+        partner: Option<String>,
+        /// Only this source (its id, or <partner>/<source>).
+        #[arg(long)]
+        source: Option<String>,
+        /// Allow loopback addresses (for tests and local mirrors).
+        #[arg(long)]
+        allow_loopback: bool,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -126,6 +138,41 @@ fn main() -> anyhow::Result<()> {
                 println!("Serving the site on http://{addr}/ (Ctrl-C stops; changes rebuild it)");
             }))?;
         }
+        Command::Harvest {
+            partner,
+            source,
+            allow_loopback,
+        } => {
+            let options = vindplaats::harvest::HarvestOptions {
+                partner,
+                source,
+                policy: vindplaats::harvest::FetchPolicy {
+                    allow_loopback,
+                    ..Default::default()
+                },
+            };
+            let bar = std::io::stderr().is_terminal().then(|| {
+                let bar = indicatif::ProgressBar::new_spinner();
+                bar.enable_steady_tick(std::time::Duration::from_millis(100));
+                bar.set_message("harvesting");
+                bar
+            });
+            let on_source = |r: &vindplaats::harvest::SourceReport| {
+                if let Some(bar) = &bar {
+                    bar.set_message(format!("harvested {}", r.source));
+                }
+            };
+            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            let report = runtime
+                .block_on(vindplaats::harvest::harvest(
+                    &cli.site, &options, &on_source,
+                ))
+                .with_context(|| format!("harvesting into {}", cli.site.display()))?;
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            print_harvest(&report);
+        }
         Command::Check => {
             let (_, library) = site::load(&cli.site, &BuildOptions::default())?;
             for problem in &library.problems {
@@ -153,6 +200,44 @@ fn progress(message: &'static str) -> Option<indicatif::ProgressBar> {
     spinner.set_message(message);
     spinner.enable_steady_tick(std::time::Duration::from_millis(100));
     Some(spinner)
+}
+
+fn print_harvest(report: &vindplaats::harvest::HarvestReport) {
+    println!(
+        "{:<40} {:>5} {:>7} {:>9} {:>8} {:>7} {:>9} {:>6} {:>7}",
+        "source",
+        "new",
+        "updated",
+        "unchanged",
+        "rejected",
+        "skipped",
+        "withdrawn",
+        "errors",
+        "time"
+    );
+    for s in &report.sources {
+        println!(
+            "{:<40} {:>5} {:>7} {:>9} {:>8} {:>7} {:>9} {:>6} {:>6.2}s{}",
+            s.source,
+            s.new,
+            s.updated,
+            s.unchanged,
+            s.rejected,
+            s.skipped,
+            s.withdrawn,
+            s.errors.len(),
+            s.seconds,
+            if s.not_modified {
+                "  (not modified)"
+            } else {
+                ""
+            }
+        );
+        for e in &s.errors {
+            println!("    error: {e}");
+        }
+    }
+    println!("Report written to harvesters/state/last-report.json");
 }
 
 fn print_report(report: &BuildReport) {

@@ -5,17 +5,22 @@
 //!
 //! Built so far: the partner registry ([`registry`]), the bounded, polite
 //! fetcher ([`fetch`]), normalising ([`normalise`]), feed parsing
-//! ([`feed`]) and the OAI-PMH client ([`oai`]). Storing drafts, dedupe,
-//! classification, state and the `harvest` command follow.
+//! ([`feed`]), the OAI-PMH client ([`oai`]), classification
+//! ([`classify`]), storing drafts with dedupe ([`store`]) and the run with
+//! its state and report ([`run`]). Images (thumbnails) are not done yet.
 
+pub mod classify;
 pub mod feed;
 pub mod fetch;
 pub mod item;
 pub mod normalise;
 pub mod oai;
 pub mod registry;
+pub mod run;
+pub mod store;
 
 pub use feed::{parse_feed, FeedError, ParsedFeed};
 pub use fetch::{Body, FetchError, FetchPolicy, Fetched, Fetcher, Validators};
 pub use item::{Enclosure, HarvestedItem};
 pub use registry::{Partner, Registry, RegistryError, Source, SourceKind};
+pub use run::{harvest, HarvestError, HarvestOptions, HarvestReport, SourceReport, SourceState};

@@ -94,7 +94,8 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// Reads `dir/*.toml` (not `state/`), sorted by file name.
+    /// Reads `dir/*.toml` (not `state/`, not `classification.toml`), sorted
+    /// by file name.
     pub fn load(dir: &Path) -> Result<Registry, RegistryError> {
         let entries = std::fs::read_dir(dir).map_err(|source| RegistryError::Read {
             path: dir.to_path_buf(),
@@ -104,6 +105,8 @@ impl Registry {
             .filter_map(Result::ok)
             .map(|e| e.path())
             .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "toml"))
+            // The classification rules live beside the partners.
+            .filter(|p| p.file_name().is_some_and(|n| n != "classification.toml"))
             .collect();
         files.sort();
         let partners = files

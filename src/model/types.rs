@@ -85,6 +85,23 @@ pub struct HarvestFields {
     pub licence: Option<String>,
     pub content_hash: Option<String>,
     pub fetched_at: Option<String>,
+    pub doi: Option<String>,
+    pub image: Option<String>,
+    /// A podcast's audio file.
+    pub enclosure: Option<String>,
+    /// The record was deleted upstream (OAI).
+    pub deleted: bool,
+    /// The same publication from other sources (deduplicated).
+    pub also: Vec<Origin>,
+}
+
+/// Where else a deduplicated publication was found.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Origin {
+    pub source: String,
+    pub upstream_id: String,
+    pub link: Option<String>,
 }
 
 /// A publication (`content/publicaties/`): its editor-owned `[extra]`.
@@ -106,6 +123,11 @@ pub struct PublicationExtra {
     pub link: Option<String>,
     /// Upstream changed a field an editor had edited: needs a look.
     pub review: bool,
+    /// What changed upstream, for the editor who reviews.
+    pub review_notes: Vec<String>,
+    /// The classifier's suggestions; editors decide on the taxonomies.
+    pub suggested_themes: Vec<String>,
+    pub suggested_programmalijnen: Vec<String>,
     pub harvest: Option<HarvestFields>,
 }
 

@@ -1,0 +1,339 @@
+//! One harvest run: every selected source fetched, parsed and stored, one
+//! bad source never stopping the others. Its state (validators for the
+//! next conditional GET, the last OAI datestamp, consecutive failures) and
+//! the run's report go to `harvesters/state/`, written atomically after
+//! each source, so a run killed at any moment leaves valid files and the
+//! next run completes the work.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+
+use super::classify::Classification;
+use super::feed::parse_feed;
+use super::fetch::{FetchPolicy, Fetched, Fetcher, Validators};
+use super::oai::{in_granularity, ListRequest, Repository};
+use super::registry::{Partner, Registry, RegistryError, Source, SourceKind};
+use super::store::{Outcome, Store, StoreError};
+use crate::content::write_atomic;
+use crate::model::TaxonomyRules;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HarvestError {
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    #[error("{0}")]
+    Config(String),
+    #[error("{path}: the content folder is not writable: {message}")]
+    Unwritable { path: PathBuf, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Fetcher(String),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct HarvestOptions {
+    pub partner: Option<String>,
+    pub source: Option<String>,
+    pub policy: FetchPolicy,
+}
+
+/// What one source did in a run.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SourceReport {
+    pub source: String,
+    pub partner: String,
+    pub url: String,
+    pub new: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub rejected: usize,
+    pub skipped: usize,
+    pub withdrawn: usize,
+    pub errors: Vec<String>,
+    /// The server answered 304: nothing new.
+    pub not_modified: bool,
+    pub seconds: f64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct HarvestReport {
+    pub started_at: String,
+    pub finished_at: String,
+    pub sources: Vec<SourceReport>,
+}
+
+/// What the harvester keeps of a source between runs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct SourceState {
+    #[serde(default)]
+    pub validators: Validators,
+    /// The newest OAI datestamp of the last complete run.
+    #[serde(default)]
+    pub last_datestamp: Option<String>,
+    #[serde(default)]
+    pub consecutive_failures: u32,
+    #[serde(default)]
+    pub last_error: Option<String>,
+    #[serde(default)]
+    pub last_success: Option<String>,
+    #[serde(default)]
+    pub last_run: Option<String>,
+}
+
+pub fn state_dir(site_dir: &Path) -> PathBuf {
+    site_dir.join("harvesters").join("state")
+}
+
+fn state_file(site_dir: &Path) -> PathBuf {
+    state_dir(site_dir).join("sources.json")
+}
+
+/// Every source's state (empty when there is none yet).
+pub fn load_state(site_dir: &Path) -> BTreeMap<String, SourceState> {
+    std::fs::read(state_file(site_dir))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+struct Shared {
+    store: Mutex<Store>,
+    state: Mutex<BTreeMap<String, SourceState>>,
+    site_dir: PathBuf,
+}
+
+/// Harvests the selected sources. `progress` sees each source's report as
+/// it finishes.
+pub async fn harvest(
+    site_dir: &Path,
+    options: &HarvestOptions,
+    progress: &(dyn Fn(&SourceReport) + Sync),
+) -> Result<HarvestReport, HarvestError> {
+    let started_at = now();
+    let registry = Registry::load(&site_dir.join("harvesters"))?;
+    let config = crate::site::SiteConfig::load(&site_dir.join("config.toml"))
+        .map_err(|e| HarvestError::Config(e.to_string()))?;
+    let taxonomy = TaxonomyRules::from_extra(&config.extra)
+        .map_err(|e| HarvestError::Config(format!("config.toml: {e}")))?;
+    let classification =
+        Classification::load(&site_dir.join("harvesters").join("classification.toml"))
+            .map_err(HarvestError::Config)?;
+
+    let content = site_dir.join("content").join("publicaties");
+    let probe = content.join(".vindplaats-write-probe");
+    write_atomic(&probe, b"probe").map_err(|e| HarvestError::Unwritable {
+        path: content.clone(),
+        message: e.to_string(),
+    })?;
+    let _ = std::fs::remove_file(&probe);
+
+    let store = Store::open(site_dir, taxonomy, classification)?;
+    let fetcher =
+        Fetcher::new(options.policy.clone()).map_err(|e| HarvestError::Fetcher(e.to_string()))?;
+    let shared = Arc::new(Shared {
+        store: Mutex::new(store),
+        state: Mutex::new(load_state(site_dir)),
+        site_dir: site_dir.to_path_buf(),
+    });
+
+    let selected = registry.selected(options.partner.as_deref(), options.source.as_deref());
+    let reports: Vec<SourceReport> = futures_util::stream::iter(selected)
+        .map(|(partner, source)| {
+            let shared = shared.clone();
+            let fetcher = fetcher.clone();
+            async move {
+                let report = harvest_source(&shared, &fetcher, partner, source).await;
+                progress(&report);
+                report
+            }
+        })
+        .buffer_unordered(options.policy.max_concurrent.max(1))
+        .collect()
+        .await;
+
+    let mut sources = reports;
+    sources.sort_by(|a, b| a.source.cmp(&b.source));
+    let report = HarvestReport {
+        started_at,
+        finished_at: now(),
+        sources,
+    };
+    let json = serde_json::to_vec_pretty(&report).unwrap_or_default();
+    write_atomic(&state_dir(site_dir).join("last-report.json"), &json).map_err(StoreError::from)?;
+    Ok(report)
+}
+
+async fn harvest_source(
+    shared: &Shared,
+    fetcher: &Fetcher,
+    partner: &Partner,
+    source: &Source,
+) -> SourceReport {
+    let started = Instant::now();
+    let key = source.key(partner);
+    let mut report = SourceReport {
+        source: key.clone(),
+        partner: partner.name.clone(),
+        url: source.url.clone(),
+        ..Default::default()
+    };
+    let previous = shared
+        .state
+        .lock()
+        .await
+        .get(&key)
+        .cloned()
+        .unwrap_or_default();
+    let mut state = previous.clone();
+    let result = match source.kind {
+        SourceKind::Feed => {
+            harvest_feed(shared, fetcher, partner, source, &mut state, &mut report).await
+        }
+        SourceKind::Oai => {
+            harvest_oai(shared, fetcher, partner, source, &mut state, &mut report).await
+        }
+    };
+    let stamp = now();
+    state.last_run = Some(stamp.clone());
+    match result {
+        Ok(()) => {
+            state.consecutive_failures = 0;
+            state.last_error = None;
+            state.last_success = Some(stamp);
+        }
+        Err(message) => {
+            state.consecutive_failures += 1;
+            state.last_error = Some(message.clone());
+            report.errors.push(message);
+        }
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    let mut all = shared.state.lock().await;
+    all.insert(key, state);
+    let json = serde_json::to_vec_pretty(&*all).unwrap_or_default();
+    if let Err(e) = write_atomic(&state_file(&shared.site_dir), &json) {
+        report.errors.push(e.to_string());
+    }
+    report
+}
+
+fn count(report: &mut SourceReport, outcome: Outcome) {
+    match outcome {
+        Outcome::New => report.new += 1,
+        Outcome::Updated => report.updated += 1,
+        Outcome::Unchanged => report.unchanged += 1,
+        Outcome::Rejected => report.rejected += 1,
+        Outcome::Skipped => report.skipped += 1,
+        Outcome::Withdrawn => report.withdrawn += 1,
+    }
+}
+
+async fn harvest_feed(
+    shared: &Shared,
+    fetcher: &Fetcher,
+    partner: &Partner,
+    source: &Source,
+    state: &mut SourceState,
+    report: &mut SourceReport,
+) -> Result<(), String> {
+    let body = match fetcher
+        .get(&source.url, &state.validators)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        Fetched::NotModified => {
+            report.not_modified = true;
+            return Ok(());
+        }
+        Fetched::Body(body) => body,
+    };
+    let feed = parse_feed(
+        &body.bytes,
+        body.content_type.as_deref(),
+        body.url.as_str(),
+        &source.key(partner),
+    )
+    .map_err(|e| e.to_string())?;
+    let stamp = now();
+    let mut store = shared.store.lock().await;
+    for item in &feed.items {
+        match store.put(item, partner, source, &stamp) {
+            Ok(outcome) => count(report, outcome),
+            Err(e) => report.errors.push(e.to_string()),
+        }
+    }
+    // Remember the validators only once everything is stored: a run killed
+    // before this fetches the whole feed again.
+    state.validators = body.validators;
+    Ok(())
+}
+
+async fn harvest_oai(
+    shared: &Shared,
+    fetcher: &Fetcher,
+    partner: &Partner,
+    source: &Source,
+    state: &mut SourceState,
+    report: &mut SourceReport,
+) -> Result<(), String> {
+    let repo = Repository {
+        fetcher,
+        base_url: source.url.clone(),
+    };
+    let identity = repo.identify().await.map_err(|e| e.to_string())?;
+    let request = ListRequest {
+        metadata_prefix: source
+            .metadata_prefix
+            .clone()
+            .unwrap_or_else(|| "oai_dc".into()),
+        set: source.set.clone(),
+        from: state
+            .last_datestamp
+            .as_deref()
+            .map(|d| in_granularity(d, &identity.granularity)),
+        until: None,
+    };
+    let key = source.key(partner);
+    let mut newest: Option<String> = state.last_datestamp.clone();
+    let mut page = repo
+        .list_records(&request)
+        .await
+        .map_err(|e| e.to_string())?;
+    loop {
+        let stamp = now();
+        {
+            let mut store = shared.store.lock().await;
+            for record in &page.records {
+                match store.put(&record.to_item(&key), partner, source, &stamp) {
+                    Ok(outcome) => count(report, outcome),
+                    Err(e) => report.errors.push(e.to_string()),
+                }
+                if newest
+                    .as_deref()
+                    .is_none_or(|n| record.datestamp.as_str() > n)
+                {
+                    newest = Some(record.datestamp.clone());
+                }
+            }
+        }
+        match page.resumption_token.take() {
+            Some(token) => page = repo.resume(&token).await.map_err(|e| e.to_string())?,
+            None => break,
+        }
+    }
+    // Only a complete list moves the datestamp on; an interrupted one is
+    // asked for again, and what was stored comes back unchanged.
+    state.last_datestamp = newest;
+    Ok(())
+}

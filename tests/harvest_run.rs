@@ -1,0 +1,396 @@
+//! Whole harvest runs against a real HTTP server on loopback whose answers
+//! the test changes between runs: new drafts, a second run that changes no
+//! byte, an editor's edit surviving an upstream change (flagged for review),
+//! a rejected item staying rejected, a deleted OAI record withdrawn,
+//! duplicates merged across sources, a failing source isolated, and an
+//! interrupted OAI harvest completed by the next run.
+
+mod common;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use vindplaats::harvest::{harvest, FetchPolicy, HarvestOptions, HarvestReport};
+
+/// path (and for OAI: the resumption token or "start") → body.
+type Answers = Arc<Mutex<HashMap<String, String>>>;
+
+async fn answer(
+    State(answers): State<Answers>,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let key = match (q.get("verb").map(String::as_str), q.get("resumptionToken")) {
+        (Some("Identify"), _) => "identify".to_string(),
+        (Some(_), Some(token)) => format!("oai:{token}"),
+        (Some(_), None) => "oai:start".to_string(),
+        (None, _) => uri.path().to_string(),
+    };
+    let Some(body) = answers.lock().unwrap().get(&key).cloned() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let etag = format!(
+        "\"{:x}\"",
+        body.len() * 31 + body.bytes().map(|b| b as usize).sum::<usize>()
+    );
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
+        return StatusCode::NOT_MODIFIED.into_response();
+    }
+    (
+        [
+            (header::ETAG, etag),
+            (header::CONTENT_TYPE, "application/xml".to_string()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn serve(answers: Answers) -> SocketAddr {
+    let app = Router::new().fallback(get(answer)).with_state(answers);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+fn rss(items: &[(&str, &str, &str)]) -> String {
+    let items: String = items
+        .iter()
+        .map(|(guid, title, extra)| {
+            format!("<item><guid>{guid}</guid><title>{title}</title><link>https://partner.example/{guid}?utm_source=rss</link><description>Over {title}.</description><pubDate>Mon, 01 Jun 2020 10:00:00 GMT</pubDate>{extra}</item>")
+        })
+        .collect();
+    format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>Partner</title>{items}</channel></rss>")
+}
+
+const IDENTIFY: &str = "<?xml version=\"1.0\"?><OAI-PMH xmlns=\"http://www.openarchives.org/OAI/2.0/\"><Identify><repositoryName>Repo</repositoryName><baseURL>x</baseURL><granularity>YYYY-MM-DD</granularity></Identify></OAI-PMH>";
+
+fn oai_page(records: &[(&str, &str, bool)], token: Option<&str>) -> String {
+    let records: String = records
+        .iter()
+        .map(|(id, title, deleted)| {
+            if *deleted {
+                format!("<record><header status=\"deleted\"><identifier>{id}</identifier><datestamp>2021-02-01</datestamp></header></record>")
+            } else {
+                format!("<record><header><identifier>{id}</identifier><datestamp>2021-01-0{}</datestamp></header><metadata><oai_dc:dc xmlns:oai_dc=\"o\" xmlns:dc=\"d\"><dc:title>{title}</dc:title><dc:creator>Jansen, A.</dc:creator><dc:date>2021-01-01</dc:date><dc:identifier>https://repo.example/{id}</dc:identifier><dc:description>Onderzoek naar {title}.</dc:description></oai_dc:dc></metadata></record>", id.len() % 9 + 1)
+            }
+        })
+        .collect();
+    let token = token
+        .map(|t| format!("<resumptionToken>{t}</resumptionToken>"))
+        .unwrap_or_default();
+    format!("<?xml version=\"1.0\"?><OAI-PMH xmlns=\"http://www.openarchives.org/OAI/2.0/\"><ListRecords>{records}{token}</ListRecords></OAI-PMH>")
+}
+
+fn site(addr: SocketAddr) -> tempfile::TempDir {
+    let dir = common::small_site(&[("_index.md", "+++\n+++\n")]);
+    std::fs::create_dir_all(dir.path().join("harvesters")).unwrap();
+    std::fs::write(
+        dir.path().join("harvesters/voorbeeld.toml"),
+        format!(
+            "name = \"Voorbeeld Kennisinstituut\"\nhomepage = \"https://partner.example\"\n\n[[sources]]\nkind = \"feed\"\nurl = \"http://{addr}/feed.xml\"\ndefault_type = \"rapport\"\nexclude = [\"vacature\"]\n\n[[sources]]\nkind = \"oai\"\nurl = \"http://{addr}/oai\"\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("harvesters/classification.toml"),
+        "[[rules]]\nprogrammalijn = \"Gelijke kansen voor nieuwkomers\"\nkeywords = [\"statushouders\"]\n",
+    )
+    .unwrap();
+    dir
+}
+
+async fn run(site: &Path) -> HarvestReport {
+    let options = HarvestOptions {
+        policy: FetchPolicy {
+            allow_loopback: true,
+            ..FetchPolicy::default()
+        },
+        ..Default::default()
+    };
+    harvest(site, &options, &|_| {})
+        .await
+        .expect("the run itself proceeds")
+}
+
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(dir.join("content"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path().display().to_string(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn find(dir: &Path, needle: &str) -> std::path::PathBuf {
+    walkdir::WalkDir::new(dir.join("content/publicaties"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.path().to_path_buf())
+        .find(|p| p.is_file() && std::fs::read_to_string(p).unwrap().contains(needle))
+        .unwrap_or_else(|| panic!("no file mentions {needle}"))
+}
+
+fn report_of<'a>(report: &'a HarvestReport, suffix: &str) -> &'a vindplaats::harvest::SourceReport {
+    report
+        .sources
+        .iter()
+        .find(|s| s.source.ends_with(suffix))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn harvest_reharvest_edits_rejections_and_withdrawals() {
+    let answers: Answers = Arc::default();
+    let addr = serve(answers.clone()).await;
+    {
+        let mut a = answers.lock().unwrap();
+        a.insert(
+            "/feed.xml".into(),
+            rss(&[
+                ("a", "Werk voor statushouders", ""),
+                ("b", "Tweede rapport", ""),
+                ("c", "Vacature onderzoeker", ""),
+            ]),
+        );
+        a.insert("identify".into(), IDENTIFY.into());
+        a.insert(
+            "oai:start".into(),
+            oai_page(&[("oai:r:1", "Eerste record", false)], Some("p2")),
+        );
+        a.insert(
+            "oai:p2".into(),
+            oai_page(&[("oai:r:2", "Tweede record", false)], None),
+        );
+    }
+    let dir = site(addr);
+
+    // First run: drafts for everything new; the vacancy filtered out.
+    let first = run(dir.path()).await;
+    let feed = report_of(&first, "/feed");
+    assert_eq!(
+        (feed.new, feed.skipped, feed.errors.len()),
+        (2, 1, 0),
+        "{feed:?}"
+    );
+    assert_eq!(report_of(&first, "/oai").new, 2, "both OAI pages stored");
+    let a = std::fs::read_to_string(find(dir.path(), "upstream_id = \"a\"")).unwrap();
+    assert!(
+        a.contains("draft = true") && a.contains("status = \"draft\""),
+        "{a}"
+    );
+    assert!(
+        a.contains("link = \"https://partner.example/a\""),
+        "tracking stripped: {a}"
+    );
+    assert!(
+        a.contains("partner = [\"Voorbeeld Kennisinstituut\"]")
+            && a.contains("type = [\"rapport\"]"),
+        "{a}"
+    );
+    assert!(
+        a.contains("suggested_programmalijnen = [\"Gelijke kansen voor nieuwkomers\"]"),
+        "{a}"
+    );
+    assert!(
+        a.contains("content_hash = ") && a.contains("fetched_at = "),
+        "{a}"
+    );
+    assert!(dir
+        .path()
+        .join("harvesters/state/last-report.json")
+        .is_file());
+    // The drafts are valid content: their fields type, their dates parse.
+    let (_, library) = vindplaats::site::load(
+        dir.path(),
+        &vindplaats::site::BuildOptions {
+            include_drafts: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let problems: Vec<String> = library
+        .problems
+        .iter()
+        .map(ToString::to_string)
+        .filter(|p| !p.contains("taxonomies.partner"))
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert_eq!(library.pages.len(), 4);
+
+    // Second run, nothing new: 304 for the feed, every file byte for byte the same.
+    let before = snapshot(dir.path());
+    let second = run(dir.path()).await;
+    assert!(report_of(&second, "/feed").not_modified);
+    assert_eq!(report_of(&second, "/oai").unchanged, 2);
+    assert_eq!(
+        before,
+        snapshot(dir.path()),
+        "a run with nothing new changes no file"
+    );
+
+    // An editor edits the title of a; another rejects b.
+    let a_path = find(dir.path(), "upstream_id = \"a\"");
+    let edited = std::fs::read_to_string(&a_path).unwrap().replacen(
+        "title = \"Werk voor statushouders\"",
+        "title = \"Werk voor statushouders (redactie)\"",
+        1,
+    );
+    std::fs::write(&a_path, edited).unwrap();
+    let b_path = find(dir.path(), "upstream_id = \"b\"");
+    let rejected = std::fs::read_to_string(&b_path).unwrap().replacen(
+        "status = \"draft\"",
+        "status = \"rejected\"",
+        1,
+    );
+    std::fs::write(&b_path, &rejected).unwrap();
+
+    // Upstream changes both titles and deletes an OAI record.
+    {
+        let mut a = answers.lock().unwrap();
+        a.insert(
+            "/feed.xml".into(),
+            rss(&[
+                ("a", "Werk voor statushouders, herzien", ""),
+                ("b", "Tweede rapport, herzien", ""),
+            ]),
+        );
+        a.insert(
+            "oai:start".into(),
+            oai_page(&[("oai:r:1", "Eerste record", true)], Some("p2")),
+        );
+    }
+    let third = run(dir.path()).await;
+    let a_text = std::fs::read_to_string(&a_path).unwrap();
+    assert!(
+        a_text.contains("title = \"Werk voor statushouders (redactie)\""),
+        "the editor's title survives: {a_text}"
+    );
+    assert!(
+        a_text.contains("upstream_title = \"Werk voor statushouders, herzien\""),
+        "upstream's is kept too: {a_text}"
+    );
+    assert!(
+        a_text.contains("review = true"),
+        "flagged for review: {a_text}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&b_path).unwrap(),
+        rejected,
+        "a rejected item stays as it is"
+    );
+    assert_eq!(report_of(&third, "/feed").rejected, 1);
+    let withdrawn = std::fs::read_to_string(find(dir.path(), "upstream_id = \"oai:r:1\"")).unwrap();
+    assert!(
+        withdrawn.contains("status = \"withdrawn\"") && withdrawn.contains("draft = true"),
+        "{withdrawn}"
+    );
+    assert_eq!(report_of(&third, "/oai").withdrawn, 1);
+}
+
+#[tokio::test]
+async fn duplicates_merge_failures_stay_isolated_and_interrupted_runs_complete() {
+    let answers: Answers = Arc::default();
+    let addr = serve(answers.clone()).await;
+    {
+        let mut a = answers.lock().unwrap();
+        // The feed's item d and OAI record 3 are the same publication (same DOI).
+        let doi =
+            "<description>Zie https://doi.org/10.5555/kis.2021.1 voor de tekst.</description>";
+        a.insert("/feed.xml".into(), rss(&[("d", "Gedeeld rapport", doi)]));
+        a.insert("identify".into(), IDENTIFY.into());
+        a.insert(
+            "oai:start".into(),
+            oai_page(&[("oai:r:3", "Gedeeld rapport", false)], Some("p2")).replace(
+                "<dc:identifier>https://repo.example/oai:r:3</dc:identifier>",
+                "<dc:identifier>doi:10.5555/KIS.2021.1</dc:identifier>",
+            ),
+        );
+        // Page 2 is broken: the run stops there for this source.
+        a.insert("oai:p2".into(), "<OAI-PMH><ListRecords><record>".into());
+    }
+    let dir = site(addr);
+    std::fs::write(
+        dir.path().join("harvesters/kapot.toml"),
+        format!("name = \"Kapotte Partner\"\n[[sources]]\nkind = \"feed\"\nurl = \"http://{addr}/bestaat-niet.xml\"\n"),
+    )
+    .unwrap();
+
+    let first = run(dir.path()).await;
+    let broken = report_of(&first, "kapot/feed");
+    assert!(broken.errors[0].contains("HTTP 404"), "{broken:?}");
+    assert_eq!(
+        report_of(&first, "voorbeeld/feed").new,
+        1,
+        "one bad source does not stop the others"
+    );
+    let oai = report_of(&first, "voorbeeld/oai");
+    assert!(oai.errors[0].contains("not valid OAI-PMH"), "{oai:?}");
+    let shared = std::fs::read_to_string(find(dir.path(), "10.5555/kis.2021.1")).unwrap();
+    assert!(
+        shared.contains("upstream_id = \"oai:r:3\""),
+        "the duplicate is merged, both origins kept: {shared}"
+    );
+    let files = snapshot(dir.path()).len();
+    let state = vindplaats::harvest::run::load_state(dir.path());
+    assert_eq!(state["kapot/feed"].consecutive_failures, 1);
+    assert_eq!(
+        state["voorbeeld/oai"].last_datestamp, None,
+        "an interrupted list does not move the datestamp"
+    );
+
+    // Upstream is mended: the next run completes what was left.
+    answers.lock().unwrap().insert(
+        "oai:p2".into(),
+        oai_page(&[("oai:r:4", "Vierde record", false)], None),
+    );
+    let second = run(dir.path()).await;
+    let oai = report_of(&second, "voorbeeld/oai");
+    assert_eq!(
+        (oai.new, oai.unchanged, oai.errors.len()),
+        (1, 1, 0),
+        "{oai:?}"
+    );
+    assert_eq!(snapshot(dir.path()).len(), files + 1);
+    let state = vindplaats::harvest::run::load_state(dir.path());
+    assert_eq!(state["kapot/feed"].consecutive_failures, 2);
+    assert!(state["voorbeeld/oai"].last_datestamp.is_some());
+}
+
+#[tokio::test]
+async fn a_bad_registry_file_stops_the_run_with_its_name() {
+    let dir = common::small_site(&[("_index.md", "+++\n+++\n")]);
+    std::fs::create_dir_all(dir.path().join("harvesters")).unwrap();
+    std::fs::write(
+        dir.path().join("harvesters/fout.toml"),
+        "name = \"Fout\"\n[[sources]]\nkind = \"rss\"\nurl = \"https://x\"\n",
+    )
+    .unwrap();
+    let err = harvest(dir.path(), &HarvestOptions::default(), &|_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("fout.toml: sources[0].kind"),
+        "{err}"
+    );
+}
