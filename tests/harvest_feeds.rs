@@ -11,7 +11,11 @@ fn fixtures() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("NOT RUN: ../shared/fixtures is absent, so the real-world feed fixtures were not parsed.");
+        {
+            // Written past the test harness's capture, so a CI log shows it.
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "NOT RUN: ../shared/fixtures is absent, so the real-world feed fixtures were not parsed.");
+        }
         None
     }
 }
