@@ -147,7 +147,10 @@ fn find(dir: &Path, needle: &str) -> std::path::PathBuf {
         .into_iter()
         .filter_map(Result::ok)
         .map(|e| e.path().to_path_buf())
-        .find(|p| p.is_file() && std::fs::read_to_string(p).unwrap().contains(needle))
+        .find(|p| {
+            p.extension().is_some_and(|e| e == "md")
+                && std::fs::read_to_string(p).unwrap().contains(needle)
+        })
         .unwrap_or_else(|| panic!("no file mentions {needle}"))
 }
 
@@ -393,4 +396,70 @@ async fn a_bad_registry_file_stops_the_run_with_its_name() {
         err.to_string().contains("fout.toml: sources[0].kind"),
         "{err}"
     );
+}
+
+async fn cover() -> Response {
+    let image = image::RgbImage::from_fn(960, 480, |x, _| image::Rgb([(x % 256) as u8, 90, 160]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    ([(header::CONTENT_TYPE, "image/png")], out.into_inner()).into_response()
+}
+
+#[tokio::test]
+async fn thumbnails_land_beside_drafts_and_broken_images_are_noted() {
+    let feed = |image: &str| {
+        format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\" xmlns:media=\"http://search.yahoo.com/mrss/\"><channel><title>P</title>\
+             <item><guid>met-plaatje</guid><title>Met plaatje {image}</title><link>https://p.example/{image}</link>\
+             <media:thumbnail url=\"IMG\"/></item></channel></rss>"
+        )
+    };
+    let app = Router::new()
+        .route("/cover.png", get(cover))
+        .route(
+            "/kapot.png",
+            get(|| async { ([(header::CONTENT_TYPE, "image/png")], "geen png") }),
+        )
+        .fallback(get(|| async { StatusCode::NOT_FOUND }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app =
+        app.route(
+            "/kapot.xml",
+            get(move || async move {
+                feed("kapot").replace("IMG", &format!("http://{addr}/kapot.png"))
+            }),
+        );
+    let app = app.route(
+        "/goed2.xml",
+        get(
+            move || async move { feed("goed").replace("IMG", &format!("http://{addr}/cover.png")) },
+        ),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let dir = common::small_site(&[("_index.md", "+++\n+++\n")]);
+    std::fs::create_dir_all(dir.path().join("harvesters")).unwrap();
+    std::fs::write(
+        dir.path().join("harvesters/p.toml"),
+        format!("name = \"P\"\n[[sources]]\nkind = \"feed\"\nurl = \"http://{addr}/goed2.xml\"\n[[sources]]\nkind = \"feed\"\nurl = \"http://{addr}/kapot.xml\"\n"),
+    )
+    .unwrap();
+    let report = run(dir.path()).await;
+    let draft = find(dir.path(), "Met plaatje goed");
+    let thumb = draft.with_file_name("omslag.jpg");
+    let decoded =
+        image::load_from_memory(&std::fs::read(&thumb).expect("a thumbnail beside the draft"))
+            .unwrap();
+    assert_eq!(decoded.width(), 480);
+    let broken = report_of(&report, "p/feed-2");
+    assert_eq!(
+        (broken.new, broken.errors.len()),
+        (1, 0),
+        "a broken image fails nothing: {broken:?}"
+    );
+    assert!(broken.notes[0].contains("kapot.png skipped"), "{broken:?}");
+    assert!(!find(dir.path(), "Met plaatje kapot")
+        .with_file_name("omslag.jpg")
+        .exists());
 }

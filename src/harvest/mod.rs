@@ -7,11 +7,12 @@
 //! fetcher ([`fetch`]), normalising ([`normalise`]), feed parsing
 //! ([`feed`]), the OAI-PMH client ([`oai`]), classification
 //! ([`classify`]), storing drafts with dedupe ([`store`]) and the run with
-//! its state and report ([`run`]). Images (thumbnails) are not done yet.
+//! its state and report ([`run`]), and thumbnails ([`images`]).
 
 pub mod classify;
 pub mod feed;
 pub mod fetch;
+pub mod images;
 pub mod item;
 pub mod normalise;
 pub mod oai;

@@ -17,6 +17,7 @@ use tokio::sync::Mutex;
 use super::classify::Classification;
 use super::feed::parse_feed;
 use super::fetch::{FetchPolicy, Fetched, Fetcher, Validators};
+use super::images::{thumbnail, THUMBNAIL_NAME};
 use super::oai::{in_granularity, ListRequest, Repository};
 use super::registry::{Partner, Registry, RegistryError, Source, SourceKind};
 use super::store::{Outcome, Store, StoreError};
@@ -57,6 +58,9 @@ pub struct SourceReport {
     pub skipped: usize,
     pub withdrawn: usize,
     pub errors: Vec<String>,
+    /// Things skipped without failing the source (a broken image).
+    #[serde(default)]
+    pub notes: Vec<String>,
     /// The server answered 304: nothing new.
     pub not_modified: bool,
     pub seconds: f64,
@@ -228,6 +232,25 @@ async fn harvest_source(
     report
 }
 
+/// Fetches an item's image within the fetch limits and stores its thumbnail
+/// beside the draft.
+async fn store_thumbnail(fetcher: &Fetcher, draft: &Path, image: &str) -> Result<(), String> {
+    let body = match fetcher
+        .get(image, &Validators::default())
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        Fetched::Body(body) => body.bytes,
+        Fetched::NotModified => return Ok(()),
+    };
+    let jpeg = tokio::task::spawn_blocking(move || thumbnail(&body))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    let target = draft.with_file_name(THUMBNAIL_NAME);
+    write_atomic(&target, &jpeg).map_err(|e| e.to_string())
+}
+
 fn count(report: &mut SourceReport, outcome: Outcome) {
     match outcome {
         Outcome::New => report.new += 1,
@@ -266,11 +289,29 @@ async fn harvest_feed(
     )
     .map_err(|e| e.to_string())?;
     let stamp = now();
-    let mut store = shared.store.lock().await;
-    for item in &feed.items {
-        match store.put(item, partner, source, &stamp) {
-            Ok(outcome) => count(report, outcome),
-            Err(e) => report.errors.push(e.to_string()),
+    let mut fresh_images: Vec<(PathBuf, String)> = Vec::new();
+    {
+        let mut store = shared.store.lock().await;
+        for item in &feed.items {
+            match store.put(item, partner, source, &stamp) {
+                Ok(outcome) => {
+                    count(report, outcome);
+                    if let (Outcome::New, Some(image)) = (outcome, &item.image) {
+                        if let Some(path) = store.path_of(&item.source, &item.upstream_id) {
+                            fresh_images.push((path.to_path_buf(), image.clone()));
+                        }
+                    }
+                }
+                Err(e) => report.errors.push(e.to_string()),
+            }
+        }
+    }
+    for (draft, image) in fresh_images {
+        if let Err(note) = store_thumbnail(fetcher, &draft, &image).await {
+            report.notes.push(format!(
+                "{}: image {image} skipped: {note}",
+                draft.display()
+            ));
         }
     }
     // Remember the validators only once everything is stored: a run killed

@@ -2,7 +2,8 @@
 //! keeping what the harvester owns (`[extra.harvest]`) apart from what
 //! editors own (status, title and summary as shown, taxonomies, dossiers).
 //!
-//! - A new item becomes a draft file; its image, if any, is for later.
+//! - A new item becomes a draft bundle (`<slug>/index.md`), with room for
+//!   its thumbnail beside it.
 //! - An unchanged item (same content hash) changes no byte.
 //! - A changed item updates `[extra.harvest]` only; where upstream changed a
 //!   field the editor had edited, the item is flagged for review with both
@@ -423,7 +424,16 @@ impl Store {
         Ok(Outcome::New)
     }
 
-    /// A file name from the title, unique in the folder.
+    /// The file of the item from `source` with `upstream_id`, if stored.
+    pub fn path_of(&self, source: &str, upstream_id: &str) -> Option<&Path> {
+        let key = (source.to_string(), upstream_id.to_string());
+        self.by_origin
+            .get(&key)
+            .map(|&n| self.known[n].file.as_path())
+    }
+
+    /// A bundle from the title (`<slug>/index.md`, room for a thumbnail
+    /// beside it), unique in the folder.
     fn free_path(&self, title: &str) -> PathBuf {
         let mut base = slug::slugify(title);
         if base.len() > 80 {
@@ -433,13 +443,21 @@ impl Store {
         if base.is_empty() {
             base = "publicatie".into();
         }
-        let mut candidate = self.dir.join(format!("{base}.md"));
+        let taken = |name: &str| {
+            self.dir.join(format!("{name}.md")).exists()
+                || self.dir.join(name).exists()
+                || self
+                    .known
+                    .iter()
+                    .any(|k| k.file.starts_with(self.dir.join(name)))
+        };
+        let mut name = base.clone();
         let mut n = 2;
-        while candidate.exists() || self.known.iter().any(|k| k.file == candidate) {
-            candidate = self.dir.join(format!("{base}-{n}.md"));
+        while taken(&name) {
+            name = format!("{base}-{n}");
             n += 1;
         }
-        candidate
+        self.dir.join(name).join("index.md")
     }
 }
 
