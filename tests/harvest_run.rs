@@ -463,3 +463,37 @@ async fn thumbnails_land_beside_drafts_and_broken_images_are_noted() {
         .with_file_name("omslag.jpg")
         .exists());
 }
+
+#[tokio::test]
+async fn a_new_draft_never_takes_the_name_of_an_existing_file() {
+    let answers: Answers = Arc::default();
+    let addr = serve(answers.clone()).await;
+    answers
+        .lock()
+        .unwrap()
+        .insert("/feed.xml".into(), rss(&[("x", "Tweede rapport", "")]));
+    answers
+        .lock()
+        .unwrap()
+        .insert("identify".into(), IDENTIFY.into());
+    answers
+        .lock()
+        .unwrap()
+        .insert("oai:start".into(), oai_page(&[], None));
+    let dir = site(addr);
+    let own = dir.path().join("content/publicaties/tweede-rapport.md");
+    std::fs::create_dir_all(own.parent().unwrap()).unwrap();
+    let text =
+        "+++\ntitle = \"Tweede rapport\"\n[extra]\nstatus = \"published\"\n+++\nEigen tekst.\n";
+    std::fs::write(&own, text).unwrap();
+    run(dir.path()).await;
+    assert_eq!(
+        std::fs::read_to_string(&own).unwrap(),
+        text,
+        "the editor's own file is untouched"
+    );
+    assert!(dir
+        .path()
+        .join("content/publicaties/tweede-rapport-2/index.md")
+        .is_file());
+}

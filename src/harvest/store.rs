@@ -74,8 +74,64 @@ pub struct Store {
     by_link: HashMap<String, usize>,
     by_title_date: HashMap<String, usize>,
     known: Vec<Known>,
+    /// Names in the folder (file stems and bundle folders), for new slugs.
+    names: std::collections::HashSet<String>,
     taxonomy: TaxonomyRules,
     classification: Classification,
+}
+
+/// What the index keeps of one harvested file.
+struct Indexed {
+    known: Known,
+    origin: Option<(String, String)>,
+    also: Vec<(String, String)>,
+    doi: Option<String>,
+    link: Option<String>,
+    title_date: Option<String>,
+}
+
+/// Reads one content file; `None` when it is not a harvested item (or is
+/// broken: that is the loader's to report, and the harvester leaves it).
+fn index_file(path: &Path) -> Result<Option<Indexed>, StoreError> {
+    let text = std::fs::read_to_string(path).map_err(|source| StoreError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let Ok((front, _)) = split_front_matter(&text) else {
+        return Ok(None);
+    };
+    let Ok(table) = front.parse::<toml::Table>() else {
+        return Ok(None);
+    };
+    let Some(extra) = table.get("extra").and_then(|e| e.as_table()) else {
+        return Ok(None);
+    };
+    let Some(harvest) = extra.get("harvest").and_then(|h| h.as_table()) else {
+        return Ok(None);
+    };
+    let get = |t: &toml::Table, k: &str| t.get(k).and_then(|v| v.as_str()).map(String::from);
+    let pair = |t: &toml::Table| Some((get(t, "source")?, get(t, "upstream_id")?));
+    Ok(Some(Indexed {
+        known: Known {
+            file: path.to_path_buf(),
+            status: get(extra, "status").unwrap_or_else(|| "draft".into()),
+            content_hash: get(harvest, "content_hash"),
+        },
+        origin: pair(harvest),
+        also: harvest
+            .get("also")
+            .and_then(|a| a.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|o| o.as_table().and_then(pair))
+            .collect(),
+        doi: get(harvest, "doi"),
+        link: get(harvest, "link"),
+        title_date: title_date_key(
+            &get(harvest, "upstream_title").unwrap_or_default(),
+            get(harvest, "date").as_deref(),
+        ),
+    }))
 }
 
 /// The stable hash of what upstream says of an item.
@@ -111,72 +167,53 @@ impl Store {
             by_link: HashMap::new(),
             by_title_date: HashMap::new(),
             known: Vec::new(),
+            names: std::collections::HashSet::new(),
             taxonomy,
             classification,
         };
+        let mut files: Vec<PathBuf> = Vec::new();
         for entry in walkdir::WalkDir::new(&dir)
             .sort_by_file_name()
             .into_iter()
             .filter_map(Result::ok)
         {
             let path = entry.path();
-            if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "md") {
-                continue;
+            if entry.depth() == 1 {
+                // Every name in the folder is taken, harvested or not.
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                store.names.insert(name.trim_end_matches(".md").to_string());
             }
-            let text = std::fs::read_to_string(path).map_err(|source| StoreError::Read {
-                path: path.to_path_buf(),
-                source,
-            })?;
-            // A broken file is the loader's to report; the harvester leaves it.
-            let Ok((front, _)) = split_front_matter(&text) else {
-                continue;
-            };
-            let Ok(table) = front.parse::<toml::Table>() else {
-                continue;
-            };
-            let Some(extra) = table.get("extra").and_then(|e| e.as_table()) else {
-                continue;
-            };
-            let Some(harvest) = extra.get("harvest").and_then(|h| h.as_table()) else {
-                continue;
-            };
-            let get =
-                |t: &toml::Table, k: &str| t.get(k).and_then(|v| v.as_str()).map(String::from);
-            let known = Known {
-                file: path.to_path_buf(),
-                status: get(extra, "status").unwrap_or_else(|| "draft".into()),
-                content_hash: get(harvest, "content_hash"),
-            };
+            if entry.file_type().is_file() && path.extension().is_some_and(|e| e == "md") {
+                files.push(path.to_path_buf());
+            }
+        }
+        // Reading and parsing is most of the time of a run with nothing new.
+        use rayon::prelude::*;
+        let parsed: Vec<Option<Indexed>> = files
+            .par_iter()
+            .map(|path| index_file(path))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        for indexed in parsed.into_iter().flatten() {
             let n = store.known.len();
-            store.known.push(known);
-            if let (Some(source), Some(id)) = (get(harvest, "source"), get(harvest, "upstream_id"))
-            {
-                store.by_origin.insert((source, id), n);
+            if let Some(origin) = indexed.origin {
+                store.by_origin.insert(origin, n);
             }
-            for origin in harvest
-                .get("also")
-                .and_then(|a| a.as_array())
-                .into_iter()
-                .flatten()
-            {
-                if let Some(o) = origin.as_table() {
-                    if let (Some(source), Some(id)) = (get(o, "source"), get(o, "upstream_id")) {
-                        store.by_other_origin.insert((source, id), n);
-                    }
-                }
+            for origin in indexed.also {
+                store.by_other_origin.insert(origin, n);
             }
-            if let Some(doi) = get(harvest, "doi") {
+            if let Some(doi) = indexed.doi {
                 store.by_doi.insert(doi, n);
             }
-            if let Some(link) = get(harvest, "link") {
+            if let Some(link) = indexed.link {
                 store.by_link.insert(link, n);
             }
-            if let Some(key) = title_date_key(
-                &get(harvest, "upstream_title").unwrap_or_default(),
-                get(harvest, "date").as_deref(),
-            ) {
+            if let Some(key) = indexed.title_date {
                 store.by_title_date.insert(key, n);
             }
+            store.known.push(indexed.known);
         }
         Ok(store)
     }
@@ -434,7 +471,7 @@ impl Store {
 
     /// A bundle from the title (`<slug>/index.md`, room for a thumbnail
     /// beside it), unique in the folder.
-    fn free_path(&self, title: &str) -> PathBuf {
+    fn free_path(&mut self, title: &str) -> PathBuf {
         let mut base = slug::slugify(title);
         if base.len() > 80 {
             let cut = base[..80].rfind('-').unwrap_or(80);
@@ -443,20 +480,14 @@ impl Store {
         if base.is_empty() {
             base = "publicatie".into();
         }
-        let taken = |name: &str| {
-            self.dir.join(format!("{name}.md")).exists()
-                || self.dir.join(name).exists()
-                || self
-                    .known
-                    .iter()
-                    .any(|k| k.file.starts_with(self.dir.join(name)))
-        };
+        // Names already in the folder (read at open) or given this run.
         let mut name = base.clone();
         let mut n = 2;
-        while taken(&name) {
+        while self.names.contains(&name) {
             name = format!("{base}-{n}");
             n += 1;
         }
+        self.names.insert(name.clone());
         self.dir.join(name).join("index.md")
     }
 }
