@@ -395,11 +395,12 @@ impl Library {
             // Zola appends a term's undated pages in file-system order, which
             // differs between machines; with two or more that shows.
             for term in &merged {
+                // Drafts are not built by zola, so their order does not matter.
                 let undated: Vec<usize> = term
                     .pages
                     .iter()
                     .copied()
-                    .filter(|&p| self.pages[p].date.is_none())
+                    .filter(|&p| self.pages[p].date.is_none() && !self.pages[p].meta.draft)
                     .collect();
                 if undated.len() > 1 {
                     for p in undated {

@@ -1,0 +1,191 @@
+//! Every real-world feed fixture served from loopback and harvested in one
+//! run; and a harvest killed mid-run (the real binary, SIGKILL) that leaves
+//! valid files and is completed by the next run.
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use axum::extract::Query;
+use axum::routing::get;
+use axum::Router;
+use tower_http::services::ServeDir;
+
+fn fixtures() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "NOT RUN: ../shared/fixtures is absent, so the fixtures were not harvested."
+    );
+    None
+}
+
+#[tokio::test]
+async fn every_feed_fixture_harvests_from_a_real_server() {
+    let Some(dir) = fixtures() else { return };
+    let app = Router::new().nest_service("/f", ServeDir::new(&dir));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let site = common::small_site(&[("_index.md", "+++\n+++\n")]);
+    std::fs::create_dir_all(site.path().join("harvesters")).unwrap();
+    let mut partner = String::from("name = \"Fixtures\"\n");
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir.join("feeds")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        partner.push_str(&format!(
+            "[[sources]]\nid = \"{}\"\nkind = \"feed\"\nurl = \"http://{addr}/f/feeds/{name}\"\n",
+            name.replace('.', "-")
+        ));
+        names.push(name);
+    }
+    std::fs::write(site.path().join("harvesters/fixtures.toml"), partner).unwrap();
+    // The fixtures' images point at the internet, which this machine cannot
+    // reach: fail those fast (they become notes).
+    let policy = vindplaats::harvest::FetchPolicy {
+        allow_loopback: true,
+        connect_timeout: Duration::from_millis(500),
+        total_timeout: Duration::from_secs(2),
+        retries: 0,
+        ..Default::default()
+    };
+    let options = vindplaats::harvest::HarvestOptions {
+        policy,
+        ..Default::default()
+    };
+    let report = vindplaats::harvest::harvest(site.path(), &options, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.sources.len(), names.len());
+    for source in &report.sources {
+        assert!(source.errors.is_empty(), "{source:?}");
+        assert!(
+            source.new + source.updated + source.unchanged + source.skipped > 0,
+            "{source:?}"
+        );
+    }
+    // Everything that arrived is valid content.
+    let (_, library) = vindplaats::site::load(
+        site.path(),
+        &vindplaats::site::BuildOptions {
+            include_drafts: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let problems: Vec<String> = library
+        .problems
+        .iter()
+        .map(ToString::to_string)
+        .filter(|p| !p.contains("taxonomies.partner"))
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert!(library.pages.len() > 100, "{}", library.pages.len());
+}
+
+/// An OAI repository of 20 pages, each answered slowly.
+async fn slow_oai(Query(q): Query<HashMap<String, String>>) -> String {
+    let head = "<?xml version=\"1.0\"?><OAI-PMH xmlns=\"http://www.openarchives.org/OAI/2.0/\">";
+    if q.get("verb").map(String::as_str) == Some("Identify") {
+        return format!("{head}<Identify><repositoryName>R</repositoryName><baseURL>x</baseURL><granularity>YYYY-MM-DD</granularity></Identify></OAI-PMH>");
+    }
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    let page: usize = q
+        .get("resumptionToken")
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    let records: String = (0..10)
+        .map(|i| {
+            let id = page * 10 + i;
+            format!("<record><header><identifier>oai:r:{id}</identifier><datestamp>2021-01-01</datestamp></header><metadata><oai_dc:dc xmlns:oai_dc=\"o\" xmlns:dc=\"d\"><dc:title>Record nummer {id}</dc:title><dc:identifier>https://repo.example/{id}</dc:identifier></oai_dc:dc></metadata></record>")
+        })
+        .collect();
+    let token = if page < 19 {
+        format!("<resumptionToken>{}</resumptionToken>", page + 1)
+    } else {
+        String::new()
+    };
+    format!("{head}<ListRecords>{records}{token}</ListRecords></OAI-PMH>")
+}
+
+// Multi-threaded: the test blocks on the child process while the server answers it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_harvest_leaves_valid_files_and_the_next_run_completes() {
+    let app = Router::new().route("/oai", get(slow_oai));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let site = common::small_site(&[("_index.md", "+++\n+++\n")]);
+    std::fs::create_dir_all(site.path().join("harvesters")).unwrap();
+    std::fs::write(
+        site.path().join("harvesters/r.toml"),
+        format!("name = \"R\"\n[[sources]]\nkind = \"oai\"\nurl = \"http://{addr}/oai\"\n"),
+    )
+    .unwrap();
+
+    let binary = env!("CARGO_BIN_EXE_vindplaats");
+    let mut child = Command::new(binary)
+        .arg("--site")
+        .arg(site.path())
+        .args(["harvest", "--allow-loopback"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let drafts = || -> Vec<PathBuf> {
+        walkdir::WalkDir::new(site.path().join("content/publicaties"))
+            .into_iter()
+            .filter_map(Result::ok)
+            .map(|e| e.path().to_path_buf())
+            .filter(|p| p.extension().is_some_and(|e| e == "md"))
+            .collect()
+    };
+    // As soon as the first page is in (of 20, 60 ms apart): kill it outright.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while drafts().is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let partial = drafts().len();
+    assert!(
+        partial > 0 && partial < 200,
+        "killed mid-run: {partial} drafts"
+    );
+    // What is there is valid: every draft parses, no temporary file is left as content.
+    let (_, library) = vindplaats::site::load(
+        site.path(),
+        &vindplaats::site::BuildOptions {
+            include_drafts: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let problems: Vec<String> = library
+        .problems
+        .iter()
+        .map(ToString::to_string)
+        .filter(|p| !p.contains("taxonomies.partner"))
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+    if let Ok(state) = std::fs::read(site.path().join("harvesters/state/sources.json")) {
+        serde_json::from_slice::<serde_json::Value>(&state).expect("the state is valid JSON");
+    }
+
+    let status = Command::new(binary)
+        .arg("--site")
+        .arg(site.path())
+        .args(["harvest", "--allow-loopback"])
+        .output()
+        .unwrap();
+    assert!(status.status.success());
+    assert_eq!(drafts().len(), 200, "the next run completes the work");
+}
