@@ -31,9 +31,7 @@ fn fixtures() -> Option<PathBuf> {
 async fn every_feed_fixture_harvests_from_a_real_server() {
     let Some(dir) = fixtures() else { return };
     let app = Router::new().nest_service("/f", ServeDir::new(&dir));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let addr = common::serve_on_loopback(app).await;
 
     let site = common::small_site(&[("_index.md", "+++\n+++\n")]);
     std::fs::create_dir_all(site.path().join("harvesters")).unwrap();
@@ -73,22 +71,9 @@ async fn every_feed_fixture_harvests_from_a_real_server() {
         );
     }
     // Everything that arrived is valid content.
-    let (_, library) = vindplaats::site::load(
-        site.path(),
-        &vindplaats::site::BuildOptions {
-            include_drafts: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let problems: Vec<String> = library
-        .problems
-        .iter()
-        .map(ToString::to_string)
-        .filter(|p| !p.contains("taxonomies.partner"))
-        .collect();
+    let (pages, problems) = common::problems_with_drafts(site.path());
     assert!(problems.is_empty(), "{problems:#?}");
-    assert!(library.pages.len() > 100, "{}", library.pages.len());
+    assert!(pages > 100, "{}", pages);
 }
 
 /// An OAI repository of 20 pages, each answered slowly.
@@ -120,9 +105,7 @@ async fn slow_oai(Query(q): Query<HashMap<String, String>>) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_harvest_leaves_valid_files_and_the_next_run_completes() {
     let app = Router::new().route("/oai", get(slow_oai));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let addr = common::serve_on_loopback(app).await;
     let site = common::small_site(&[("_index.md", "+++\n+++\n")]);
     std::fs::create_dir_all(site.path().join("harvesters")).unwrap();
     std::fs::write(
@@ -161,20 +144,7 @@ async fn a_killed_harvest_leaves_valid_files_and_the_next_run_completes() {
         "killed mid-run: {partial} drafts"
     );
     // What is there is valid: every draft parses, no temporary file is left as content.
-    let (_, library) = vindplaats::site::load(
-        site.path(),
-        &vindplaats::site::BuildOptions {
-            include_drafts: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let problems: Vec<String> = library
-        .problems
-        .iter()
-        .map(ToString::to_string)
-        .filter(|p| !p.contains("taxonomies.partner"))
-        .collect();
+    let (_, problems) = common::problems_with_drafts(site.path());
     assert!(problems.is_empty(), "{problems:#?}");
     if let Ok(state) = std::fs::read(site.path().join("harvesters/state/sources.json")) {
         serde_json::from_slice::<serde_json::Value>(&state).expect("the state is valid JSON");

@@ -60,9 +60,7 @@ async fn answer(
 
 async fn serve(answers: Answers) -> SocketAddr {
     let app = Router::new().fallback(get(answer)).with_state(answers);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let addr = common::serve_on_loopback(app).await;
     addr
 }
 
@@ -224,22 +222,9 @@ async fn harvest_reharvest_edits_rejections_and_withdrawals() {
         .join("harvesters/state/last-report.json")
         .is_file());
     // The drafts are valid content: their fields type, their dates parse.
-    let (_, library) = vindplaats::site::load(
-        dir.path(),
-        &vindplaats::site::BuildOptions {
-            include_drafts: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let problems: Vec<String> = library
-        .problems
-        .iter()
-        .map(ToString::to_string)
-        .filter(|p| !p.contains("taxonomies.partner"))
-        .collect();
+    let (pages, problems) = common::problems_with_drafts(dir.path());
     assert!(problems.is_empty(), "{problems:#?}");
-    assert_eq!(library.pages.len(), 4);
+    assert_eq!(pages, 4);
 
     // Second run, nothing new: 304 for the feed, every file byte for byte the same.
     let before = snapshot(dir.path());

@@ -88,3 +88,28 @@ pub fn visible_text(html: &str) -> String {
         .replace("&amp;", "&");
     decoded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+/// Serves `app` on a free loopback port; returns its address.
+pub async fn serve_on_loopback(app: axum::Router) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+/// The problems `vindplaats check --drafts` would list for a site, less the
+/// partner terms (test partners have no page in content/partners/).
+pub fn problems_with_drafts(site: &Path) -> (usize, Vec<String>) {
+    let options = vindplaats::site::BuildOptions {
+        include_drafts: true,
+        ..Default::default()
+    };
+    let (_, library) = vindplaats::site::load(site, &options).unwrap();
+    let problems = library
+        .problems
+        .iter()
+        .map(ToString::to_string)
+        .filter(|p| !p.contains("taxonomies.partner"))
+        .collect();
+    (library.pages.len(), problems)
+}
