@@ -112,7 +112,11 @@ fn now() -> String {
 }
 
 struct Shared {
-    store: Mutex<Store>,
+    /// Opened on the first item to store: reading every draft is most of a
+    /// run in which every source answers "nothing new".
+    store: Mutex<Option<Store>>,
+    taxonomy: TaxonomyRules,
+    classification: Classification,
     state: Mutex<BTreeMap<String, SourceState>>,
     site_dir: PathBuf,
 }
@@ -142,11 +146,12 @@ pub async fn harvest(
     })?;
     let _ = std::fs::remove_file(&probe);
 
-    let store = Store::open(site_dir, taxonomy, classification)?;
     let fetcher =
         Fetcher::new(options.policy.clone()).map_err(|e| HarvestError::Fetcher(e.to_string()))?;
     let shared = Arc::new(Shared {
-        store: Mutex::new(store),
+        store: Mutex::new(None),
+        taxonomy,
+        classification,
         state: Mutex::new(load_state(site_dir)),
         site_dir: site_dir.to_path_buf(),
     });
@@ -232,6 +237,24 @@ async fn harvest_source(
     report
 }
 
+/// The store, opened on first use.
+fn open_store<'a>(
+    shared: &Shared,
+    slot: &'a mut Option<Store>,
+) -> Result<&'a mut Store, StoreError> {
+    if slot.is_none() {
+        *slot = Some(Store::open(
+            &shared.site_dir,
+            shared.taxonomy.clone(),
+            shared.classification.clone(),
+        )?);
+    }
+    slot.as_mut().ok_or_else(|| StoreError::Invalid {
+        path: shared.site_dir.clone(),
+        message: "store not open".into(),
+    })
+}
+
 /// Fetches an item's image within the fetch limits and stores its thumbnail
 /// beside the draft.
 async fn store_thumbnail(fetcher: &Fetcher, draft: &Path, image: &str) -> Result<(), String> {
@@ -291,7 +314,11 @@ async fn harvest_feed(
     let stamp = now();
     let mut fresh_images: Vec<(PathBuf, String)> = Vec::new();
     {
-        let mut store = shared.store.lock().await;
+        let mut guard = shared.store.lock().await;
+        let store = match open_store(shared, &mut guard) {
+            Ok(store) => store,
+            Err(e) => return Err(e.to_string()),
+        };
         for item in &feed.items {
             match store.put(item, partner, source, &stamp) {
                 Ok(outcome) => {
@@ -353,8 +380,12 @@ async fn harvest_oai(
         .map_err(|e| e.to_string())?;
     loop {
         let stamp = now();
-        {
-            let mut store = shared.store.lock().await;
+        if !page.records.is_empty() {
+            let mut guard = shared.store.lock().await;
+            let store = match open_store(shared, &mut guard) {
+                Ok(store) => store,
+                Err(e) => return Err(e.to_string()),
+            };
             for record in &page.records {
                 match store.put(&record.to_item(&key), partner, source, &stamp) {
                     Ok(outcome) => count(report, outcome),
