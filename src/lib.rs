@@ -12,6 +12,7 @@
 pub mod content;
 pub mod harvest;
 pub mod model;
+pub mod search;
 pub mod serve;
 pub mod site;
 

@@ -1,0 +1,161 @@
+//! Dutch text analysis, pure functions: tokens are lower-cased and
+//! accent-folded ("financiële" → "financiele"), Dutch stop words dropped,
+//! stemmed with Snowball's Dutch stemmer ("vluchtelingen" ~ "vluchteling"),
+//! and compounds split against a vocabulary ("onderwijskansen" →
+//! "onderwijs" + "kansen", "arbeidsmarktdiscriminatie" → "arbeidsmarkt" +
+//! "discriminatie", with the linking -s- or -e- of Dutch compounds).
+
+use std::collections::HashSet;
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+/// Dutch words too common to search on.
+pub const STOP_WORDS: &[&str] = &[
+    "aan", "al", "alle", "als", "bij", "dan", "dat", "de", "der", "des", "deze", "die", "dit",
+    "door", "een", "en", "er", "had", "heb", "hebben", "heeft", "het", "hier", "hij", "hoe", "hun",
+    "ik", "in", "is", "je", "kan", "me", "men", "met", "mij", "na", "naar", "niet", "nog", "nu",
+    "of", "om", "omdat", "ons", "ook", "op", "over", "te", "tot", "uit", "van", "voor", "was",
+    "wat", "we", "wel", "werd", "wie", "wij", "wil", "worden", "wordt", "zal", "ze", "zich", "zij",
+    "zijn", "zo", "zou",
+];
+
+/// Lower-cased, accent-folded words of `text`, in order, stop words kept.
+pub fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| deunicode::deunicode(&w.to_lowercase()))
+        .map(|w| {
+            w.chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect::<String>()
+        })
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+pub fn is_stop_word(word: &str) -> bool {
+    STOP_WORDS.binary_search(&word).is_ok()
+}
+
+/// The Dutch stem of a folded word.
+pub fn stem(word: &str) -> String {
+    Stemmer::create(Algorithm::Dutch).stem(word).into_owned()
+}
+
+/// The terms to index or search for: folded words without stop words,
+/// stemmed.
+pub fn terms(text: &str) -> Vec<String> {
+    let stemmer = Stemmer::create(Algorithm::Dutch);
+    words(text)
+        .into_iter()
+        .filter(|w| !is_stop_word(w))
+        .map(|w| stemmer.stem(&w).into_owned())
+        .collect()
+}
+
+/// Splits `word` into parts that are all in `vocabulary` (at least two,
+/// each of four letters or more), allowing Dutch linking letters (-s-, -e-,
+/// -en-) between them. The split with the fewest parts wins; `None` when
+/// there is none.
+pub fn decompound(word: &str, vocabulary: &HashSet<String>) -> Option<Vec<String>> {
+    const MIN_PART: usize = 4;
+    let n = word.len();
+    if n < 2 * MIN_PART || !word.is_ascii() {
+        return None;
+    }
+    // best[i]: the fewest parts covering word[..i], with the split.
+    let mut best: Vec<Option<Vec<String>>> = vec![None; n + 1];
+    best[0] = Some(Vec::new());
+    for start in 0..n {
+        let Some(before) = best[start].clone() else {
+            continue;
+        };
+        for end in (start + MIN_PART)..=n {
+            let part = &word[start..end];
+            // The whole word is no split of itself.
+            if (start == 0 && end == n) || !vocabulary.contains(part) {
+                continue;
+            }
+            let mut split = before.clone();
+            split.push(part.to_string());
+            // The part may be followed by a linking -s-, -e- or -en-.
+            for next in [end, end + 1, end + 2] {
+                if next > n || (next > end && !matches!(&word[end..next], "s" | "e" | "en")) {
+                    continue;
+                }
+                if best[next].as_ref().is_none_or(|b| b.len() > split.len()) {
+                    best[next] = Some(split.clone());
+                }
+            }
+        }
+    }
+    best[n].take().filter(|parts| parts.len() >= 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vocab(words: &[&str]) -> HashSet<String> {
+        words.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn stop_words_are_sorted_for_binary_search() {
+        let mut sorted = STOP_WORDS.to_vec();
+        sorted.sort();
+        assert_eq!(sorted, STOP_WORDS);
+    }
+
+    #[test]
+    fn folds_accents_and_case() {
+        assert_eq!(
+            words("Financiële Zelfredzaamheid, één café!"),
+            ["financiele", "zelfredzaamheid", "een", "cafe"]
+        );
+    }
+
+    #[test]
+    fn plural_and_singular_share_a_stem() {
+        assert_eq!(stem("vluchtelingen"), stem("vluchteling"));
+        assert_eq!(stem("wijken"), stem("wijk"));
+        assert_eq!(stem("statushouders"), stem("statushouder"));
+    }
+
+    #[test]
+    fn terms_drop_stop_words() {
+        let t = terms("De positie van de statushouders in het onderwijs");
+        assert!(
+            !t.iter().any(|w| w == "de" || w == "van" || w == "het"),
+            "{t:?}"
+        );
+        assert_eq!(t.len(), 3, "{t:?}");
+    }
+
+    #[test]
+    fn compounds_split_against_the_vocabulary() {
+        let v = vocab(&[
+            "onderwijs",
+            "kansen",
+            "arbeid",
+            "markt",
+            "arbeidsmarkt",
+            "discriminatie",
+        ]);
+        assert_eq!(
+            decompound("onderwijskansen", &v),
+            Some(vec!["onderwijs".into(), "kansen".into()])
+        );
+        assert_eq!(
+            decompound("arbeidsmarktdiscriminatie", &v),
+            Some(vec!["arbeidsmarkt".into(), "discriminatie".into()])
+        );
+        assert_eq!(
+            decompound("arbeidsmarkt", &v).map(|p| p.len()),
+            Some(2),
+            "arbeid + s + markt"
+        );
+        assert_eq!(decompound("onderwijs", &v), None, "one part is no compound");
+        assert_eq!(decompound("polarisatie", &v), None);
+    }
+}
