@@ -64,7 +64,11 @@ enum Command {
         no_watch: bool,
     },
     /// Load the content and report every problem, without writing anything.
-    Check,
+    Check {
+        /// Check drafts too (harvested items waiting for review).
+        #[arg(long)]
+        drafts: bool,
+    },
     /// Harvest partner feeds and OAI-PMH repositories into draft publications.
     Harvest {
         /// Only this partner (its file name in harvesters/, without .toml).
@@ -173,8 +177,9 @@ fn main() -> anyhow::Result<()> {
             }
             print_harvest(&report);
         }
-        Command::Check => {
-            let (_, library) = site::load(&cli.site, &BuildOptions::default())?;
+        Command::Check { drafts } => {
+            let options = BuildOptions { include_drafts: drafts, ..Default::default() };
+            let (_, library) = site::load(&cli.site, &options)?;
             for problem in &library.problems {
                 println!("{problem}");
             }
