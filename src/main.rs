@@ -178,7 +178,10 @@ fn main() -> anyhow::Result<()> {
             print_harvest(&report);
         }
         Command::Check { drafts } => {
-            let options = BuildOptions { include_drafts: drafts, ..Default::default() };
+            let options = BuildOptions {
+                include_drafts: drafts,
+                ..Default::default()
+            };
             let (_, library) = site::load(&cli.site, &options)?;
             for problem in &library.problems {
                 println!("{problem}");
