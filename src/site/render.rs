@@ -318,21 +318,8 @@ impl Renderer<'_> {
                 let section_value = self.data.section_value(s, false);
                 let pagers =
                     Pagination::new(&pages, per_page, &section.path, &section.meta.paginate_path);
-                // Pagers render in parallel: a big section is most of the work.
-                let rendered: Vec<Result<Output, String>> = (0..pagers.count())
-                    .into_par_iter()
-                    .map(|n| {
-                        let path = pagers.path(n);
-                        let mut context = self.context(&path);
-                        context.insert("section".into(), section_value.clone());
-                        context.insert("paginator".into(), pagers.value(n, self.data));
-                        self.render(&template, context).map(|body| Output {
-                            path: output_path(&path),
-                            body,
-                        })
-                    })
-                    .collect();
-                for result in rendered {
+                let shared = [("section", section_value)];
+                for result in self.render_pagers(&pagers, &template, &shared) {
                     match result {
                         Ok(output) => {
                             out.outputs.push(output);
@@ -349,6 +336,31 @@ impl Renderer<'_> {
                 );
             }
         }
+    }
+
+    /// Renders every pager of a paginated list, in parallel (a big section
+    /// is most of a build), each with `shared` and its own `paginator`.
+    fn render_pagers(
+        &self,
+        pagers: &Pagination,
+        template: &str,
+        shared: &[(&str, Value)],
+    ) -> Vec<Result<Output, String>> {
+        (0..pagers.count())
+            .into_par_iter()
+            .map(|n| {
+                let path = pagers.path(n);
+                let mut context = self.context(&path);
+                for (name, value) in shared {
+                    context.insert(name.to_string(), value.clone());
+                }
+                context.insert("paginator".into(), pagers.value(n, self.data));
+                self.render(template, context).map(|body| Output {
+                    path: output_path(&path),
+                    body,
+                })
+            })
+            .collect()
     }
 
     fn taxonomy_template(&self, name: &str, kind: &str) -> Option<String> {
@@ -429,21 +441,8 @@ impl Renderer<'_> {
                 let term_value = self.data.term_value(t, term, self.data.needs.term_pages);
                 let pagers =
                     Pagination::new(&item.pages, per_page, &item.path, config.paginate_path());
-                let rendered: Vec<Result<Output, String>> = (0..pagers.count())
-                    .into_par_iter()
-                    .map(|n| {
-                        let path = pagers.path(n);
-                        let mut context = self.context(&path);
-                        context.insert("taxonomy".into(), kind.clone());
-                        context.insert("term".into(), term_value.clone());
-                        context.insert("paginator".into(), pagers.value(n, self.data));
-                        self.render(&template, context).map(|body| Output {
-                            path: output_path(&path),
-                            body,
-                        })
-                    })
-                    .collect();
-                for result in rendered {
+                let shared = [("taxonomy", kind.clone()), ("term", term_value)];
+                for result in self.render_pagers(&pagers, &template, &shared) {
                     match result {
                         Ok(output) => out.outputs.push(output),
                         Err(e) => out.problems.push(fail(e)),
