@@ -17,26 +17,9 @@ use axum::routing::get;
 use axum::Router;
 use vindplaats::harvest::{harvest, FetchPolicy, HarvestOptions};
 
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+mod common;
 
-const WORDS: &[&str] = &[
-    "gemeenten",
-    "statushouders",
-    "inburgering",
-    "onderwijs",
-    "kansen",
-    "arbeidsmarkt",
-    "discriminatie",
-    "polarisatie",
-    "jongeren",
-    "ouders",
-    "wijk",
-    "samenleving",
-    "diversiteit",
-    "nieuwkomers",
-    "taal",
-];
+use common::{peak_memory, WORDS};
 
 fn words(seed: usize, n: usize) -> String {
     (0..n)
@@ -116,20 +99,8 @@ async fn oai(Path(n): Path<usize>, Query(q): Query<HashMap<String, String>>) -> 
     xml.into_response()
 }
 
-fn peak_memory() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string())
-        })
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map(|kb| format!("{:.0} MB", kb / 1024.0))
-        .unwrap_or_else(|| "unknown".into())
-}
-
 fn main() {
+    common::setup();
     let sources: usize = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())

@@ -12,48 +12,12 @@ use std::time::{Duration, Instant};
 
 use vindplaats::site::{build, BuildOptions};
 
-// The same allocator set-up as the `vindplaats` binary, so the figures are
-// the command's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+mod common;
 
-const WORDS: &[&str] = &[
-    "gemeenten",
-    "statushouders",
-    "inburgering",
-    "onderwijs",
-    "kansen",
-    "arbeidsmarkt",
-    "discriminatie",
-    "polarisatie",
-    "jongeren",
-    "ouders",
-    "wijk",
-    "samenleving",
-    "diversiteit",
-    "nieuwkomers",
-    "taal",
-    "participatie",
-    "professionals",
-    "beleid",
-    "onderzoek",
-    "aanpak",
-    "vluchtelingen",
-    "werk",
-    "zorg",
-    "welzijn",
-    "gezinnen",
-    "netwerken",
-    "emancipatie",
-    "racisme",
-    "verbondenheid",
-    "migratie",
-];
+use common::{peak_memory, WORDS};
 
 fn main() {
-    // SAFETY: a global option, set before any thread starts.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    common::setup();
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with('-'))
@@ -123,10 +87,7 @@ fn run_one(size: usize) {
         report.pages as f64 / first,
         report.pages as f64 / rebuild
     );
-    println!(
-        "  peak memory (VmHWM): {}",
-        peak_memory().unwrap_or_else(|| "unknown".into())
-    );
+    println!("  peak memory (VmHWM): {}", peak_memory());
 
     if let Some(zola) = std::env::var_os("ZOLA_BIN") {
         let mut zola_times: Vec<Duration> = Vec::new();
@@ -237,11 +198,4 @@ fn copy_tree(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), &target).expect("copy");
         }
     }
-}
-
-fn peak_memory() -> Option<String> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(format!("{:.0} MB", kb / 1024.0))
 }
