@@ -5,7 +5,7 @@
 //! "onderwijs" + "kansen", "arbeidsmarktdiscriminatie" → "arbeidsmarkt" +
 //! "discriminatie", with the linking -s- or -e- of Dutch compounds).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use rust_stemmers::{Algorithm, Stemmer};
 
@@ -37,6 +37,102 @@ pub fn is_stop_word(word: &str) -> bool {
     STOP_WORDS.binary_search(&word).is_ok()
 }
 
+/// The folded form of one word: lower-case ASCII letters and digits
+/// ("Financiële" → "financiele"); `None` when nothing is left.
+pub fn fold(word: &str) -> Option<String> {
+    let folded: String = if word.is_ascii() {
+        word.chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    } else {
+        deunicode::deunicode(&word.to_lowercase())
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect()
+    };
+    (!folded.is_empty()).then_some(folded)
+}
+
+/// The byte ranges of the words of `text`, in order (what [`words`]
+/// folds), so that a match can be marked in the original text.
+pub fn word_spans(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut start: Option<usize> = None;
+    let mut chars = text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')));
+    std::iter::from_fn(move || {
+        for (i, c) in chars.by_ref() {
+            match (c.is_alphanumeric(), start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    start = None;
+                    return Some((s, i));
+                }
+                _ => {}
+            }
+        }
+        None
+    })
+}
+
+/// Folds, drops stop words and stems, remembering the stems it made: the
+/// vocabulary of a corpus is small next to its word count, so indexing
+/// mostly looks stems up.
+#[derive(Clone)]
+pub struct Analyzer {
+    stemmer: std::sync::Arc<Stemmer>,
+    cache: HashMap<String, std::sync::Arc<str>>,
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Analyzer {
+            stemmer: std::sync::Arc::new(Stemmer::create(Algorithm::Dutch)),
+            cache: HashMap::new(),
+        }
+    }
+}
+
+impl Analyzer {
+    /// The term for one folded word, `None` for a stop word.
+    pub fn term(&mut self, folded: &str) -> Option<std::sync::Arc<str>> {
+        if let Some(term) = self.cache.get(folded) {
+            return Some(term.clone());
+        }
+        if is_stop_word(folded) {
+            return None;
+        }
+        let term: std::sync::Arc<str> = self.stemmer.stem(folded).into();
+        if self.cache.len() < 500_000 {
+            self.cache.insert(folded.to_string(), term.clone());
+        }
+        Some(term)
+    }
+
+    /// Calls `each(position, term, span)` for every searchable word of
+    /// `text`; positions count stop words too, so phrases line up.
+    pub fn analyse(&mut self, text: &str, mut each: impl FnMut(usize, &str, (usize, usize))) {
+        for (position, (start, end)) in word_spans(text).enumerate() {
+            let Some(folded) = fold(&text[start..end]) else {
+                continue;
+            };
+            if let Some(term) = self.term(&folded) {
+                each(position, &term, (start, end));
+            }
+        }
+    }
+}
+
+/// The term of one folded word with this thread's own [`Analyzer`] (its
+/// cache lives as long as the thread): for query words and highlighting.
+pub fn cached_term(folded: &str) -> Option<std::sync::Arc<str>> {
+    thread_local! {
+        static ANALYZER: std::cell::RefCell<Analyzer> = std::cell::RefCell::new(Analyzer::default());
+    }
+    ANALYZER.with(|a| a.borrow_mut().term(folded))
+}
+
 /// The Dutch stem of a folded word.
 pub fn stem(word: &str) -> String {
     Stemmer::create(Algorithm::Dutch).stem(word).into_owned()
@@ -58,6 +154,12 @@ pub fn terms(text: &str) -> Vec<String> {
 /// -en-) between them. The split with the fewest parts wins; `None` when
 /// there is none.
 pub fn decompound(word: &str, vocabulary: &HashSet<String>) -> Option<Vec<String>> {
+    decompound_with(word, |part| vocabulary.contains(part))
+}
+
+/// [`decompound`] against any vocabulary: `known(part)` says whether a
+/// part is a word (the embedded index asks its own term dictionary).
+pub fn decompound_with(word: &str, known: impl Fn(&str) -> bool) -> Option<Vec<String>> {
     const MIN_PART: usize = 4;
     let n = word.len();
     if n < 2 * MIN_PART || !word.is_ascii() {
@@ -73,7 +175,7 @@ pub fn decompound(word: &str, vocabulary: &HashSet<String>) -> Option<Vec<String
         for end in (start + MIN_PART)..=n {
             let part = &word[start..end];
             // The whole word is no split of itself.
-            if (start == 0 && end == n) || !vocabulary.contains(part) {
+            if (start == 0 && end == n) || !known(part) {
                 continue;
             }
             let mut split = before.clone();
@@ -98,6 +200,32 @@ mod tests {
 
     fn vocab(words: &[&str]) -> HashSet<String> {
         words.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn spans_cover_the_words_of_the_original_text() {
+        let text = "Financiële zelfredzaamheid, één café!";
+        let spans: Vec<&str> = word_spans(text).map(|(s, e)| &text[s..e]).collect();
+        assert_eq!(spans, ["Financiële", "zelfredzaamheid", "één", "café"]);
+        assert_eq!(fold("Financiële").as_deref(), Some("financiele"));
+        assert_eq!(fold("—"), None);
+    }
+
+    #[test]
+    fn the_analyzer_counts_stop_words_in_positions() {
+        let mut analyzer = Analyzer::default();
+        let mut seen = Vec::new();
+        analyzer.analyse("Recht op werk voor vluchtelingen", |p, t, _| {
+            seen.push((p, t.to_string()))
+        });
+        assert_eq!(
+            seen,
+            [
+                (0, "recht".to_string()),
+                (2, "werk".to_string()),
+                (4, stem("vluchtelingen"))
+            ]
+        );
     }
 
     #[test]

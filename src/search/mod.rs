@@ -1,8 +1,82 @@
-//! Search: one analysis of Dutch text shared by both backends (the
-//! embedded index and Meilisearch), so stemming, accent folding, stop words
-//! and compound splitting behave the same whichever answers.
+//! Search: one analysis of Dutch text shared by both backends, one wire
+//! protocol (Meilisearch's search API) and one [`SearchBackend`] trait
+//! with two implementations:
+//! - [`embedded::EmbeddedIndex`], tantivy on disk, the default, which
+//!   `vindplaats serve` answers from;
+//! - [`meili::Meilisearch`], for production, through `meilisearch-sdk`.
 //!
-//! Built so far: the analysis ([`analysis`]). The backends, the wire
-//! protocol and the search page follow (issue 5).
+//! Nothing here knows HTTP; `serve` maps requests and errors onto it.
 
 pub mod analysis;
+pub mod document;
+pub mod embedded;
+pub mod filter;
+pub mod format;
+pub mod meili;
+pub mod request;
+pub mod synonyms;
+
+use std::future::Future;
+use std::sync::Arc;
+
+pub use document::{SearchDocument, INDEX_UID};
+pub use embedded::{EmbeddedIndex, IndexError, SyncReport};
+pub use request::{SearchError, SearchRequest, SearchResponse};
+pub use synonyms::Synonyms;
+
+/// Where a site keeps its embedded index.
+pub fn index_dir_in(site_dir: &std::path::Path) -> std::path::PathBuf {
+    site_dir.join("search").join("index")
+}
+
+/// A search engine holding the `publications` index.
+pub trait SearchBackend: Send + Sync {
+    /// Makes the index hold exactly `docs`.
+    fn replace_documents(
+        &self,
+        docs: Vec<SearchDocument>,
+    ) -> impl Future<Output = Result<SyncReport, BackendError>> + Send;
+
+    /// Answers one search.
+    fn search(
+        &self,
+        request: SearchRequest,
+    ) -> impl Future<Output = Result<SearchResponse, SearchError>> + Send;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    #[error(transparent)]
+    Embedded(#[from] IndexError),
+    #[error(transparent)]
+    Meilisearch(#[from] meili::MeiliError),
+    #[error("the indexing task stopped: {0}")]
+    Task(String),
+}
+
+impl SearchBackend for Arc<EmbeddedIndex> {
+    fn replace_documents(
+        &self,
+        docs: Vec<SearchDocument>,
+    ) -> impl Future<Output = Result<SyncReport, BackendError>> + Send {
+        let index = self.clone();
+        async move {
+            tokio::task::spawn_blocking(move || index.sync(&docs, &|_, _| {}))
+                .await
+                .map_err(|e| BackendError::Task(e.to_string()))?
+                .map_err(BackendError::from)
+        }
+    }
+
+    fn search(
+        &self,
+        request: SearchRequest,
+    ) -> impl Future<Output = Result<SearchResponse, SearchError>> + Send {
+        let index = self.clone();
+        async move {
+            tokio::task::spawn_blocking(move || EmbeddedIndex::search(&index, &request))
+                .await
+                .map_err(|e| SearchError::internal(e.to_string()))?
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! What the index holds: one document per published item, the same JSON
+//! for the embedded index and for Meilisearch (the `publications` index).
+
+use serde_json::{Map, Value};
+
+use crate::content::Library;
+use crate::model::Kind;
+
+/// The index uid, for both backends.
+pub const INDEX_UID: &str = "publications";
+/// Searched, in order of weight.
+pub const SEARCHABLE: &[&str] = &["title", "summary", "body"];
+/// Usable in `filter` and `facets`.
+pub const FILTERABLE: &[&str] = &["type", "thema", "programmalijn", "partner", "year"];
+/// Usable in `sort`.
+pub const SORTABLE: &[&str] = &["date", "year"];
+/// Facets whose values are strings (`year` is a number).
+pub const STRING_FACETS: &[&str] = &["type", "thema", "programmalijn", "partner"];
+
+/// One searchable item: a JSON object with at least an `id` (a string of
+/// letters, digits, `-` and `_`, or a whole number, as Meilisearch asks).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchDocument(pub Map<String, Value>);
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum DocumentError {
+    #[error("document {position}: no `id`")]
+    MissingId { position: usize },
+    #[error("document {position}: `id` {id} is not a whole number or a string of letters, digits, - and _")]
+    BadId { position: usize, id: String },
+    #[error("document {position}: `{field}` must be {expected}")]
+    BadField {
+        position: usize,
+        field: &'static str,
+        expected: &'static str,
+    },
+    #[error("document {position}: not a JSON object")]
+    NotAnObject { position: usize },
+    #[error("two documents have the id {id}")]
+    DuplicateId { id: String },
+}
+
+impl SearchDocument {
+    /// Checks a document from outside (a JSON lines corpus) and wraps it.
+    pub fn from_json(position: usize, value: Value) -> Result<SearchDocument, DocumentError> {
+        let Value::Object(map) = value else {
+            return Err(DocumentError::NotAnObject { position });
+        };
+        let doc = SearchDocument(map);
+        doc.validate(position)?;
+        Ok(doc)
+    }
+
+    fn validate(&self, position: usize) -> Result<(), DocumentError> {
+        match self.0.get("id") {
+            None => return Err(DocumentError::MissingId { position }),
+            Some(Value::Number(n)) if n.is_u64() => {}
+            Some(Value::String(s))
+                if !s.is_empty()
+                    && s.len() <= 511
+                    && s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') => {}
+            Some(other) => {
+                return Err(DocumentError::BadId {
+                    position,
+                    id: other.to_string(),
+                })
+            }
+        }
+        for field in SEARCHABLE.iter().chain(["date"].iter()) {
+            if let Some(v) = self.0.get(*field) {
+                if !(v.is_string() || v.is_null()) {
+                    return Err(DocumentError::BadField {
+                        position,
+                        field,
+                        expected: "a string",
+                    });
+                }
+            }
+        }
+        for field in STRING_FACETS {
+            if let Some(v) = self.0.get(*field) {
+                let ok = match v {
+                    Value::String(_) | Value::Null => true,
+                    Value::Array(items) => items.iter().all(Value::is_string),
+                    _ => false,
+                };
+                if !ok {
+                    return Err(DocumentError::BadField {
+                        position,
+                        field,
+                        expected: "a string or a list of strings",
+                    });
+                }
+            }
+        }
+        if let Some(v) = self.0.get("year") {
+            if !(v.is_i64() || v.is_null()) {
+                return Err(DocumentError::BadField {
+                    position,
+                    field: "year",
+                    expected: "a whole number",
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The id as text (`17` or `publicaties-x`).
+    pub fn id(&self) -> String {
+        match self.0.get("id") {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        }
+    }
+
+    pub fn text(&self, field: &str) -> &str {
+        self.0
+            .get(field)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    /// The values of a string facet, one or many.
+    pub fn values(&self, field: &str) -> Vec<&str> {
+        match self.0.get(field) {
+            Some(Value::String(s)) => vec![s.as_str()],
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn year(&self) -> Option<i64> {
+        self.0.get("year").and_then(Value::as_i64)
+    }
+
+    /// The date as a sortable day number (`2024-09-11` → 20240911).
+    pub fn date_key(&self) -> Option<i64> {
+        let date = self.text("date");
+        let digits: String = date.chars().take(10).filter(char::is_ascii_digit).collect();
+        match digits.len() {
+            8 => digits.parse().ok(),
+            _ => self.year().map(|y| y * 10_000 + 101),
+        }
+    }
+
+    /// A hash of the whole document: the embedded index reindexes a
+    /// document only when this changes.
+    pub fn content_hash(&self) -> u64 {
+        use sha2::{Digest, Sha256};
+        let bytes = serde_json::to_vec(&self.0).unwrap_or_default();
+        let digest = Sha256::digest(&bytes);
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        u64::from_le_bytes(first)
+    }
+}
+
+/// Checks a set of documents: valid each, and no id twice.
+pub fn check_unique(docs: &[SearchDocument]) -> Result<(), DocumentError> {
+    let mut seen = std::collections::HashSet::new();
+    for doc in docs {
+        let id = doc.id();
+        if !seen.insert(id.clone()) {
+            return Err(DocumentError::DuplicateId { id });
+        }
+    }
+    Ok(())
+}
+
+/// Reads a JSON lines corpus (one document per line; the benchmark's
+/// `synth_corpus.py` writes these).
+pub fn read_json_lines(text: &str) -> Result<Vec<SearchDocument>, String> {
+    let mut docs = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: Value =
+            serde_json::from_str(line).map_err(|e| format!("line {}: {e}", n + 1))?;
+        docs.push(SearchDocument::from_json(n + 1, value).map_err(|e| e.to_string())?);
+    }
+    check_unique(&docs).map_err(|e| e.to_string())?;
+    Ok(docs)
+}
+
+/// The published items of the site: publications, podcast episodes,
+/// questions and dossiers. Drafts never reach the index, whatever the
+/// library was loaded with.
+pub fn from_library(library: &Library) -> Vec<SearchDocument> {
+    let mut docs = Vec::new();
+    for page in &library.pages {
+        let kind = Kind::of(&page.relative_path);
+        if !matches!(
+            kind,
+            Kind::Publication | Kind::Episode | Kind::Question | Kind::Dossier
+        ) || page.meta.draft
+            || !page.meta.in_search_index
+        {
+            continue;
+        }
+        let mut map = Map::new();
+        map.insert("id".into(), Value::String(document_id(&page.path)));
+        map.insert("url".into(), Value::String(page.path.clone()));
+        map.insert(
+            "title".into(),
+            Value::String(page.meta.title.clone().unwrap_or_default()),
+        );
+        map.insert(
+            "summary".into(),
+            Value::String(page.meta.description.clone().unwrap_or_default()),
+        );
+        map.insert("body".into(), Value::String(plain_text(&page.body)));
+        let taxonomy = |name: &str| -> Vec<Value> {
+            page.meta
+                .taxonomies
+                .get(name)
+                .map(|terms| terms.iter().cloned().map(Value::String).collect())
+                .unwrap_or_default()
+        };
+        let types = taxonomy("type");
+        let fallback_type = match kind {
+            Kind::Episode => "podcast-aflevering",
+            Kind::Question => "vraag-en-antwoord",
+            Kind::Dossier => "dossier",
+            _ => "publicatie",
+        };
+        map.insert(
+            "type".into(),
+            if types.is_empty() {
+                Value::Array(vec![Value::String(fallback_type.into())])
+            } else {
+                Value::Array(types)
+            },
+        );
+        for name in ["thema", "programmalijn", "partner"] {
+            map.insert(name.into(), Value::Array(taxonomy(name)));
+        }
+        let date = page
+            .date
+            .as_ref()
+            .map(|d| d.moment.format("%Y-%m-%d").to_string());
+        let year = page
+            .meta
+            .taxonomies
+            .get("jaar")
+            .and_then(|j| j.first())
+            .and_then(|j| j.parse::<i64>().ok())
+            .or_else(|| {
+                date.as_deref()
+                    .and_then(|d| d.get(..4))
+                    .and_then(|y| y.parse().ok())
+            });
+        map.insert("year".into(), year.map(Value::from).unwrap_or(Value::Null));
+        map.insert(
+            "date".into(),
+            date.map(|d| Value::String(d.chars().take(10).collect()))
+                .unwrap_or(Value::Null),
+        );
+        docs.push(SearchDocument(map));
+    }
+    docs
+}
+
+/// `/publicaties/de-stilte-voorbij/` → `publicaties-de-stilte-voorbij`.
+pub fn document_id(path: &str) -> String {
+    let id: String = path
+        .trim_matches('/')
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if id.is_empty() {
+        "home".into()
+    } else {
+        id
+    }
+}
+
+/// The readable text of a page's Markdown: no markup, no shortcodes.
+fn plain_text(markdown: &str) -> String {
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    let mut out = String::with_capacity(markdown.len());
+    for event in Parser::new(markdown) {
+        match event {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => out.push(' '),
+            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item) => {
+                out.push_str("\n\n")
+            }
+            Event::Start(Tag::Item) => {}
+            _ => {}
+        }
+    }
+    out.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ids_follow_meilisearch_rules() {
+        assert_eq!(
+            document_id("/publicaties/de-stilte-voorbij/"),
+            "publicaties-de-stilte-voorbij"
+        );
+        assert!(SearchDocument::from_json(1, json!({"id": "a/b"})).is_err());
+        assert!(SearchDocument::from_json(1, json!({"id": -3})).is_err());
+        assert!(SearchDocument::from_json(1, json!({"id": 3, "year": 2020})).is_ok());
+        assert_eq!(
+            SearchDocument::from_json(4, json!({"id": 3, "thema": [1]})),
+            Err(DocumentError::BadField {
+                position: 4,
+                field: "thema",
+                expected: "a string or a list of strings"
+            })
+        );
+    }
+
+    #[test]
+    fn date_keys_sort_like_dates() {
+        let doc = |d: Value| {
+            SearchDocument(
+                json!({"id": 1, "date": d, "year": 2019})
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            )
+        };
+        assert_eq!(doc(json!("2024-09-11")).date_key(), Some(20240911));
+        assert_eq!(doc(Value::Null).date_key(), Some(20190101));
+    }
+
+    #[test]
+    fn plain_text_drops_markup() {
+        assert_eq!(
+            plain_text("Zie [het rapport](@/x.md) en **dit**.\n\n- een\n- twee"),
+            "Zie het rapport en dit.\n\neen\n\ntwee"
+        );
+    }
+}

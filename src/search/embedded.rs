@@ -1,0 +1,1171 @@
+//! The embedded index: tantivy on disk, Dutch analysis, facets, typo
+//! tolerance, answering [`SearchRequest`]s. No HTTP here.
+//!
+//! Relevance, per query word, as one disjunction of real term queries
+//! scored by BM25, so that every alternative ranks by its own weight:
+//! - the stem itself, in the title (weighed double) and in the text;
+//! - synonyms from the synonyms file, a little below;
+//! - for words of 5+ letters, terms within one typo (two from 9 letters)
+//!   found in the index's own term dictionary, well below the exact term;
+//! - for the last word as it is being typed, terms it is a prefix of;
+//! - a compound split against the index's vocabulary
+//!   ("onderwijskansen" → onderwijs AND kans).
+//!
+//! Every word must match; when nothing matches all of them, the last
+//! words are dropped one by one (Meilisearch's `last` strategy).
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+use std::time::Instant;
+
+use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder, DFA};
+use serde_json::{Map, Value};
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::StrColumn;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, ExistsQuery, Occur,
+    PhraseQuery, Query, RangeQuery, TermQuery,
+};
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value as _, FAST, INDEXED,
+    STORED, STRING,
+};
+use tantivy::tokenizer::{LowerCaser, RawTokenizer, TextAnalyzer, Token, TokenStream, Tokenizer};
+use tantivy::{
+    DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, Searcher,
+    SegmentOrdinal, SegmentReader, TantivyDocument, Term,
+};
+
+use super::analysis::{cached_term, decompound_with, is_stop_word, Analyzer};
+use super::document::{SearchDocument, STRING_FACETS};
+use super::filter::{Filter, Test};
+use super::format::format_hit;
+use super::request::{MatchingStrategy, SearchError, SearchRequest, SearchResponse};
+use super::synonyms::Synonyms;
+
+/// Changes when the schema or the analysis changes: an index written by
+/// another version is rebuilt, not misread.
+const INDEX_VERSION: &str = "vindplaats-index-1";
+const TOKENIZER: &str = "nl";
+const FACET_TOKENIZER: &str = "facet";
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("cannot open the search index in {dir}: {message}")]
+    Open { dir: PathBuf, message: String },
+    #[error("cannot write the search index in {dir}: {message} (is another `vindplaats index` or `serve` writing it?)")]
+    Write { dir: PathBuf, message: String },
+}
+
+/// What a sync changed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SyncReport {
+    pub added: usize,
+    pub updated: usize,
+    pub removed: usize,
+    pub unchanged: usize,
+    pub documents: usize,
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    hash: Field,
+    title: Field,
+    text: Field,
+    source: Field,
+    year: Field,
+    date: Field,
+}
+
+fn schema() -> Schema {
+    let mut b = Schema::builder();
+    let text_indexing = TextFieldIndexing::default()
+        .set_tokenizer(TOKENIZER)
+        .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+    let text = TextOptions::default().set_indexing_options(text_indexing);
+    b.add_text_field("id", STRING | FAST);
+    b.add_u64_field("hash", FAST);
+    b.add_text_field("title", text.clone());
+    b.add_text_field("text", text);
+    b.add_text_field("source", STORED);
+    let facet = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(FACET_TOKENIZER)
+                .set_index_option(IndexRecordOption::Basic),
+        )
+        .set_fast(Some("raw"));
+    for name in STRING_FACETS {
+        b.add_text_field(name, facet.clone());
+    }
+    b.add_i64_field("year", INDEXED | FAST);
+    b.add_i64_field("date", FAST);
+    b.build()
+}
+
+/// The Dutch tokenizer for tantivy: [`Analyzer`] over the text.
+#[derive(Clone, Default)]
+struct DutchTokenizer {
+    analyzer: Analyzer,
+    tokens: Vec<Token>,
+}
+
+struct VecTokenStream<'a> {
+    tokens: &'a mut [Token],
+    at: usize,
+}
+
+impl TokenStream for VecTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        self.at += 1;
+        self.at <= self.tokens.len()
+    }
+    fn token(&self) -> &Token {
+        &self.tokens[self.at - 1]
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.at - 1]
+    }
+}
+
+impl Tokenizer for DutchTokenizer {
+    type TokenStream<'a> = VecTokenStream<'a>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream<'a> {
+        self.tokens.clear();
+        let tokens = &mut self.tokens;
+        self.analyzer.analyse(text, |position, term, (from, to)| {
+            tokens.push(Token {
+                offset_from: from,
+                offset_to: to,
+                position,
+                text: term.to_string(),
+                position_length: 1,
+            })
+        });
+        VecTokenStream {
+            tokens: &mut self.tokens,
+            at: 0,
+        }
+    }
+}
+
+fn register_tokenizers(index: &Index) {
+    index
+        .tokenizers()
+        .register(TOKENIZER, TextAnalyzer::from(DutchTokenizer::default()));
+    index.tokenizers().register(
+        FACET_TOKENIZER,
+        TextAnalyzer::builder(RawTokenizer::default())
+            .filter(LowerCaser)
+            .build(),
+    );
+}
+
+/// The embedded index in one directory.
+pub struct EmbeddedIndex {
+    dir: PathBuf,
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    synonyms: Mutex<Synonyms>,
+    /// One writer at a time, and searches never wait for it.
+    write_lock: Mutex<()>,
+}
+
+impl EmbeddedIndex {
+    /// Opens the index in `dir`, creating it (or recreating it, when
+    /// another version wrote it) as needed.
+    pub fn open(dir: &Path, synonyms: Synonyms) -> Result<EmbeddedIndex, IndexError> {
+        let open_error = |message: String| IndexError::Open {
+            dir: dir.to_path_buf(),
+            message,
+        };
+        std::fs::create_dir_all(dir).map_err(|e| open_error(e.to_string()))?;
+        let existing = Index::open_in_dir(dir).ok().filter(|index| {
+            index
+                .load_metas()
+                .ok()
+                .and_then(|m| m.payload)
+                .is_some_and(|p| p == INDEX_VERSION)
+                && index.schema() == schema()
+        });
+        let index = match existing {
+            Some(index) => index,
+            None => {
+                // Written by another version (or half-created): start over.
+                // Only tantivy's own files are removed.
+                clear_index_dir(dir).map_err(|e| open_error(e.to_string()))?;
+                Index::create_in_dir(dir, schema()).map_err(|e| open_error(e.to_string()))?
+            }
+        };
+        register_tokenizers(&index);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e: tantivy::TantivyError| open_error(e.to_string()))?;
+        let s = index.schema();
+        let field = |name: &str| s.get_field(name).map_err(|e| open_error(e.to_string()));
+        let fields = Fields {
+            id: field("id")?,
+            hash: field("hash")?,
+            title: field("title")?,
+            text: field("text")?,
+            source: field("source")?,
+            year: field("year")?,
+            date: field("date")?,
+        };
+        Ok(EmbeddedIndex {
+            dir: dir.to_path_buf(),
+            index,
+            reader,
+            fields,
+            synonyms: Mutex::new(synonyms),
+            write_lock: Mutex::new(()),
+        })
+    }
+
+    pub fn set_synonyms(&self, synonyms: Synonyms) {
+        if let Ok(mut s) = self.synonyms.lock() {
+            *s = synonyms;
+        }
+    }
+
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// The ids and content hashes in the index now.
+    fn current(&self) -> Result<HashMap<String, u64>, String> {
+        let searcher = self.reader.searcher();
+        let mut out = HashMap::new();
+        for segment in searcher.segment_readers() {
+            let ff = segment.fast_fields();
+            let ids = ff.str("id").map_err(|e| e.to_string())?;
+            let hashes = ff.u64("hash").map_err(|e| e.to_string())?;
+            let Some(ids) = ids else { continue };
+            let mut id = String::new();
+            for doc in segment.doc_ids_alive() {
+                let Some(ord) = ids.term_ords(doc).next() else {
+                    continue;
+                };
+                id.clear();
+                if ids.ord_to_str(ord, &mut id).map_err(|e| e.to_string())? {
+                    out.insert(id.clone(), hashes.first(doc).unwrap_or_default());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Makes the index hold exactly `docs`: adds new documents, replaces
+    /// changed ones, removes the rest, and leaves unchanged ones alone.
+    /// Searches keep being answered from the previous state until the
+    /// change is committed.
+    pub fn sync(
+        &self,
+        docs: &[SearchDocument],
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<SyncReport, IndexError> {
+        let write_error = |message: String| IndexError::Write {
+            dir: self.dir.clone(),
+            message,
+        };
+        let _guard = self
+            .write_lock
+            .lock()
+            .map_err(|_| write_error("an earlier write panicked".into()))?;
+        let current = self.current().map_err(write_error)?;
+        let mut report = SyncReport {
+            documents: docs.len(),
+            ..Default::default()
+        };
+        let mut wanted = HashSet::with_capacity(docs.len());
+        let mut to_add = Vec::new();
+        for doc in docs {
+            let id = doc.id();
+            let hash = doc.content_hash();
+            match current.get(&id) {
+                Some(h) if *h == hash => report.unchanged += 1,
+                Some(_) => {
+                    report.updated += 1;
+                    to_add.push((doc, hash));
+                }
+                None => {
+                    report.added += 1;
+                    to_add.push((doc, hash));
+                }
+            }
+            wanted.insert(id);
+        }
+        let to_remove: Vec<&String> = current.keys().filter(|id| !wanted.contains(*id)).collect();
+        report.removed = to_remove.len();
+        if to_add.is_empty() && to_remove.is_empty() {
+            return Ok(report);
+        }
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+            .clamp(1, 4);
+        let budget = if to_add.len() > 10_000 {
+            400_000_000
+        } else {
+            60_000_000
+        };
+        let mut writer: IndexWriter<TantivyDocument> = self
+            .index
+            .writer_with_num_threads(threads, budget)
+            .map_err(|e| write_error(e.to_string()))?;
+        for id in to_remove {
+            writer.delete_term(Term::from_field_text(self.fields.id, id));
+        }
+        let total = to_add.len();
+        for (n, (doc, hash)) in to_add.into_iter().enumerate() {
+            let id = doc.id();
+            if current.contains_key(&id) {
+                writer.delete_term(Term::from_field_text(self.fields.id, &id));
+            }
+            writer
+                .add_document(self.to_tantivy(doc, id, hash))
+                .map_err(|e| write_error(e.to_string()))?;
+            if (n + 1) % 5_000 == 0 || n + 1 == total {
+                progress(n + 1, total);
+            }
+        }
+        let mut commit = writer
+            .prepare_commit()
+            .map_err(|e| write_error(e.to_string()))?;
+        commit.set_payload(INDEX_VERSION);
+        commit.commit().map_err(|e| write_error(e.to_string()))?;
+        writer
+            .wait_merging_threads()
+            .map_err(|e| write_error(e.to_string()))?;
+        self.reader
+            .reload()
+            .map_err(|e| write_error(e.to_string()))?;
+        Ok(report)
+    }
+
+    fn to_tantivy(&self, doc: &SearchDocument, id: String, hash: u64) -> TantivyDocument {
+        let f = &self.fields;
+        let s = self.index.schema();
+        let mut out = TantivyDocument::default();
+        out.add_text(f.id, id);
+        out.add_u64(f.hash, hash);
+        out.add_text(f.title, doc.text("title"));
+        out.add_text(f.text, doc.text("summary"));
+        out.add_text(f.text, doc.text("body"));
+        out.add_text(f.source, serde_json::to_string(&doc.0).unwrap_or_default());
+        for name in STRING_FACETS {
+            if let Ok(field) = s.get_field(name) {
+                for value in doc.values(name) {
+                    out.add_text(field, value);
+                }
+            }
+        }
+        if let Some(year) = doc.year() {
+            out.add_i64(f.year, year);
+        }
+        if let Some(date) = doc.date_key() {
+            out.add_i64(f.date, date);
+        }
+        out
+    }
+
+    /// Answers one search.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
+        let started = Instant::now();
+        let searcher = self.reader.searcher();
+        let synonyms = self.synonyms.lock().map(|s| s.clone()).unwrap_or_default();
+        let plan = QueryPlan::new(&request.q, &searcher, self.fields, &synonyms);
+        let filter = match &request.filter {
+            Some(f) => Some(self.filter_query(f)?),
+            None => None,
+        };
+        let collector = Collect {
+            wanted: request.offset + request.limit,
+            sort: request
+                .sort
+                .iter()
+                .map(|k| (k.attribute.clone(), k.descending))
+                .collect(),
+            facets: request.facets.clone(),
+            default_date_sort: request.q.trim().is_empty() && request.sort.is_empty(),
+        };
+        let mut words = plan.words.len();
+        let outcome = loop {
+            let query = plan.query(words, filter.as_ref());
+            let outcome = searcher
+                .search(&*query, &collector)
+                .map_err(|e| SearchError::internal(e.to_string()))?;
+            let give_up = outcome.total > 0
+                || words <= 1
+                || request.matching_strategy == MatchingStrategy::All;
+            if give_up {
+                break outcome;
+            }
+            words -= 1;
+        };
+        let mut hits = Vec::new();
+        for (_, address) in outcome.top.iter().skip(request.offset) {
+            let doc: TantivyDocument = searcher
+                .doc(*address)
+                .map_err(|e| SearchError::internal(e.to_string()))?;
+            let source = doc
+                .get_first(self.fields.source)
+                .and_then(|v| v.as_str())
+                .unwrap_or("{}");
+            let document: Map<String, Value> = serde_json::from_str(source)
+                .map_err(|e| SearchError::internal(format!("stored document: {e}")))?;
+            hits.push(format_hit(document, request, &plan.matched));
+        }
+        Ok(SearchResponse {
+            hits,
+            query: request.q.clone(),
+            processing_time_ms: started.elapsed().as_millis() as u64,
+            limit: request.limit,
+            offset: request.offset,
+            page: request.page,
+            total: outcome.total,
+            facet_distribution: (!request.facets.is_empty()).then(|| outcome.facets.clone()),
+            facet_stats: (!request.facets.is_empty()).then(|| outcome.stats.clone()),
+        })
+    }
+
+    fn filter_query(&self, filter: &Filter) -> Result<Box<dyn Query>, SearchError> {
+        Ok(match filter {
+            Filter::And(items) => Box::new(BooleanQuery::new(
+                items
+                    .iter()
+                    .map(|f| Ok((Occur::Must, self.filter_query(f)?)))
+                    .collect::<Result<_, SearchError>>()?,
+            )),
+            Filter::Or(items) => Box::new(BooleanQuery::new(
+                items
+                    .iter()
+                    .map(|f| Ok((Occur::Should, self.filter_query(f)?)))
+                    .collect::<Result<_, SearchError>>()?,
+            )),
+            Filter::Not(inner) => not(self.filter_query(inner)?),
+            Filter::Condition { attribute, test } => self.condition(attribute, test)?,
+        })
+    }
+
+    fn condition(&self, attribute: &str, test: &Test) -> Result<Box<dyn Query>, SearchError> {
+        let schema = self.index.schema();
+        let field = schema.get_field(attribute).map_err(|_| {
+            SearchError::invalid(
+                "invalid_search_filter",
+                format!("Attribute `{attribute}` is not filterable."),
+            )
+        })?;
+        let numeric = attribute == "year";
+        let equals = |value: &str| -> Box<dyn Query> {
+            if numeric {
+                match value.trim().parse::<f64>() {
+                    Ok(n) if n.fract() == 0.0 => Box::new(TermQuery::new(
+                        Term::from_field_i64(field, n as i64),
+                        IndexRecordOption::Basic,
+                    )),
+                    _ => Box::new(EmptyQuery),
+                }
+            } else {
+                Box::new(TermQuery::new(
+                    Term::from_field_text(field, &value.to_lowercase()),
+                    IndexRecordOption::Basic,
+                ))
+            }
+        };
+        Ok(match test {
+            Test::Equals(v) => equals(v),
+            Test::NotEquals(v) => not(equals(v)),
+            Test::In(values) => Box::new(BooleanQuery::new(
+                values.iter().map(|v| (Occur::Should, equals(v))).collect(),
+            )),
+            Test::Exists => Box::new(ExistsQuery::new(attribute.to_string(), false)),
+            Test::Range { low, high } => {
+                if !numeric {
+                    return Ok(Box::new(EmptyQuery));
+                }
+                let low = match low {
+                    Some((n, true)) => {
+                        Bound::Included(Term::from_field_i64(field, n.ceil() as i64))
+                    }
+                    Some((n, false)) => {
+                        Bound::Included(Term::from_field_i64(field, n.floor() as i64 + 1))
+                    }
+                    None => Bound::Unbounded,
+                };
+                let high = match high {
+                    Some((n, true)) => {
+                        Bound::Included(Term::from_field_i64(field, n.floor() as i64))
+                    }
+                    Some((n, false)) => {
+                        Bound::Included(Term::from_field_i64(field, n.ceil() as i64 - 1))
+                    }
+                    None => Bound::Unbounded,
+                };
+                Box::new(RangeQuery::new(low, high))
+            }
+        })
+    }
+}
+
+fn not(query: Box<dyn Query>) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(vec![
+        (Occur::Must, Box::new(AllQuery)),
+        (Occur::MustNot, query),
+    ]))
+}
+
+/// Removes what tantivy wrote in `dir` (and nothing else).
+fn clear_index_dir(dir: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().to_string();
+        let tantivy_file = name == "meta.json"
+            || name == ".managed.json"
+            || name.ends_with(".lock")
+            || [
+                ".idx",
+                ".pos",
+                ".term",
+                ".store",
+                ".fast",
+                ".fieldnorm",
+                ".del",
+            ]
+            .iter()
+            .any(|ext| name.ends_with(ext));
+        if tantivy_file && entry.file_type()?.is_file() {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------ queries
+
+/// Weights of the alternatives for one query word.
+const TITLE_WEIGHT: f32 = 2.0;
+const SYNONYM_WEIGHT: f32 = 0.8;
+const COMPOUND_WEIGHT: f32 = 0.7;
+const PREFIX_WEIGHT: f32 = 0.5;
+const TYPO_WEIGHT: [f32; 3] = [1.0, 0.3, 0.15];
+const MAX_TYPO_TERMS: usize = 4;
+const MAX_PREFIX_TERMS: usize = 12;
+
+fn dfa_builder(distance: u8) -> &'static LevenshteinAutomatonBuilder {
+    static ONE: OnceLock<LevenshteinAutomatonBuilder> = OnceLock::new();
+    static TWO: OnceLock<LevenshteinAutomatonBuilder> = OnceLock::new();
+    if distance <= 1 {
+        ONE.get_or_init(|| LevenshteinAutomatonBuilder::new(1, true))
+    } else {
+        TWO.get_or_init(|| LevenshteinAutomatonBuilder::new(2, true))
+    }
+}
+
+struct DfaAutomaton<'a>(&'a DFA);
+
+impl tantivy_fst::Automaton for DfaAutomaton<'_> {
+    type State = u32;
+    fn start(&self) -> u32 {
+        self.0.initial_state()
+    }
+    fn is_match(&self, state: &u32) -> bool {
+        matches!(self.0.distance(*state), Distance::Exact(_))
+    }
+    fn can_match(&self, state: &u32) -> bool {
+        *state != levenshtein_automata::SINK_STATE
+    }
+    fn accept(&self, state: &u32, byte: u8) -> u32 {
+        self.0.transition(*state, byte)
+    }
+}
+
+/// One query word or phrase, analysed.
+enum Item {
+    Word(Box<dyn Query>),
+    /// A word that cannot match anything.
+    Nothing,
+}
+
+struct QueryPlan {
+    words: Vec<Item>,
+    /// Every index term the query may match, for highlighting.
+    matched: HashSet<String>,
+}
+
+/// Splits a query into words and quoted phrases. An unclosed quote runs
+/// to the end (as a reader types it, it is not an error).
+fn split_query(q: &str) -> Vec<(bool, String)> {
+    let mut parts = Vec::new();
+    let mut rest = q;
+    while let Some(start) = rest.find('"') {
+        for w in rest[..start].split_whitespace() {
+            parts.push((false, w.to_string()));
+        }
+        let after = &rest[start + 1..];
+        let (phrase, next) = match after.find('"') {
+            Some(end) => (&after[..end], &after[end + 1..]),
+            None => (after, ""),
+        };
+        if !phrase.trim().is_empty() {
+            parts.push((true, phrase.to_string()));
+        }
+        rest = next;
+    }
+    for w in rest.split_whitespace() {
+        parts.push((false, w.to_string()));
+    }
+    parts
+}
+
+impl QueryPlan {
+    fn new(q: &str, searcher: &Searcher, fields: Fields, synonyms: &Synonyms) -> QueryPlan {
+        let mut analyzer = Analyzer::default();
+        let mut plan = QueryPlan {
+            words: Vec::new(),
+            matched: HashSet::new(),
+        };
+        let typing = !q.ends_with(char::is_whitespace) && !q.ends_with('"');
+        let parts = split_query(q);
+        // Words of the query, folded; stop words only count when the query
+        // has nothing else.
+        let mut items: Vec<(bool, String)> = Vec::new();
+        for (phrase, text) in &parts {
+            if *phrase {
+                items.push((true, text.clone()));
+            } else {
+                for w in super::analysis::words(text) {
+                    items.push((false, w));
+                }
+            }
+        }
+        let all_stop = items.iter().all(|(p, w)| !p && is_stop_word(w));
+        let last = items.len().saturating_sub(1);
+        for (i, (phrase, text)) in items.iter().enumerate() {
+            if *phrase {
+                plan.add_phrase(text, &mut analyzer, searcher, fields);
+                continue;
+            }
+            if is_stop_word(text) && !all_stop {
+                continue;
+            }
+            let prefix = typing && i == last && !parts.last().is_some_and(|(p, _)| *p);
+            plan.add_word(text, prefix, &mut analyzer, searcher, fields, synonyms);
+        }
+        plan
+    }
+
+    fn add_phrase(
+        &mut self,
+        text: &str,
+        analyzer: &mut Analyzer,
+        searcher: &Searcher,
+        fields: Fields,
+    ) {
+        let mut terms: Vec<(usize, String)> = Vec::new();
+        analyzer.analyse(text, |p, t, _| terms.push((p, t.to_string())));
+        if terms.is_empty() {
+            return;
+        }
+        let first = terms[0].0;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for field in [fields.title, fields.text] {
+            let weight = if field == fields.title {
+                TITLE_WEIGHT
+            } else {
+                1.0
+            };
+            let query: Box<dyn Query> = if terms.len() == 1 {
+                Box::new(TermQuery::new(
+                    Term::from_field_text(field, &terms[0].1),
+                    IndexRecordOption::WithFreqs,
+                ))
+            } else {
+                Box::new(PhraseQuery::new_with_offset(
+                    terms
+                        .iter()
+                        .map(|(p, t)| (p - first, Term::from_field_text(field, t)))
+                        .collect(),
+                ))
+            };
+            clauses.push((Occur::Should, Box::new(BoostQuery::new(query, weight))));
+        }
+        let exists = terms.iter().all(|(_, t)| {
+            doc_freq(searcher, fields.text, t) + doc_freq(searcher, fields.title, t) > 0
+        });
+        for (_, t) in &terms {
+            self.matched.insert(t.clone());
+        }
+        self.words.push(if exists {
+            Item::Word(Box::new(BooleanQuery::new(clauses)))
+        } else {
+            Item::Nothing
+        });
+    }
+
+    fn add_word(
+        &mut self,
+        word: &str,
+        prefix: bool,
+        analyzer: &mut Analyzer,
+        searcher: &Searcher,
+        fields: Fields,
+        synonyms: &Synonyms,
+    ) {
+        let stem = analyzer
+            .term(word)
+            .map(|t| t.to_string())
+            .unwrap_or_else(|| word.to_string());
+        // term → weight, the best weight per term.
+        let mut alternatives: HashMap<String, f32> = HashMap::new();
+        let mut offer = |term: String, weight: f32| {
+            let w = alternatives.entry(term).or_insert(0.0);
+            *w = w.max(weight);
+        };
+        let known =
+            |t: &str| doc_freq(searcher, fields.text, t) + doc_freq(searcher, fields.title, t) > 0;
+        if known(&stem) {
+            offer(stem.clone(), 1.0);
+        }
+        for synonym in synonyms.of(word, &stem) {
+            // Multi-word synonyms count by their first word's stem.
+            let mut parts: Vec<String> = Vec::new();
+            analyzer.analyse(&synonym, |_, t, _| parts.push(t.to_string()));
+            if parts.len() == 1 && known(&parts[0]) {
+                offer(parts.remove(0), SYNONYM_WEIGHT);
+            }
+        }
+        let letters = word.chars().count();
+        if letters >= 5 {
+            let distance = if letters >= 9 { 2 } else { 1 };
+            for (term, d) in fuzzy_terms(searcher, &[fields.title, fields.text], &stem, distance) {
+                if term != stem {
+                    offer(term, TYPO_WEIGHT[usize::from(d.min(2))]);
+                }
+            }
+        }
+        if prefix && letters >= 3 {
+            for term in prefix_terms(searcher, &[fields.title, fields.text], word) {
+                offer(term, PREFIX_WEIGHT);
+            }
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (term, weight) in &alternatives {
+            clauses.extend(term_clauses(fields, term, *weight));
+            self.matched.insert(term.clone());
+        }
+        // A compound, split against the index's own words.
+        if let Some(parts) =
+            decompound_with(word, |part| analyzer_term(part).is_some_and(|t| known(&t)))
+        {
+            let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for part in &parts {
+                let Some(t) = analyzer_term(part) else {
+                    continue;
+                };
+                self.matched.insert(t.clone());
+                must.push((
+                    Occur::Must,
+                    Box::new(BooleanQuery::new(term_clauses(fields, &t, COMPOUND_WEIGHT))),
+                ));
+            }
+            if !must.is_empty() {
+                clauses.push((Occur::Should, Box::new(BooleanQuery::new(must))));
+            }
+        }
+        self.words.push(if clauses.is_empty() {
+            Item::Nothing
+        } else {
+            Item::Word(Box::new(BooleanQuery::new(clauses)))
+        });
+    }
+
+    /// The query for the first `words` items, AND the filter.
+    fn query(&self, words: usize, filter: Option<&Box<dyn Query>>) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for item in self.words.iter().take(words) {
+            match item {
+                Item::Word(q) => clauses.push((Occur::Must, q.box_clone())),
+                Item::Nothing => return Box::new(EmptyQuery),
+            }
+        }
+        if let Some(f) = filter {
+            clauses.push((
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(f.box_clone(), 0.0)),
+            ));
+        }
+        if clauses.is_empty() {
+            return Box::new(AllQuery);
+        }
+        if self.words.is_empty() {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+}
+
+fn analyzer_term(folded: &str) -> Option<String> {
+    cached_term(folded).map(|t| t.to_string())
+}
+
+fn term_clauses(fields: Fields, term: &str, weight: f32) -> Vec<(Occur, Box<dyn Query>)> {
+    [(fields.title, TITLE_WEIGHT), (fields.text, 1.0)]
+        .into_iter()
+        .map(|(field, field_weight)| {
+            let q: Box<dyn Query> = Box::new(BoostQuery::new(
+                Box::new(TermQuery::new(
+                    Term::from_field_text(field, term),
+                    IndexRecordOption::WithFreqs,
+                )),
+                weight * field_weight,
+            ));
+            (Occur::Should, q)
+        })
+        .collect()
+}
+
+fn doc_freq(searcher: &Searcher, field: Field, term: &str) -> u64 {
+    searcher
+        .doc_freq(&Term::from_field_text(field, term))
+        .unwrap_or(0)
+}
+
+/// Index terms within `distance` typos of `term`, the most frequent first.
+fn fuzzy_terms(
+    searcher: &Searcher,
+    fields: &[Field],
+    term: &str,
+    distance: u8,
+) -> Vec<(String, u8)> {
+    let dfa = dfa_builder(distance).build_dfa(term);
+    let mut found: HashMap<String, (u64, u8)> = HashMap::new();
+    for (segment, &field) in searcher
+        .segment_readers()
+        .iter()
+        .flat_map(|s| fields.iter().map(move |f| (s, f)))
+    {
+        let Ok(inverted) = segment.inverted_index(field) else {
+            continue;
+        };
+        let automaton = DfaAutomaton(&dfa);
+        let Ok(mut stream) = inverted.terms().search(automaton).into_stream() else {
+            continue;
+        };
+        while stream.advance() {
+            let Ok(key) = std::str::from_utf8(stream.key()) else {
+                continue;
+            };
+            let d = match dfa.eval(key) {
+                Distance::Exact(d) => d,
+                Distance::AtLeast(_) => continue,
+            };
+            let entry = found.entry(key.to_string()).or_insert((0, d));
+            entry.0 += u64::from(stream.value().doc_freq);
+        }
+    }
+    let mut list: Vec<(String, (u64, u8))> = found.into_iter().collect();
+    list.sort_by(|a, b| {
+        a.1 .1
+            .cmp(&b.1 .1)
+            .then(b.1 .0.cmp(&a.1 .0))
+            .then(a.0.cmp(&b.0))
+    });
+    list.into_iter()
+        .take(MAX_TYPO_TERMS)
+        .map(|(t, (_, d))| (t, d))
+        .collect()
+}
+
+/// Index terms that start with `prefix`, the most frequent first.
+fn prefix_terms(searcher: &Searcher, fields: &[Field], prefix: &str) -> Vec<String> {
+    let mut found: HashMap<String, u64> = HashMap::new();
+    for (segment, &field) in searcher
+        .segment_readers()
+        .iter()
+        .flat_map(|s| fields.iter().map(move |f| (s, f)))
+    {
+        let Ok(inverted) = segment.inverted_index(field) else {
+            continue;
+        };
+        let Ok(mut stream) = inverted.terms().range().ge(prefix.as_bytes()).into_stream() else {
+            continue;
+        };
+        let mut seen = 0;
+        while stream.advance() && seen < 2_000 {
+            if !stream.key().starts_with(prefix.as_bytes()) {
+                break;
+            }
+            seen += 1;
+            if let Ok(key) = std::str::from_utf8(stream.key()) {
+                *found.entry(key.to_string()).or_default() += u64::from(stream.value().doc_freq);
+            }
+        }
+    }
+    let mut list: Vec<(String, u64)> = found.into_iter().collect();
+    list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    list.into_iter()
+        .take(MAX_PREFIX_TERMS)
+        .map(|(t, _)| t)
+        .collect()
+}
+
+// ------------------------------------------------------------------ collecting
+
+/// Counts, facets and the best `wanted` documents in one pass.
+struct Collect {
+    wanted: usize,
+    sort: Vec<(String, bool)>,
+    facets: Vec<String>,
+    /// With no query and no sort, the newest first.
+    default_date_sort: bool,
+}
+
+#[derive(Default)]
+struct Outcome {
+    total: usize,
+    top: Vec<(Rank, DocAddress)>,
+    facets: Map<String, Value>,
+    stats: Map<String, Value>,
+}
+
+/// Bigger is better: sort keys first, then the score, then index order.
+#[derive(Clone, Debug)]
+struct Rank {
+    keys: Vec<i64>,
+    score: Score,
+    address: (SegmentOrdinal, DocId),
+}
+
+impl PartialEq for Rank {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Rank {}
+impl PartialOrd for Rank {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Rank {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.keys
+            .cmp(&other.keys)
+            .then(self.score.total_cmp(&other.score))
+            .then(other.address.cmp(&self.address))
+    }
+}
+
+/// A min-heap entry (the worst of the best on top).
+struct Worst(Rank);
+impl PartialEq for Worst {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl Eq for Worst {}
+impl PartialOrd for Worst {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Worst {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.0.cmp(&self.0)
+    }
+}
+
+struct SegmentCollect {
+    segment: SegmentOrdinal,
+    wanted: usize,
+    keys: Vec<(tantivy::columnar::Column<i64>, bool)>,
+    heap: BinaryHeap<Worst>,
+    total: usize,
+    strings: Vec<(String, StrColumn, Vec<u32>)>,
+    years: Option<(tantivy::columnar::Column<i64>, HashMap<i64, u64>)>,
+}
+
+struct SegmentFruit {
+    total: usize,
+    top: Vec<Rank>,
+    facets: Vec<(String, HashMap<String, u64>)>,
+    years: Option<HashMap<i64, u64>>,
+}
+
+impl Collector for Collect {
+    type Fruit = Outcome;
+    type Child = SegmentCollect;
+
+    fn for_segment(
+        &self,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<SegmentCollect> {
+        let ff = reader.fast_fields();
+        let mut keys = Vec::new();
+        for (attribute, descending) in &self.sort {
+            keys.push((ff.i64(attribute)?, *descending));
+        }
+        if self.default_date_sort {
+            keys.push((ff.i64("date")?, true));
+        }
+        let mut strings = Vec::new();
+        let mut years = None;
+        for facet in &self.facets {
+            if facet == "year" {
+                years = Some((ff.i64("year")?, HashMap::new()));
+            } else if let Some(column) = ff.str(facet)? {
+                let n = column.num_terms();
+                strings.push((facet.clone(), column, vec![0; n]));
+            }
+        }
+        Ok(SegmentCollect {
+            segment,
+            wanted: self.wanted,
+            keys,
+            heap: BinaryHeap::with_capacity(self.wanted + 1),
+            total: 0,
+            strings,
+            years,
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<SegmentFruit>) -> tantivy::Result<Outcome> {
+        let mut outcome = Outcome::default();
+        let mut all: Vec<Rank> = Vec::new();
+        let mut facets: HashMap<String, HashMap<String, u64>> = HashMap::new();
+        let mut years: HashMap<i64, u64> = HashMap::new();
+        for fruit in fruits {
+            outcome.total += fruit.total;
+            all.extend(fruit.top);
+            for (facet, counts) in fruit.facets {
+                let into = facets.entry(facet).or_default();
+                for (value, n) in counts {
+                    *into.entry(value).or_default() += n;
+                }
+            }
+            for (year, n) in fruit.years.into_iter().flatten() {
+                *years.entry(year).or_default() += n;
+            }
+        }
+        all.sort_by(|a, b| b.cmp(a));
+        all.truncate(self.wanted);
+        outcome.top = all
+            .into_iter()
+            .map(|r| {
+                let address = DocAddress::new(r.address.0, r.address.1);
+                (r, address)
+            })
+            .collect();
+        for facet in &self.facets {
+            let mut values: Vec<(String, u64)> = if facet == "year" {
+                years.iter().map(|(y, n)| (y.to_string(), *n)).collect()
+            } else {
+                facets
+                    .remove(facet)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect()
+            };
+            values.sort_by(|a, b| {
+                a.0.to_lowercase()
+                    .cmp(&b.0.to_lowercase())
+                    .then(a.0.cmp(&b.0))
+            });
+            let map: Map<String, Value> = values
+                .into_iter()
+                .map(|(v, n)| (v, Value::from(n)))
+                .collect();
+            outcome.facets.insert(facet.clone(), Value::Object(map));
+            if facet == "year" && !years.is_empty() {
+                let min = years.keys().min().copied().unwrap_or_default();
+                let max = years.keys().max().copied().unwrap_or_default();
+                outcome
+                    .stats
+                    .insert("year".into(), serde_json::json!({"min": min, "max": max}));
+            }
+        }
+        Ok(outcome)
+    }
+}
+
+impl SegmentCollector for SegmentCollect {
+    type Fruit = SegmentFruit;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        self.total += 1;
+        for (_, column, counts) in &mut self.strings {
+            for ord in column.term_ords(doc) {
+                if let Some(c) = counts.get_mut(ord as usize) {
+                    *c += 1;
+                }
+            }
+        }
+        if let Some((column, counts)) = &mut self.years {
+            for year in column.values_for_doc(doc) {
+                *counts.entry(year).or_default() += 1;
+            }
+        }
+        if self.wanted == 0 {
+            return;
+        }
+        let keys = self
+            .keys
+            .iter()
+            .map(|(column, descending)| match column.first(doc) {
+                Some(v) if *descending => v,
+                Some(v) => -v,
+                None => i64::MIN,
+            })
+            .collect();
+        let rank = Rank {
+            keys,
+            score,
+            address: (self.segment, doc),
+        };
+        if self.heap.len() < self.wanted {
+            self.heap.push(Worst(rank));
+        } else if let Some(worst) = self.heap.peek() {
+            if rank > worst.0 {
+                self.heap.pop();
+                self.heap.push(Worst(rank));
+            }
+        }
+    }
+
+    fn harvest(self) -> SegmentFruit {
+        let mut facets = Vec::new();
+        for (name, column, counts) in self.strings {
+            let mut values = HashMap::new();
+            let mut text = String::new();
+            for (ord, n) in counts.iter().enumerate() {
+                if *n == 0 {
+                    continue;
+                }
+                text.clear();
+                if column.ord_to_str(ord as u64, &mut text).unwrap_or(false) {
+                    values.insert(text.clone(), u64::from(*n));
+                }
+            }
+            facets.push((name, values));
+        }
+        SegmentFruit {
+            total: self.total,
+            top: self.heap.into_iter().map(|w| w.0).collect(),
+            facets,
+            years: self.years.map(|(_, counts)| counts),
+        }
+    }
+}
