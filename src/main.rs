@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use vindplaats::search;
 use vindplaats::serve::{self, ServeOptions};
 use vindplaats::site::{self, BuildError, BuildOptions, BuildReport};
 
@@ -62,6 +63,27 @@ enum Command {
         /// Do not rebuild when files change.
         #[arg(long)]
         no_watch: bool,
+        /// The search index to answer from (default <site>/search/index).
+        #[arg(long)]
+        index_dir: Option<PathBuf>,
+        /// Serve the index as it is; do not index the site into it.
+        #[arg(long)]
+        no_reindex: bool,
+    },
+    /// Build or update the search index: the embedded one (default) or,
+    /// with --meilisearch, a Meilisearch server.
+    Index {
+        /// Index into the Meilisearch at this URL (master key from
+        /// MEILI_MASTER_KEY), building a new index and swapping it in.
+        #[arg(long, value_name = "URL")]
+        meilisearch: Option<String>,
+        /// Where the embedded index lives (default <site>/search/index).
+        #[arg(long)]
+        index_dir: Option<PathBuf>,
+        /// Index the documents of this JSON lines file instead of the
+        /// site (the benchmark's corpus).
+        #[arg(long, value_name = "FILE")]
+        jsonl: Option<PathBuf>,
     },
     /// Load the content and report every problem, without writing anything.
     Check {
@@ -81,6 +103,26 @@ enum Command {
         #[arg(long)]
         allow_loopback: bool,
     },
+}
+
+fn print_index_report(r: &search::SyncReport) {
+    println!(
+        "Search index: {} documents ({} new, {} updated, {} removed, {} unchanged)",
+        r.documents, r.added, r.updated, r.removed, r.unchanged
+    );
+}
+
+/// A progress bar on a terminal; nothing when output goes to a file.
+fn progress_bar(total: u64, what: &str) -> Option<indicatif::ProgressBar> {
+    std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_message(what.to_string());
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} ({eta})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    })
 }
 
 fn main() -> anyhow::Result<()> {
@@ -125,12 +167,21 @@ fn main() -> anyhow::Result<()> {
             bind,
             drafts,
             no_watch,
+            index_dir,
+            no_reindex,
         } => {
+            let on_index: serve::IndexObserver = Arc::new(|result| match result {
+                Ok(r) => print_index_report(r),
+                Err(e) => eprintln!("error: the search index was not updated: {e}"),
+            });
             let options = ServeOptions {
                 site_dir: cli.site.clone(),
                 bind,
                 include_drafts: drafts,
                 watch: !no_watch,
+                index_dir: index_dir.unwrap_or_else(|| search::index_dir_in(&cli.site)),
+                reindex: !no_reindex,
+                on_index,
             };
             let on_build: serve::BuildObserver =
                 Arc::new(|result: &Result<BuildReport, BuildError>| match result {
@@ -141,6 +192,80 @@ fn main() -> anyhow::Result<()> {
             runtime.block_on(serve::serve(options, on_build, |addr| {
                 println!("Serving the site on http://{addr}/ (Ctrl-C stops; changes rebuild it)");
             }))?;
+        }
+        Command::Index {
+            meilisearch,
+            index_dir,
+            jsonl,
+        } => {
+            let started = std::time::Instant::now();
+            let docs = match &jsonl {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path)
+                        .with_context(|| format!("reading {}", path.display()))?;
+                    search::document::read_json_lines(&text)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+                }
+                None => search::site_documents(&cli.site)
+                    .with_context(|| format!("reading the site in {}", cli.site.display()))?,
+            };
+            let synonyms_file = search::synonyms::path_in(&cli.site);
+            let synonyms = search::Synonyms::load(&synonyms_file)?;
+            eprintln!(
+                "{} documents read in {:.1} s",
+                docs.len(),
+                started.elapsed().as_secs_f64()
+            );
+            match meilisearch {
+                Some(url) => {
+                    let key = std::env::var("MEILI_MASTER_KEY").map_err(|_| {
+                        anyhow::anyhow!(
+                            "MEILI_MASTER_KEY is not set: give the master key of {url} in the environment"
+                        )
+                    })?;
+                    let backend = search::meili::Meilisearch::new(&url, &key, synonyms)?;
+                    let runtime =
+                        tokio::runtime::Runtime::new().context("starting the async runtime")?;
+                    let (report, search_key) = runtime.block_on(async {
+                        let report = backend
+                            .reindex(&docs, &|step| eprintln!("meilisearch: {step}"))
+                            .await?;
+                        let key = backend.search_key().await?;
+                        Ok::<_, search::meili::MeiliError>((report, key))
+                    })?;
+                    println!(
+                        "Meilisearch {url}: {} documents in {} batches, swapped in as `{}` ({:.1} s)",
+                        report.documents,
+                        report.batches,
+                        search::INDEX_UID,
+                        started.elapsed().as_secs_f64()
+                    );
+                    println!("Search-only key for the site (safe to publish): {search_key}");
+                    println!(
+                        "Build the site with VINDPLAATS_SEARCH_URL={url} VINDPLAATS_SEARCH_KEY={search_key}"
+                    );
+                }
+                None => {
+                    let dir = index_dir.unwrap_or_else(|| search::index_dir_in(&cli.site));
+                    let index = search::EmbeddedIndex::open(&dir, synonyms)?;
+                    let bar = progress_bar(docs.len() as u64, "indexing");
+                    let on_progress = |done: usize, _total: usize| {
+                        if let Some(bar) = &bar {
+                            bar.set_position(done as u64);
+                        }
+                    };
+                    let report = index.sync(&docs, &on_progress)?;
+                    if let Some(bar) = bar {
+                        bar.finish_and_clear();
+                    }
+                    print_index_report(&report);
+                    println!(
+                        "Index in {} ({:.1} s)",
+                        dir.display(),
+                        started.elapsed().as_secs_f64()
+                    );
+                }
+            }
         }
         Command::Harvest {
             partner,

@@ -58,7 +58,9 @@ pub fn parse_filter(value: &Value, filterable: &[&str]) -> Result<Option<Filter>
                             };
                             any.push(parse_expression(s)?);
                         }
-                        all.push(Filter::Or(any));
+                        if !any.is_empty() {
+                            all.push(Filter::Or(any));
+                        }
                     }
                     other => {
                         return Err(FilterError(format!(
@@ -66,6 +68,9 @@ pub fn parse_filter(value: &Value, filterable: &[&str]) -> Result<Option<Filter>
                         )))
                     }
                 }
+            }
+            if all.is_empty() {
+                return Ok(None);
             }
             Filter::And(all)
         }

@@ -80,3 +80,39 @@ impl SearchBackend for Arc<EmbeddedIndex> {
         }
     }
 }
+
+#[derive(Debug, thiserror::Error)]
+pub enum SiteIndexError {
+    #[error("loading the site: {0}")]
+    Site(String),
+    #[error(transparent)]
+    Synonyms(#[from] synonyms::SynonymsError),
+    #[error(transparent)]
+    Index(#[from] IndexError),
+}
+
+/// The published items of the site in `site_dir`, for either backend.
+pub fn site_documents(site_dir: &std::path::Path) -> Result<Vec<SearchDocument>, SiteIndexError> {
+    let options = crate::site::BuildOptions {
+        output_dir: None,
+        base_url: None,
+        include_drafts: false,
+    };
+    let (_, library) =
+        crate::site::load(site_dir, &options).map_err(|e| SiteIndexError::Site(e.to_string()))?;
+    let docs = document::from_library(&library);
+    document::check_unique(&docs).map_err(|e| SiteIndexError::Site(e.to_string()))?;
+    Ok(docs)
+}
+
+/// Brings the embedded index up to date with the site: its published
+/// items and its synonyms file.
+pub fn index_site(
+    site_dir: &std::path::Path,
+    index: &EmbeddedIndex,
+    progress: &dyn Fn(usize, usize),
+) -> Result<SyncReport, SiteIndexError> {
+    index.set_synonyms(Synonyms::load(&synonyms::path_in(site_dir))?);
+    let docs = site_documents(site_dir)?;
+    Ok(index.sync(&docs, progress)?)
+}

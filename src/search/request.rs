@@ -328,12 +328,14 @@ impl SearchRequest {
                 let descending = match direction {
                     "asc" => false,
                     "desc" => true,
-                    _ => return Err(SearchError::invalid(
-                        "invalid_search_sort",
-                        format!(
+                    _ => {
+                        return Err(SearchError::invalid(
+                            "invalid_search_sort",
+                            format!(
                             "Invalid value at `.sort[{i}]`: `{direction}` is not `asc` or `desc`."
                         ),
-                    )),
+                        ))
+                    }
                 };
                 request.sort.push(SortKey {
                     attribute: attribute.to_string(),

@@ -17,7 +17,10 @@ use axum::Router;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 
+use crate::search::{EmbeddedIndex, SiteIndexError, SyncReport};
 use crate::site::{self, BuildOptions, BuildReport};
+
+pub mod search;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -30,12 +33,20 @@ pub enum ServeError {
     Server(std::io::Error),
     #[error("the first build failed: {0}")]
     Build(String),
+    #[error(transparent)]
+    Index(#[from] crate::search::IndexError),
     #[error("cannot watch {path} for changes: {message}")]
     Watch { path: PathBuf, message: String },
 }
 
-/// The router for a built site in `public_dir`.
-pub fn router(public_dir: &Path) -> Router {
+/// The router for a built site in `public_dir`, with the search API
+/// answered from `index`.
+pub fn router(public_dir: &Path, index: Arc<EmbeddedIndex>) -> Router {
+    files(public_dir).merge(search::router(index))
+}
+
+/// The static files of a built site.
+pub fn files(public_dir: &Path) -> Router {
     let not_found = ServeFile::new(public_dir.join("404.html"));
     let files = ServeDir::new(public_dir)
         .append_index_html_on_directories(true)
@@ -74,7 +85,17 @@ pub struct ServeOptions {
     pub bind: SocketAddr,
     pub include_drafts: bool,
     pub watch: bool,
+    /// The embedded search index to answer from.
+    pub index_dir: PathBuf,
+    /// Bring the index up to date with the site after every build (off
+    /// when serving a prebuilt index, as the benchmark does).
+    pub reindex: bool,
+    /// Sees every reindex (the CLI prints it).
+    pub on_index: IndexObserver,
 }
+
+/// Sees the outcome of every reindex.
+pub type IndexObserver = Arc<dyn Fn(&Result<SyncReport, SiteIndexError>) + Send + Sync>;
 
 /// Sees every build's report (the CLI prints it).
 pub type BuildObserver = Arc<dyn Fn(&Result<BuildReport, site::BuildError>) + Send + Sync>;
@@ -105,15 +126,37 @@ pub async fn serve(
     let first = site::build(&options.site_dir, &build_options);
     on_build(&first);
     let report = first.map_err(|e| ServeError::Build(e.to_string()))?;
+    let index = Arc::new(EmbeddedIndex::open(
+        &options.index_dir,
+        crate::search::Synonyms::default(),
+    )?);
+    let reindex: Arc<dyn Fn() + Send + Sync> = if options.reindex {
+        let (index, site_dir, on_index) = (
+            index.clone(),
+            options.site_dir.clone(),
+            options.on_index.clone(),
+        );
+        Arc::new(move || on_index(&crate::search::index_site(&site_dir, &index, &|_, _| {})))
+    } else {
+        Arc::new(|| {})
+    };
+    reindex();
 
     let _watcher = if options.watch {
-        Some(watch(&options.site_dir, build_options, on_build.clone())?)
+        let on_build = on_build.clone();
+        let after_build: BuildObserver = Arc::new(move |result| {
+            on_build(result);
+            if result.is_ok() {
+                reindex();
+            }
+        });
+        Some(watch(&options.site_dir, build_options, after_build)?)
     } else {
         None
     };
     tracing::info!("serving {} on http://{addr}", report.output_dir.display());
     on_listen(addr);
-    axum::serve(listener, router(&report.output_dir))
+    axum::serve(listener, router(&report.output_dir, index))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
@@ -148,7 +191,14 @@ fn watch(
         path: site_dir.to_path_buf(),
         message: e.to_string(),
     })?;
-    for name in ["content", "themes", "templates", "static", "config.toml"] {
+    for name in [
+        "content",
+        "themes",
+        "templates",
+        "static",
+        "config.toml",
+        "search/synonyms.toml",
+    ] {
         let path = site_dir.join(name);
         if path.exists() {
             watcher

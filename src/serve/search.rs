@@ -1,0 +1,179 @@
+//! Meilisearch's search API over any [`SearchBackend`]:
+//! `POST /indexes/{uid}/search`, `GET /indexes/{uid}/search` (parameters
+//! in the query string), `POST /multi-search` and `GET /health`, with
+//! Meilisearch's error format. The search page and `meilisearch-sdk` talk
+//! to this exactly as they would to Meilisearch.
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Map, Value};
+
+use crate::search::{SearchBackend, SearchError, SearchRequest, INDEX_UID};
+
+/// The search routes, answered by `backend`.
+pub fn router<B>(backend: B) -> Router
+where
+    B: SearchBackend + Clone + 'static,
+{
+    Router::new()
+        .route(
+            "/indexes/{uid}/search",
+            post(search_post::<B>).get(search_get::<B>),
+        )
+        .route("/multi-search", post(multi_search::<B>))
+        .route(
+            "/health",
+            get(|| async { Json(json!({"status": "available"})) }),
+        )
+        .with_state(backend)
+}
+
+fn error_response(error: &SearchError) -> Response {
+    let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST);
+    (status, Json(error.to_json())).into_response()
+}
+
+/// The JSON body, or Meilisearch's error for a wrong type or bad JSON.
+fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, SearchError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !content_type.starts_with("application/json") {
+        return Err(SearchError {
+            status: 415,
+            code: "invalid_content_type",
+            kind: "invalid_request",
+            message: format!(
+                "The Content-Type `{content_type}` is invalid. Accepted values for the Content-Type header are: `application/json`"
+            ),
+        });
+    }
+    if body.is_empty() {
+        return Err(SearchError::invalid(
+            "missing_payload",
+            "A json payload is missing.",
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        SearchError::invalid(
+            "malformed_payload",
+            format!("The json payload provided is malformed. `{e}`."),
+        )
+    })
+}
+
+async fn run<B: SearchBackend>(backend: &B, uid: &str, body: &Value) -> Result<Value, SearchError> {
+    if uid != INDEX_UID {
+        return Err(SearchError::index_not_found(uid));
+    }
+    let request = SearchRequest::from_json(body)?;
+    Ok(backend.search(request).await?.to_json())
+}
+
+async fn search_post<B: SearchBackend + Clone + 'static>(
+    State(backend): State<B>,
+    Path(uid): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let result = match json_body(&headers, &body) {
+        Ok(value) => run(&backend, &uid, &value).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(value) => Json(value).into_response(),
+        Err(e) => error_response(&e),
+    }
+}
+
+/// `GET /indexes/{uid}/search?q=...&limit=...`: numbers and lists given
+/// as text, the way Meilisearch reads them.
+async fn search_get<B: SearchBackend + Clone + 'static>(
+    State(backend): State<B>,
+    Path(uid): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let mut body = Map::new();
+    for (key, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        let value = value.to_string();
+        let parsed = match key.as_ref() {
+            "offset" | "limit" | "page" | "hitsPerPage" | "cropLength" => value
+                .parse::<i64>()
+                .map(Value::from)
+                .unwrap_or(Value::String(value)),
+            "facets"
+            | "sort"
+            | "attributesToRetrieve"
+            | "attributesToHighlight"
+            | "attributesToCrop"
+            | "attributesToSearchOn" => Value::Array(
+                value
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| Value::String(s.to_string()))
+                    .collect(),
+            ),
+            "showMatchesPosition" | "showRankingScore" => Value::Bool(value == "true"),
+            _ => Value::String(value),
+        };
+        body.insert(key.to_string(), parsed);
+    }
+    match run(&backend, &uid, &Value::Object(body)).await {
+        Ok(value) => Json(value).into_response(),
+        Err(e) => error_response(&e),
+    }
+}
+
+async fn multi_search<B: SearchBackend + Clone + 'static>(
+    State(backend): State<B>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let value = match json_body(&headers, &body) {
+        Ok(v) => v,
+        Err(e) => return error_response(&e),
+    };
+    let Some(queries) = value.get("queries").and_then(Value::as_array) else {
+        return error_response(&SearchError::invalid(
+            "bad_request",
+            "Missing field `queries`: expected an array of search queries.",
+        ));
+    };
+    if value.get("federation").is_some_and(|f| !f.is_null()) {
+        return error_response(&SearchError::invalid(
+            "bad_request",
+            "Federated multi-search is not supported here; send the queries without `federation`.",
+        ));
+    }
+    let mut results = Vec::new();
+    for (i, query) in queries.iter().enumerate() {
+        let Some(uid) = query.get("indexUid").and_then(Value::as_str) else {
+            return error_response(&SearchError::invalid(
+                "missing_index_uid",
+                format!("Inside `.queries[{i}]`: Missing field `indexUid`"),
+            ));
+        };
+        let mut body = query.clone();
+        if let Some(map) = body.as_object_mut() {
+            map.remove("indexUid");
+        }
+        match run(&backend, uid, &body).await {
+            Ok(mut result) => {
+                if let Some(map) = result.as_object_mut() {
+                    map.insert("indexUid".into(), Value::String(uid.to_string()));
+                }
+                results.push(result);
+            }
+            Err(mut e) => {
+                e.message = format!("Inside `.queries[{i}]`: {}", e.message);
+                return error_response(&e);
+            }
+        }
+    }
+    Json(json!({ "results": results })).into_response()
+}
