@@ -4,45 +4,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::shipped_site_copy;
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::{shipped_site_copy, start_server, Server};
 
 fn start(site: &std::path::Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vindplaats"))
-        .arg("--site")
-        .arg(site)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the binary starts");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let base = loop {
-        let line = lines.next().expect("serve prints its address").unwrap();
-        if let Some(at) = line.find("http://") {
-            let url = line[at..].split_whitespace().next().unwrap();
-            break url.trim_end_matches('/').to_string();
-        }
-    };
-    // Keep draining stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, base }
+    start_server(site, &[])
 }
 
 fn client() -> reqwest::Client {

@@ -29,7 +29,50 @@ pub fn shipped_site_copy() -> tempfile::TempDir {
     fs::copy(root.join("config.toml"), dir.path().join("config.toml")).unwrap();
     copy_tree(&root.join("content"), &dir.path().join("content"));
     copy_tree(&root.join("themes"), &dir.path().join("themes"));
+    copy_tree(&root.join("search"), &dir.path().join("search"));
+    let _ = fs::remove_dir_all(dir.path().join("search").join("index"));
     dir
+}
+
+/// `vindplaats serve` running as a child process; killed when dropped.
+pub struct Server {
+    pub child: std::process::Child,
+    pub base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the real binary's `serve` for `site` on a free loopback port,
+/// with `extra` arguments, and waits until it prints its address.
+pub fn start_server(site: &Path, extra: &[&str]) -> Server {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vindplaats"))
+        .arg("--site")
+        .arg(site)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let base = loop {
+        let line = lines.next().expect("serve prints its address").unwrap();
+        if let Some(at) = line.find("http://") {
+            let url = line[at..].split_whitespace().next().unwrap();
+            break url.trim_end_matches('/').to_string();
+        }
+    };
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, base }
 }
 
 /// A small site: the shipped config and theme with only the given content.
