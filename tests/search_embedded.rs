@@ -2,59 +2,15 @@
 //! compounds, typos, accents, stop words, synonyms), facets, filters,
 //! sort, highlighting, and reindexing after an edit or a delete.
 
+mod common;
+
+use common::{corpus, doc, SYNONYMS};
 use serde_json::{json, Value};
 use vindplaats::search::{EmbeddedIndex, SearchDocument, SearchRequest, Synonyms};
 
-fn doc(value: Value) -> SearchDocument {
-    SearchDocument::from_json(0, value).expect("valid document")
-}
-
-fn corpus() -> Vec<SearchDocument> {
-    vec![
-        doc(
-            json!({"id": "vluchteling", "title": "Het perspectief van een vluchteling op werk",
-            "summary": "Eén vluchteling vertelt over zijn zoektocht naar werk.", "body": "",
-            "type": "artikel", "thema": ["Gelijke kansen"], "partner": "KIS", "year": 2019, "date": "2019-03-01"}),
-        ),
-        doc(
-            json!({"id": "kansen", "title": "Onderwijs en kansen voor nieuwkomers",
-            "summary": "Over het onderwijs aan kinderen van nieuwkomers en hun kansen later.",
-            "body": "Scholen bieden onderwijs. Daarna volgen kansen op de arbeidsmarkt.",
-            "type": "rapport", "thema": ["Gelijke kansen"], "partner": ["KIS", "Movisie"], "year": 2021, "date": "2021-06-15"}),
-        ),
-        doc(json!({"id": "jongeren", "title": "Jongeren in de wijk",
-            "summary": "Wat jongeren met een migratieachtergrond in hun wijk nodig hebben.",
-            "body": "Jongeren en jongerenwerkers over de wijk.",
-            "type": "handreiking", "thema": ["Krachtige individuen en gemeenschappen"], "partner": "Verwey-Jonker Instituut", "year": 2022, "date": "2022-01-10"})),
-        doc(
-            json!({"id": "financieel", "title": "Financiële zelfredzaamheid van statushouders",
-            "summary": "Statushouders en hun financiële positie in de eerste jaren.", "body": "",
-            "type": "rapport", "thema": ["Gelijke kansen"], "partner": "Movisie", "year": 2020, "date": "2020-11-02"}),
-        ),
-        doc(
-            json!({"id": "vergunning", "title": "Huisvesting voor vergunninghouders",
-            "summary": "Gemeenten en de huisvesting van vergunninghouders.", "body": "",
-            "type": "factsheet", "thema": ["Sociale verbondenheid"], "partner": "KIS", "year": 2018, "date": "2018-05-05"}),
-        ),
-        doc(
-            json!({"id": "inburgering", "title": "De nieuwe wet inburgering",
-            "summary": "Wat verandert er voor de inburgeraar?", "body": "",
-            "type": "podcast-aflevering", "thema": [], "partner": "KIS", "year": 2021, "date": "2021-01-20"}),
-        ),
-        doc(
-            json!({"id": "polarisatie", "title": "Polarisatie en sociale spanningen",
-            "summary": "Over spanningen in buurten en wat gemeenten doen.", "body": "",
-            "type": "artikel", "thema": ["Sociale verbondenheid"], "partner": "KIS", "year": 2023, "date": "2023-02-02"}),
-        ),
-    ]
-}
-
 fn open(docs: &[SearchDocument]) -> (tempfile::TempDir, EmbeddedIndex) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let synonyms = Synonyms::parse(
-        "groepen = [[\"statushouder\", \"vergunninghouder\"], [\"nieuwkomer\", \"inburgeraar\"]]",
-    )
-    .expect("synonyms");
+    let synonyms = Synonyms::parse(SYNONYMS).expect("synonyms");
     let index = EmbeddedIndex::open(dir.path(), synonyms).expect("open index");
     index.sync(docs, &|_, _| {}).expect("index the corpus");
     (dir, index)
