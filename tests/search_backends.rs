@@ -35,58 +35,108 @@ async fn suite<B: SearchBackend>(backend: &B, name: &str) {
     let report = backend.replace_documents(corpus()).await.expect("index");
     assert_eq!(report.documents, 7, "{name}");
     // Dutch: stemming, typos, accents, stop words, synonyms.
-    assert_eq!(ids(backend, json!({"q": "vluchtelingen"})).await, ["vluchteling"], "{name}: stemming");
+    assert_eq!(
+        ids(backend, json!({"q": "vluchtelingen"})).await,
+        ["vluchteling"],
+        "{name}: stemming"
+    );
     let exact = ids(backend, json!({"q": "jongeren"})).await;
     let typo = ids(backend, json!({"q": "jongiren"})).await;
     assert_eq!(exact.first(), Some(&"jongeren".to_string()), "{name}");
-    assert_eq!(typo.first(), exact.first(), "{name}: one typo keeps the top hit");
-    assert_eq!(ids(backend, json!({"q": "financiele"})).await, ["financieel"], "{name}: accents");
-    assert_eq!(ids(backend, json!({"q": "de polarisatie"})).await, ["polarisatie"], "{name}: stop words");
+    assert_eq!(
+        typo.first(),
+        exact.first(),
+        "{name}: one typo keeps the top hit"
+    );
+    assert_eq!(
+        ids(backend, json!({"q": "financiele"})).await,
+        ["financieel"],
+        "{name}: accents"
+    );
+    assert_eq!(
+        ids(backend, json!({"q": "de polarisatie"})).await,
+        ["polarisatie"],
+        "{name}: stop words"
+    );
     let mut found = ids(backend, json!({"q": "statushouder"})).await;
     found.sort();
     assert_eq!(found, ["financieel", "vergunning"], "{name}: synonyms");
     assert!(
-        ids(backend, json!({"q": "onderwijskansen"})).await.contains(&"kansen".to_string()),
+        ids(backend, json!({"q": "onderwijskansen"}))
+            .await
+            .contains(&"kansen".to_string()),
         "{name}: compounds"
     );
     // Facets, filters, sort, paging.
     let r = search(backend, json!({"q": "", "facets": ["type", "year"], "filter": "year >= 2020 AND (type = rapport OR type = artikel)", "sort": ["date:desc"]})).await;
-    let got: Vec<&str> = r["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap()).collect();
+    let got: Vec<&str> = r["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap())
+        .collect();
     assert_eq!(got, ["polarisatie", "kansen", "financieel"], "{name}: {r}");
-    assert_eq!(r["facetDistribution"]["type"], json!({"artikel": 1, "rapport": 2}), "{name}");
-    assert_eq!(r["facetDistribution"]["year"], json!({"2020": 1, "2021": 1, "2023": 1}), "{name}");
-    let r = search(backend, json!({"q": "", "hitsPerPage": 3, "page": 2, "sort": ["date:asc"]})).await;
+    assert_eq!(
+        r["facetDistribution"]["type"],
+        json!({"artikel": 1, "rapport": 2}),
+        "{name}"
+    );
+    assert_eq!(
+        r["facetDistribution"]["year"],
+        json!({"2020": 1, "2021": 1, "2023": 1}),
+        "{name}"
+    );
+    let r = search(
+        backend,
+        json!({"q": "", "hitsPerPage": 3, "page": 2, "sort": ["date:asc"]}),
+    )
+    .await;
     assert_eq!(r["totalHits"], 7, "{name}");
     assert_eq!(r["totalPages"], 3, "{name}");
     // Highlighting.
     let r = search(backend, json!({"q": "wijk", "attributesToHighlight": ["title"], "highlightPreTag": "<mark>", "highlightPostTag": "</mark>"})).await;
-    assert_eq!(r["hits"][0]["_formatted"]["title"], "Jongeren in de <mark>wijk</mark>", "{name}");
+    assert_eq!(
+        r["hits"][0]["_formatted"]["title"], "Jongeren in de <mark>wijk</mark>",
+        "{name}"
+    );
     // Reindex after an edit and a delete.
     let mut docs = corpus();
     docs.retain(|d| d.id() != "vluchteling");
     docs.push(doc(json!({"id": "nieuw", "title": "Zomerschool als springplank", "type": "artikel", "year": 2024, "date": "2024-07-01"})));
     backend.replace_documents(docs).await.expect("reindex");
-    assert_eq!(ids(backend, json!({"q": "springplank"})).await, ["nieuw"], "{name}");
-    assert!(ids(backend, json!({"q": "vluchteling"})).await.is_empty(), "{name}");
+    assert_eq!(
+        ids(backend, json!({"q": "springplank"})).await,
+        ["nieuw"],
+        "{name}"
+    );
+    assert!(
+        ids(backend, json!({"q": "vluchteling"})).await.is_empty(),
+        "{name}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn embedded_backend() {
     let dir = tempfile::tempdir().unwrap();
-    let index = Arc::new(EmbeddedIndex::open(dir.path(), Synonyms::parse(SYNONYMS).unwrap()).unwrap());
+    let index =
+        Arc::new(EmbeddedIndex::open(dir.path(), Synonyms::parse(SYNONYMS).unwrap()).unwrap());
     suite(&index, "embedded").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn meilisearch_backend() {
-    let (Ok(url), Ok(key)) = (std::env::var("MEILI_URL"), std::env::var("MEILI_MASTER_KEY")) else {
+    let (Ok(url), Ok(key)) = (
+        std::env::var("MEILI_URL"),
+        std::env::var("MEILI_MASTER_KEY"),
+    ) else {
         let _ = writeln!(
             std::io::stderr(),
             "NOT RUN: meilisearch_backend needs MEILI_URL and MEILI_MASTER_KEY (a running Meilisearch)"
         );
         return;
     };
-    let backend = Arc::new(Meilisearch::new(&url, &key, Synonyms::parse(SYNONYMS).unwrap()).unwrap());
+    let backend =
+        Arc::new(Meilisearch::new(&url, &key, Synonyms::parse(SYNONYMS).unwrap()).unwrap());
     suite(&*backend, "meilisearch").await;
 
     // The settings are applied on the live index.
@@ -100,19 +150,39 @@ async fn meilisearch_backend() {
         .json()
         .await
         .unwrap();
-    assert_eq!(settings["searchableAttributes"], json!(["title", "summary", "body", "_analyse"]));
-    let mut filterable: Vec<String> = serde_json::from_value(settings["filterableAttributes"].clone()).unwrap();
+    assert_eq!(
+        settings["searchableAttributes"],
+        json!(["title", "summary", "body", "_analyse"])
+    );
+    let mut filterable: Vec<String> =
+        serde_json::from_value(settings["filterableAttributes"].clone()).unwrap();
     filterable.sort();
-    assert_eq!(filterable, ["partner", "programmalijn", "thema", "type", "year"]);
+    assert_eq!(
+        filterable,
+        ["partner", "programmalijn", "thema", "type", "year"]
+    );
     assert_eq!(settings["rankingRules"][0], "sort");
-    assert!(settings["stopWords"].as_array().unwrap().contains(&json!("het")));
-    assert_eq!(settings["synonyms"]["statushouder"], json!(["vergunninghouder"]));
-    assert_eq!(settings["typoTolerance"]["minWordSizeForTypos"], json!({"oneTypo": 5, "twoTypos": 9}));
+    assert!(settings["stopWords"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("het")));
+    assert_eq!(
+        settings["synonyms"]["statushouder"],
+        json!(["vergunninghouder"])
+    );
+    assert_eq!(
+        settings["typoTolerance"]["minWordSizeForTypos"],
+        json!({"oneTypo": 5, "twoTypos": 9})
+    );
 
     // The search-only key can search and cannot write.
     let search_key = backend.search_key().await.expect("search key");
     assert_ne!(search_key, key);
-    assert_eq!(backend.search_key().await.unwrap(), search_key, "reused, not a new key each run");
+    assert_eq!(
+        backend.search_key().await.unwrap(),
+        search_key,
+        "reused, not a new key each run"
+    );
     let ok = http
         .post(format!("{url}/indexes/publications/search"))
         .bearer_auth(&search_key)
@@ -139,7 +209,10 @@ async fn meilisearch_backend() {
             while !stop.load(Ordering::Relaxed) {
                 let r = search(&*backend, json!({"q": "", "limit": 0})).await;
                 let total = r["estimatedTotalHits"].as_u64().unwrap_or(0);
-                assert!(total >= 7, "the live index was empty or partial during a reindex: {r}");
+                assert!(
+                    total >= 7,
+                    "the live index was empty or partial during a reindex: {r}"
+                );
                 answered += 1;
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
@@ -150,7 +223,10 @@ async fn meilisearch_backend() {
     for n in 0..200 {
         docs.push(doc(json!({"id": format!("extra-{n}"), "title": format!("Extra publicatie {n}"), "year": 2024})));
     }
-    backend.replace_documents(docs).await.expect("reindex with swap");
+    backend
+        .replace_documents(docs)
+        .await
+        .expect("reindex with swap");
     stop.store(true, Ordering::Relaxed);
     let answered = watcher.await.expect("watcher");
     assert!(answered > 0);

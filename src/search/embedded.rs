@@ -398,7 +398,7 @@ impl EmbeddedIndex {
         };
         let mut words = plan.words.len();
         let outcome = loop {
-            let query = plan.query(words, filter.as_ref());
+            let query = plan.query(words, filter.as_deref());
             let outcome = searcher
                 .search(&*query, &collector)
                 .map_err(|e| SearchError::internal(e.to_string()))?;
@@ -788,7 +788,7 @@ impl QueryPlan {
     }
 
     /// The query for the first `words` items, AND the filter.
-    fn query(&self, words: usize, filter: Option<&Box<dyn Query>>) -> Box<dyn Query> {
+    fn query(&self, words: usize, filter: Option<&dyn Query>) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for item in self.words.iter().take(words) {
             match item {

@@ -446,7 +446,7 @@ impl SearchBackend for Meilisearch {
                 .into_iter()
                 .map(|(facet, values)| {
                     let mut values: Vec<(String, usize)> = values.into_iter().collect();
-                    values.sort_by(|a, b| a.0.to_lowercase().cmp(&b.0.to_lowercase()));
+                    values.sort_by_key(|v| v.0.to_lowercase());
                     let map: Map<String, Value> = values
                         .into_iter()
                         .map(|(v, n)| (v, Value::from(n)))

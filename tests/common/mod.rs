@@ -179,10 +179,12 @@ pub fn corpus() -> Vec<vindplaats::search::SearchDocument> {
             "body": "Scholen bieden onderwijs. Daarna volgen kansen op de arbeidsmarkt.",
             "type": "rapport", "thema": ["Gelijke kansen"], "partner": ["KIS", "Movisie"], "year": 2021, "date": "2021-06-15"}),
         ),
-        doc(serde_json::json!({"id": "jongeren", "title": "Jongeren in de wijk",
+        doc(
+            serde_json::json!({"id": "jongeren", "title": "Jongeren in de wijk",
             "summary": "Wat jongeren met een migratieachtergrond in hun wijk nodig hebben.",
             "body": "Jongeren en jongerenwerkers over de wijk.",
-            "type": "handreiking", "thema": ["Krachtige individuen en gemeenschappen"], "partner": "Verwey-Jonker Instituut", "year": 2022, "date": "2022-01-10"})),
+            "type": "handreiking", "thema": ["Krachtige individuen en gemeenschappen"], "partner": "Verwey-Jonker Instituut", "year": 2022, "date": "2022-01-10"}),
+        ),
         doc(
             serde_json::json!({"id": "financieel", "title": "Financiële zelfredzaamheid van statushouders",
             "summary": "Statushouders en hun financiële positie in de eerste jaren.", "body": "",
@@ -205,4 +207,3 @@ pub fn corpus() -> Vec<vindplaats::search::SearchDocument> {
         ),
     ]
 }
-
