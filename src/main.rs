@@ -126,11 +126,15 @@ fn progress_bar(total: u64, what: &str) -> Option<indicatif::ProgressBar> {
 }
 
 fn main() -> anyhow::Result<()> {
-    // Keep freed memory instead of handing it back to the system at once: a
-    // build frees and reallocates hundreds of megabytes, and the kernel
-    // zeroing fresh pages cost a third of the render time.
-    // SAFETY: sets a global option before any thread is started.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    let cli = Cli::parse();
+    if matches!(cli.command, Command::Build { .. }) {
+        // Keep freed memory instead of handing it back to the system at
+        // once: a build frees and reallocates hundreds of megabytes, and the
+        // kernel zeroing fresh pages cost a third of the render time. Not
+        // for `serve`, which should stay small while it runs.
+        // SAFETY: sets a global option before any thread is started.
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -139,7 +143,6 @@ fn main() -> anyhow::Result<()> {
         .with_target(false)
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     match cli.command {
         Command::Build {
             output,

@@ -37,6 +37,22 @@ pub fn is_stop_word(word: &str) -> bool {
     STOP_WORDS.binary_search(&word).is_ok()
 }
 
+/// [`fold`] into `out` (cleared first), without allocating for plain
+/// ASCII words; false when nothing is left.
+pub fn fold_into(word: &str, out: &mut String) -> bool {
+    out.clear();
+    if word.is_ascii() {
+        out.extend(
+            word.chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .map(|c| c.to_ascii_lowercase()),
+        );
+    } else if let Some(folded) = fold(word) {
+        out.push_str(&folded);
+    }
+    !out.is_empty()
+}
+
 /// The folded form of one word: lower-case ASCII letters and digits
 /// ("Financiële" → "financiele"); `None` when nothing is left.
 pub fn fold(word: &str) -> Option<String> {
@@ -82,14 +98,44 @@ pub fn word_spans(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 #[derive(Clone)]
 pub struct Analyzer {
     stemmer: std::sync::Arc<Stemmer>,
-    cache: HashMap<String, std::sync::Arc<str>>,
+    /// Folded word → its term, `None` for a stop word.
+    cache: HashMap<Box<str>, Option<std::sync::Arc<str>>, FnvBuild>,
+    scratch: String,
 }
 
 impl Default for Analyzer {
     fn default() -> Self {
         Analyzer {
             stemmer: std::sync::Arc::new(Stemmer::create(Algorithm::Dutch)),
-            cache: HashMap::new(),
+            cache: HashMap::default(),
+            scratch: String::new(),
+        }
+    }
+}
+
+/// FNV-1a: the cache's keys are short words, for which it is much faster
+/// than the default SipHash (no untrusted keys reach this cache in bulk:
+/// its size is capped).
+#[derive(Clone, Copy, Default)]
+pub struct FnvBuild;
+
+pub struct Fnv(u64);
+
+impl std::hash::BuildHasher for FnvBuild {
+    type Hasher = Fnv;
+    fn build_hasher(&self) -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
         }
     }
 }
@@ -98,29 +144,29 @@ impl Analyzer {
     /// The term for one folded word, `None` for a stop word.
     pub fn term(&mut self, folded: &str) -> Option<std::sync::Arc<str>> {
         if let Some(term) = self.cache.get(folded) {
-            return Some(term.clone());
+            return term.clone();
         }
-        if is_stop_word(folded) {
-            return None;
-        }
-        let term: std::sync::Arc<str> = self.stemmer.stem(folded).into();
+        let term: Option<std::sync::Arc<str>> =
+            (!is_stop_word(folded)).then(|| self.stemmer.stem(folded).into());
         if self.cache.len() < 500_000 {
-            self.cache.insert(folded.to_string(), term.clone());
+            self.cache.insert(folded.into(), term.clone());
         }
-        Some(term)
+        term
     }
 
     /// Calls `each(position, term, span)` for every searchable word of
     /// `text`; positions count stop words too, so phrases line up.
     pub fn analyse(&mut self, text: &str, mut each: impl FnMut(usize, &str, (usize, usize))) {
+        let mut folded = std::mem::take(&mut self.scratch);
         for (position, (start, end)) in word_spans(text).enumerate() {
-            let Some(folded) = fold(&text[start..end]) else {
+            if !fold_into(&text[start..end], &mut folded) {
                 continue;
-            };
+            }
             if let Some(term) = self.term(&folded) {
                 each(position, &term, (start, end));
             }
         }
+        self.scratch = folded;
     }
 }
 

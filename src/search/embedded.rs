@@ -48,7 +48,7 @@ use super::synonyms::Synonyms;
 
 /// Changes when the schema or the analysis changes: an index written by
 /// another version is rebuilt, not misread.
-const INDEX_VERSION: &str = "vindplaats-index-1";
+const INDEX_VERSION: &str = "vindplaats-index-3";
 const TOKENIZER: &str = "nl";
 const FACET_TOKENIZER: &str = "facet";
 
@@ -111,7 +111,9 @@ fn schema() -> Schema {
 #[derive(Clone, Default)]
 struct DutchTokenizer {
     analyzer: Analyzer,
+    /// Reused between texts, strings and all; `len` are in use.
     tokens: Vec<Token>,
+    len: usize,
 }
 
 struct VecTokenStream<'a> {
@@ -135,19 +137,24 @@ impl TokenStream for VecTokenStream<'_> {
 impl Tokenizer for DutchTokenizer {
     type TokenStream<'a> = VecTokenStream<'a>;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream<'a> {
-        self.tokens.clear();
         let tokens = &mut self.tokens;
+        let mut len = 0;
         self.analyzer.analyse(text, |position, term, (from, to)| {
-            tokens.push(Token {
-                offset_from: from,
-                offset_to: to,
-                position,
-                text: term.to_string(),
-                position_length: 1,
-            })
+            if len == tokens.len() {
+                tokens.push(Token::default());
+            }
+            let token = &mut tokens[len];
+            token.offset_from = from;
+            token.offset_to = to;
+            token.position = position;
+            token.position_length = 1;
+            token.text.clear();
+            token.text.push_str(term);
+            len += 1;
         });
+        self.len = len;
         VecTokenStream {
-            tokens: &mut self.tokens,
+            tokens: &mut self.tokens[..len],
             at: 0,
         }
     }
@@ -199,7 +206,17 @@ impl EmbeddedIndex {
                 // Written by another version (or half-created): start over.
                 // Only tantivy's own files are removed.
                 clear_index_dir(dir).map_err(|e| open_error(e.to_string()))?;
-                Index::create_in_dir(dir, schema()).map_err(|e| open_error(e.to_string()))?
+                // Documents are fetched for every hit shown: LZ4
+                // decompresses several times faster than zstd.
+                let settings = tantivy::IndexSettings {
+                    docstore_compression: tantivy::store::Compressor::Lz4,
+                    ..Default::default()
+                };
+                Index::builder()
+                    .schema(schema())
+                    .settings(settings)
+                    .create_in_dir(dir)
+                    .map_err(|e| open_error(e.to_string()))?
             }
         };
         register_tokenizers(&index);
@@ -286,9 +303,11 @@ impl EmbeddedIndex {
         };
         let mut wanted = HashSet::with_capacity(docs.len());
         let mut to_add = Vec::new();
-        for doc in docs {
-            let id = doc.id();
-            let hash = doc.content_hash();
+        let hashed: Vec<(String, u64)> = {
+            use rayon::prelude::*;
+            docs.par_iter().map(|d| (d.id(), d.content_hash())).collect()
+        };
+        for (doc, (id, hash)) in docs.iter().zip(hashed) {
             match current.get(&id) {
                 Some(h) if *h == hash => report.unchanged += 1,
                 Some(_) => {
@@ -357,6 +376,7 @@ impl EmbeddedIndex {
         out.add_text(f.id, id);
         out.add_u64(f.hash, hash);
         out.add_text(f.title, doc.text("title"));
+        out.add_text(f.text, doc.text("title"));
         out.add_text(f.text, doc.text("summary"));
         out.add_text(f.text, doc.text("body"));
         out.add_text(f.source, serde_json::to_string(&doc.0).unwrap_or_default());
@@ -589,7 +609,12 @@ impl tantivy_fst::Automaton for DfaAutomaton<'_> {
 
 /// One query word or phrase, analysed.
 enum Item {
-    Word(Box<dyn Query>),
+    /// `required` decides the match (on `text`, which holds the title
+    /// too); `boost` only adds score (the same terms in the title).
+    Word {
+        required: Box<dyn Query>,
+        boost: Vec<Box<dyn Query>>,
+    },
     /// A word that cannot match anything.
     Nothing,
 }
@@ -623,6 +648,28 @@ fn split_query(q: &str) -> Vec<(bool, String)> {
         parts.push((false, w.to_string()));
     }
     parts
+}
+
+fn term_query(field: Field, term: &str, weight: f32) -> Box<dyn Query> {
+    let query: Box<dyn Query> = Box::new(TermQuery::new(
+        Term::from_field_text(field, term),
+        IndexRecordOption::WithFreqs,
+    ));
+    if weight == 1.0 {
+        query
+    } else {
+        Box::new(BoostQuery::new(query, weight))
+    }
+}
+
+/// One clause, or a union of several.
+fn any_of(mut clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    if clauses.len() == 1 {
+        return clauses.remove(0);
+    }
+    Box::new(BooleanQuery::new(
+        clauses.into_iter().map(|q| (Occur::Should, q)).collect(),
+    ))
 }
 
 impl QueryPlan {
@@ -675,18 +722,9 @@ impl QueryPlan {
             return;
         }
         let first = terms[0].0;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for field in [fields.title, fields.text] {
-            let weight = if field == fields.title {
-                TITLE_WEIGHT
-            } else {
-                1.0
-            };
-            let query: Box<dyn Query> = if terms.len() == 1 {
-                Box::new(TermQuery::new(
-                    Term::from_field_text(field, &terms[0].1),
-                    IndexRecordOption::WithFreqs,
-                ))
+        let query = |field: Field| -> Box<dyn Query> {
+            if terms.len() == 1 {
+                term_query(field, &terms[0].1, 1.0)
             } else {
                 Box::new(PhraseQuery::new_with_offset(
                     terms
@@ -694,20 +732,23 @@ impl QueryPlan {
                         .map(|(p, t)| (p - first, Term::from_field_text(field, t)))
                         .collect(),
                 ))
-            };
-            clauses.push((Occur::Should, Box::new(BoostQuery::new(query, weight))));
-        }
-        let exists = terms.iter().all(|(_, t)| {
-            doc_freq(searcher, fields.text, t) + doc_freq(searcher, fields.title, t) > 0
-        });
-        for (_, t) in &terms {
-            self.matched.insert(t.clone());
-        }
-        self.words.push(if exists {
-            Item::Word(Box::new(BooleanQuery::new(clauses)))
+            }
+        };
+        let exists = terms
+            .iter()
+            .all(|(_, t)| doc_freq(searcher, fields.text, t) > 0);
+        let item = if exists {
+            Item::Word {
+                required: query(fields.text),
+                boost: vec![Box::new(BoostQuery::new(query(fields.title), TITLE_WEIGHT))],
+            }
         } else {
             Item::Nothing
-        });
+        };
+        for (_, t) in terms {
+            self.matched.insert(t);
+        }
+        self.words.push(item);
     }
 
     fn add_word(
@@ -729,13 +770,13 @@ impl QueryPlan {
             let w = alternatives.entry(term).or_insert(0.0);
             *w = w.max(weight);
         };
-        let known =
-            |t: &str| doc_freq(searcher, fields.text, t) + doc_freq(searcher, fields.title, t) > 0;
-        if known(&stem) {
+        let known = |t: &str| doc_freq(searcher, fields.text, t) > 0;
+        let exact = known(&stem);
+        if exact {
             offer(stem.clone(), 1.0);
         }
         for synonym in synonyms.of(word, &stem) {
-            // Multi-word synonyms count by their first word's stem.
+            // Multi-word synonyms are left to their own words.
             let mut parts: Vec<String> = Vec::new();
             analyzer.analyse(&synonym, |_, t, _| parts.push(t.to_string()));
             if parts.len() == 1 && known(&parts[0]) {
@@ -743,47 +784,57 @@ impl QueryPlan {
             }
         }
         let letters = word.chars().count();
-        if letters >= 5 {
+        // Typos and prefixes stand in for a word the index does not have:
+        // a known word ranks by itself, and its postings alone are read.
+        if letters >= 5 && !exact {
             let distance = if letters >= 9 { 2 } else { 1 };
-            for (term, d) in fuzzy_terms(searcher, &[fields.title, fields.text], &stem, distance) {
+            for (term, d) in fuzzy_terms(searcher, &[fields.text], &stem, distance) {
                 if term != stem {
                     offer(term, TYPO_WEIGHT[usize::from(d.min(2))]);
                 }
             }
         }
-        if prefix && letters >= 3 {
-            for term in prefix_terms(searcher, &[fields.title, fields.text], word) {
+        if prefix && letters >= 3 && !exact {
+            for term in prefix_terms(searcher, &[fields.text], word) {
                 offer(term, PREFIX_WEIGHT);
             }
         }
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (term, weight) in &alternatives {
-            clauses.extend(term_clauses(fields, term, *weight));
-            self.matched.insert(term.clone());
+        let mut required: Vec<Box<dyn Query>> = Vec::new();
+        let mut boost: Vec<Box<dyn Query>> = Vec::new();
+        let mut sorted: Vec<(String, f32)> = alternatives.into_iter().collect();
+        sorted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        for (term, weight) in sorted {
+            required.push(term_query(fields.text, &term, weight));
+            if weight >= SYNONYM_WEIGHT {
+                boost.push(term_query(fields.title, &term, weight * TITLE_WEIGHT));
+            }
+            self.matched.insert(term);
         }
         // A compound, split against the index's own words.
-        if let Some(parts) =
-            decompound_with(word, |part| analyzer_term(part).is_some_and(|t| known(&t)))
-        {
-            let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-            for part in &parts {
-                let Some(t) = analyzer_term(part) else {
-                    continue;
-                };
-                self.matched.insert(t.clone());
-                must.push((
-                    Occur::Must,
-                    Box::new(BooleanQuery::new(term_clauses(fields, &t, COMPOUND_WEIGHT))),
-                ));
-            }
-            if !must.is_empty() {
-                clauses.push((Occur::Should, Box::new(BooleanQuery::new(must))));
+        if letters >= 8 {
+            if let Some(parts) = decompound_with(word, |part| {
+                analyzer_term(part).is_some_and(|t| known(&t))
+            }) {
+                let mut all: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                for part in &parts {
+                    let Some(t) = analyzer_term(part) else {
+                        continue;
+                    };
+                    all.push((Occur::Must, term_query(fields.text, &t, COMPOUND_WEIGHT)));
+                    self.matched.insert(t);
+                }
+                if !all.is_empty() {
+                    required.push(Box::new(BooleanQuery::new(all)));
+                }
             }
         }
-        self.words.push(if clauses.is_empty() {
+        self.words.push(if required.is_empty() {
             Item::Nothing
         } else {
-            Item::Word(Box::new(BooleanQuery::new(clauses)))
+            Item::Word {
+                required: any_of(required),
+                boost,
+            }
         });
     }
 
@@ -792,7 +843,10 @@ impl QueryPlan {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for item in self.words.iter().take(words) {
             match item {
-                Item::Word(q) => clauses.push((Occur::Must, q.box_clone())),
+                Item::Word { required, boost } => {
+                    clauses.push((Occur::Must, required.box_clone()));
+                    clauses.extend(boost.iter().map(|q| (Occur::Should, q.box_clone())));
+                }
                 Item::Nothing => return Box::new(EmptyQuery),
             }
         }
@@ -814,22 +868,6 @@ impl QueryPlan {
 
 fn analyzer_term(folded: &str) -> Option<String> {
     cached_term(folded).map(|t| t.to_string())
-}
-
-fn term_clauses(fields: Fields, term: &str, weight: f32) -> Vec<(Occur, Box<dyn Query>)> {
-    [(fields.title, TITLE_WEIGHT), (fields.text, 1.0)]
-        .into_iter()
-        .map(|(field, field_weight)| {
-            let q: Box<dyn Query> = Box::new(BoostQuery::new(
-                Box::new(TermQuery::new(
-                    Term::from_field_text(field, term),
-                    IndexRecordOption::WithFreqs,
-                )),
-                weight * field_weight,
-            ));
-            (Occur::Should, q)
-        })
-        .collect()
 }
 
 fn doc_freq(searcher: &Searcher, field: Field, term: &str) -> u64 {

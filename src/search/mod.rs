@@ -74,6 +74,18 @@ impl SearchBackend for Arc<EmbeddedIndex> {
     ) -> impl Future<Output = Result<SearchResponse, SearchError>> + Send {
         let index = self.clone();
         async move {
+            // As many searches at once as there are cores; the rest wait
+            // their turn instead of crowding the cores with threads.
+            static RUNNING: std::sync::OnceLock<tokio::sync::Semaphore> =
+                std::sync::OnceLock::new();
+            let running = RUNNING.get_or_init(|| {
+                let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+                tokio::sync::Semaphore::new(cores)
+            });
+            let _turn = running
+                .acquire()
+                .await
+                .map_err(|e| SearchError::internal(e.to_string()))?;
             tokio::task::spawn_blocking(move || EmbeddedIndex::search(&index, &request))
                 .await
                 .map_err(|e| SearchError::internal(e.to_string()))?
