@@ -48,7 +48,7 @@ use super::synonyms::Synonyms;
 
 /// Changes when the schema or the analysis changes: an index written by
 /// another version is rebuilt, not misread.
-const INDEX_VERSION: &str = "vindplaats-index-3";
+const INDEX_VERSION: &str = "vindplaats-index-4";
 const TOKENIZER: &str = "nl";
 const FACET_TOKENIZER: &str = "facet";
 
@@ -74,7 +74,6 @@ pub struct SyncReport {
 struct Fields {
     id: Field,
     hash: Field,
-    title: Field,
     text: Field,
     source: Field,
     year: Field,
@@ -89,7 +88,6 @@ fn schema() -> Schema {
     let text = TextOptions::default().set_indexing_options(text_indexing);
     b.add_text_field("id", STRING | FAST);
     b.add_u64_field("hash", FAST);
-    b.add_text_field("title", text.clone());
     b.add_text_field("text", text);
     b.add_text_field("source", STORED);
     let facet = TextOptions::default()
@@ -230,7 +228,6 @@ impl EmbeddedIndex {
         let fields = Fields {
             id: field("id")?,
             hash: field("hash")?,
-            title: field("title")?,
             text: field("text")?,
             source: field("source")?,
             year: field("year")?,
@@ -375,8 +372,11 @@ impl EmbeddedIndex {
         let mut out = TantivyDocument::default();
         out.add_text(f.id, id);
         out.add_u64(f.hash, hash);
-        out.add_text(f.title, doc.text("title"));
-        out.add_text(f.text, doc.text("title"));
+        // The title counts three times: its words weigh more in BM25
+        // without a second field to search (one term scorer per word).
+        for _ in 0..TITLE_REPEAT {
+            out.add_text(f.text, doc.text("title"));
+        }
         out.add_text(f.text, doc.text("summary"));
         out.add_text(f.text, doc.text("body"));
         out.add_text(f.source, serde_json::to_string(&doc.0).unwrap_or_default());
@@ -570,8 +570,9 @@ fn clear_index_dir(dir: &Path) -> std::io::Result<()> {
 
 // ------------------------------------------------------------------ queries
 
+/// How many times the title is indexed in `text`.
+const TITLE_REPEAT: usize = 3;
 /// Weights of the alternatives for one query word.
-const TITLE_WEIGHT: f32 = 2.0;
 const SYNONYM_WEIGHT: f32 = 0.8;
 const COMPOUND_WEIGHT: f32 = 0.7;
 const PREFIX_WEIGHT: f32 = 0.5;
@@ -609,12 +610,8 @@ impl tantivy_fst::Automaton for DfaAutomaton<'_> {
 
 /// One query word or phrase, analysed.
 enum Item {
-    /// `required` decides the match (on `text`, which holds the title
-    /// too); `boost` only adds score (the same terms in the title).
-    Word {
-        required: Box<dyn Query>,
-        boost: Vec<Box<dyn Query>>,
-    },
+    /// Matches and scores one word or phrase in `text`.
+    Word(Box<dyn Query>),
     /// A word that cannot match anything.
     Nothing,
 }
@@ -738,10 +735,7 @@ impl QueryPlan {
             .iter()
             .all(|(_, t)| doc_freq(searcher, fields.text, t) > 0);
         let item = if exists {
-            Item::Word {
-                required: query(fields.text),
-                boost: vec![Box::new(BoostQuery::new(query(fields.title), TITLE_WEIGHT))],
-            }
+            Item::Word(query(fields.text))
         } else {
             Item::Nothing
         };
@@ -800,14 +794,10 @@ impl QueryPlan {
             }
         }
         let mut required: Vec<Box<dyn Query>> = Vec::new();
-        let mut boost: Vec<Box<dyn Query>> = Vec::new();
         let mut sorted: Vec<(String, f32)> = alternatives.into_iter().collect();
         sorted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         for (term, weight) in sorted {
             required.push(term_query(fields.text, &term, weight));
-            if weight >= SYNONYM_WEIGHT {
-                boost.push(term_query(fields.title, &term, weight * TITLE_WEIGHT));
-            }
             self.matched.insert(term);
         }
         // A compound, split against the index's own words.
@@ -831,10 +821,7 @@ impl QueryPlan {
         self.words.push(if required.is_empty() {
             Item::Nothing
         } else {
-            Item::Word {
-                required: any_of(required),
-                boost,
-            }
+            Item::Word(any_of(required))
         });
     }
 
@@ -843,10 +830,7 @@ impl QueryPlan {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for item in self.words.iter().take(words) {
             match item {
-                Item::Word { required, boost } => {
-                    clauses.push((Occur::Must, required.box_clone()));
-                    clauses.extend(boost.iter().map(|q| (Occur::Should, q.box_clone())));
-                }
+                Item::Word(q) => clauses.push((Occur::Must, q.box_clone())),
                 Item::Nothing => return Box::new(EmptyQuery),
             }
         }
