@@ -74,13 +74,14 @@ impl SearchBackend for Arc<EmbeddedIndex> {
     ) -> impl Future<Output = Result<SearchResponse, SearchError>> + Send {
         let index = self.clone();
         async move {
-            // As many searches at once as there are cores; the rest wait
-            // their turn instead of crowding the cores with threads.
+            // Two searches per core at once (one computes while the other's
+            // answer is written); the rest wait their turn instead of
+            // crowding the cores with threads.
             static RUNNING: std::sync::OnceLock<tokio::sync::Semaphore> =
                 std::sync::OnceLock::new();
             let running = RUNNING.get_or_init(|| {
                 let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-                tokio::sync::Semaphore::new(cores)
+                tokio::sync::Semaphore::new(2 * cores)
             });
             let _turn = running
                 .acquire()
