@@ -261,7 +261,9 @@ fn main() -> anyhow::Result<()> {
                     let on_progress = |done: usize, total: usize| match &bar {
                         Some(bar) => bar.set_position(done as u64),
                         // Not a terminal (a log, a benchmark): a line now and then.
-                        None if done % 20_000 == 0 || (done == total && total >= 20_000) => {
+                        None if done.is_multiple_of(20_000)
+                            || (done == total && total >= 20_000) =>
+                        {
                             eprintln!("indexed {done} of {total} documents")
                         }
                         None => {}

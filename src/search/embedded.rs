@@ -305,7 +305,9 @@ impl EmbeddedIndex {
         let mut to_add = Vec::new();
         let hashed: Vec<(String, u64)> = {
             use rayon::prelude::*;
-            docs.par_iter().map(|d| (d.id(), d.content_hash())).collect()
+            docs.par_iter()
+                .map(|d| (d.id(), d.content_hash()))
+                .collect()
         };
         for (doc, (id, hash)) in docs.iter().zip(hashed) {
             match current.get(&id) {
@@ -805,9 +807,9 @@ impl QueryPlan {
         }
         // A compound, split against the index's own words.
         if letters >= 8 {
-            if let Some(parts) = decompound_with(word, |part| {
-                analyzer_term(part).is_some_and(|t| known(&t))
-            }) {
+            if let Some(parts) =
+                decompound_with(word, |part| analyzer_term(part).is_some_and(|t| known(&t)))
+            {
                 let mut all: Vec<(Occur, Box<dyn Query>)> = Vec::new();
                 for part in &parts {
                     let Some(t) = analyzer_term(part) else {
