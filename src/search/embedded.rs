@@ -14,7 +14,7 @@
 //! Every word must match; when nothing matches all of them, the last
 //! words are dropped one by one (Meilisearch's `last` strategy).
 
-use std::cmp::Ordering;
+use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
@@ -991,30 +991,12 @@ impl Ord for Rank {
     }
 }
 
-/// A min-heap entry (the worst of the best on top).
-struct Worst(Rank);
-impl PartialEq for Worst {
-    fn eq(&self, other: &Self) -> bool {
-        self.0 == other.0
-    }
-}
-impl Eq for Worst {}
-impl PartialOrd for Worst {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Worst {
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.0.cmp(&self.0)
-    }
-}
-
 struct SegmentCollect {
     segment: SegmentOrdinal,
     wanted: usize,
     keys: Vec<(tantivy::columnar::Column<i64>, bool)>,
-    heap: BinaryHeap<Worst>,
+    /// A min-heap: the worst of the best on top.
+    heap: BinaryHeap<Reverse<Rank>>,
     total: usize,
     strings: Vec<(String, StrColumn, Vec<u32>)>,
     years: Option<(tantivy::columnar::Column<i64>, HashMap<i64, u64>)>,
@@ -1163,11 +1145,11 @@ impl SegmentCollector for SegmentCollect {
             address: (self.segment, doc),
         };
         if self.heap.len() < self.wanted {
-            self.heap.push(Worst(rank));
-        } else if let Some(worst) = self.heap.peek() {
-            if rank > worst.0 {
+            self.heap.push(Reverse(rank));
+        } else if let Some(Reverse(worst)) = self.heap.peek() {
+            if rank > *worst {
                 self.heap.pop();
-                self.heap.push(Worst(rank));
+                self.heap.push(Reverse(rank));
             }
         }
     }
@@ -1190,7 +1172,7 @@ impl SegmentCollector for SegmentCollect {
         }
         SegmentFruit {
             total: self.total,
-            top: self.heap.into_iter().map(|w| w.0).collect(),
+            top: self.heap.into_iter().map(|Reverse(r)| r).collect(),
             facets,
             years: self.years.map(|(_, counts)| counts),
         }
