@@ -176,7 +176,7 @@ pub struct EmbeddedIndex {
     index: Index,
     reader: IndexReader,
     fields: Fields,
-    synonyms: Mutex<Synonyms>,
+    synonyms: Mutex<std::sync::Arc<Synonyms>>,
     /// One writer at a time, and searches never wait for it.
     write_lock: Mutex<()>,
 }
@@ -241,14 +241,14 @@ impl EmbeddedIndex {
             index,
             reader,
             fields,
-            synonyms: Mutex::new(synonyms),
+            synonyms: Mutex::new(std::sync::Arc::new(synonyms)),
             write_lock: Mutex::new(()),
         })
     }
 
     pub fn set_synonyms(&self, synonyms: Synonyms) {
         if let Ok(mut s) = self.synonyms.lock() {
-            *s = synonyms;
+            *s = std::sync::Arc::new(synonyms);
         }
     }
 
@@ -405,7 +405,11 @@ impl EmbeddedIndex {
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
         let started = Instant::now();
         let searcher = self.reader.searcher();
-        let synonyms = self.synonyms.lock().map(|s| s.clone()).unwrap_or_default();
+        let synonyms = self
+            .synonyms
+            .lock()
+            .map(|s| std::sync::Arc::clone(&s))
+            .unwrap_or_default();
         let plan = QueryPlan::new(&request.q, &searcher, self.fields, &synonyms);
         let filter = match &request.filter {
             Some(f) => Some(self.filter_query(f)?),

@@ -454,12 +454,17 @@ pub struct SearchResponse {
 
 impl SearchResponse {
     pub fn to_json(&self) -> Value {
+        self.clone().into_json()
+    }
+
+    /// The response as JSON, without copying the hits.
+    pub fn into_json(self) -> Value {
         let mut out = Map::new();
         out.insert(
             "hits".into(),
-            Value::Array(self.hits.iter().cloned().map(Value::Object).collect()),
+            Value::Array(self.hits.into_iter().map(Value::Object).collect()),
         );
-        out.insert("query".into(), Value::String(self.query.clone()));
+        out.insert("query".into(), Value::String(self.query));
         out.insert(
             "processingTimeMs".into(),
             Value::from(self.processing_time_ms),
@@ -482,11 +487,11 @@ impl SearchResponse {
                 out.insert("estimatedTotalHits".into(), Value::from(self.total));
             }
         }
-        if let Some(d) = &self.facet_distribution {
-            out.insert("facetDistribution".into(), Value::Object(d.clone()));
+        if let Some(d) = self.facet_distribution {
+            out.insert("facetDistribution".into(), Value::Object(d));
             out.insert(
                 "facetStats".into(),
-                Value::Object(self.facet_stats.clone().unwrap_or_default()),
+                Value::Object(self.facet_stats.unwrap_or_default()),
             );
         }
         Value::Object(out)

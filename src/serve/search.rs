@@ -72,7 +72,7 @@ async fn run<B: SearchBackend>(backend: &B, uid: &str, body: &Value) -> Result<V
         return Err(SearchError::index_not_found(uid));
     }
     let request = SearchRequest::from_json(body)?;
-    Ok(backend.search(request).await?.to_json())
+    Ok(backend.search(request).await?.into_json())
 }
 
 async fn search_post<B: SearchBackend + Clone + 'static>(
