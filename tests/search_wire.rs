@@ -11,7 +11,7 @@ use meilisearch_sdk::search::{SearchQuery, Selectors};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use common::{shipped_site_copy, start_server};
+use common::{post_json, shipped_site_copy, start_server};
 
 #[derive(Debug, Deserialize)]
 struct Item {
@@ -156,9 +156,8 @@ async fn bad_input_gets_meilisearch_errors() {
         (json!({"zoekterm": "x"}), "bad_request"),
     ];
     for (body, code) in cases {
-        let response = http.post(&url).json(&body).send().await.expect("answer");
-        assert_eq!(response.status(), 400, "{body}");
-        let error: Value = response.json().await.expect("JSON error");
+        let (status, error) = post_json(&http, &url, &body).await;
+        assert_eq!(status, 400, "{body}");
         assert_eq!(error["code"], code, "{body} → {error}");
         assert_eq!(error["type"], "invalid_request");
         assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()));
@@ -168,14 +167,8 @@ async fn bad_input_gets_meilisearch_errors() {
         );
     }
     // A quote the reader has not closed yet is a phrase, not an error.
-    let response = http
-        .post(&url)
-        .json(&json!({"q": "\"nieuwe wet"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.unwrap();
+    let (status, body) = post_json(&http, &url, &json!({"q": "\"nieuwe wet"})).await;
+    assert_eq!(status, 200);
     assert!(body["estimatedTotalHits"].as_u64().unwrap() > 0, "{body}");
     // Broken JSON, the wrong content type, an unknown index.
     let response = http
@@ -192,17 +185,10 @@ async fn bad_input_gets_meilisearch_errors() {
     );
     let response = http.post(&url).body("q=x").send().await.unwrap();
     assert_eq!(response.status(), 415);
-    let response = http
-        .post(format!("{}/indexes/anders/search", server.base))
-        .json(&json!({"q": "x"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 404);
-    assert_eq!(
-        response.json::<Value>().await.unwrap()["code"],
-        "index_not_found"
-    );
+    let other = format!("{}/indexes/anders/search", server.base);
+    let (status, error) = post_json(&http, &other, &json!({"q": "x"})).await;
+    assert_eq!(status, 404);
+    assert_eq!(error["code"], "index_not_found");
     // GET with parameters in the query string works too.
     let body: Value = http
         .get(format!("{url}?q=wijken&limit=2&facets=type"))
@@ -242,14 +228,9 @@ async fn searches_are_answered_while_the_site_reindexes() {
             let mut answered = 0;
             let until = Instant::now() + Duration::from_secs(4);
             while Instant::now() < until {
-                let response = http
-                    .post(&url)
-                    .json(&json!({"q": "aanvullend leren", "facets": ["type"]}))
-                    .send()
-                    .await
-                    .expect("an answer during the reindex");
-                assert_eq!(response.status(), 200);
-                let body: Value = response.json().await.expect("JSON");
+                let body = json!({"q": "aanvullend leren", "facets": ["type"]});
+                let (status, body) = post_json(&http, &url, &body).await;
+                assert_eq!(status, 200, "{body}");
                 assert!(body["hits"].is_array());
                 answered += 1;
             }
@@ -272,15 +253,7 @@ async fn searches_are_answered_while_the_site_reindexes() {
     // The edit is searchable once the rebuild has run.
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let body: Value = http
-            .post(&url)
-            .json(&json!({"q": "springplank"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, body) = post_json(&http, &url, &json!({"q": "springplank"})).await;
         if body["estimatedTotalHits"] == 1 {
             assert_eq!(body["hits"][0]["title"], "Zomerschool als springplank");
             break;

@@ -207,3 +207,15 @@ pub fn corpus() -> Vec<vindplaats::search::SearchDocument> {
         ),
     ]
 }
+
+/// POSTs `body` as JSON and returns the status and the JSON answer.
+pub async fn post_json(
+    http: &reqwest::Client,
+    url: &str,
+    body: &serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let response = http.post(url).json(body).send().await.expect("an answer");
+    let status = response.status().as_u16();
+    let value = response.json().await.expect("a JSON answer");
+    (status, value)
+}
