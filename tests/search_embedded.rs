@@ -174,6 +174,42 @@ fn facets_filters_and_sort() {
 }
 
 #[test]
+fn stored_documents_come_back_whole_and_in_order() {
+    // The body is stored apart (compressed); a hit must still be the
+    // document as indexed, attributes in their order, accents intact.
+    let body = "Scholen bieden onderwijs in de wijk. ".repeat(200) + "Eindelijk: financiële steun.";
+    let original = json!({"id": "lang", "title": "Een lang stuk over de wijk", "summary": "Kort.",
+        "body": body, "type": "rapport", "thema": ["Wonen"], "year": 2022, "date": "2022-01-02"});
+    let (_dir, index) = open(&[doc(original.clone())]);
+    let whole = search(&index, json!({"q": "wijk"}));
+    assert_eq!(whole["hits"][0], original, "{whole}");
+    let keys: Vec<&String> = whole["hits"][0].as_object().expect("hit").keys().collect();
+    assert_eq!(
+        keys,
+        ["id", "title", "summary", "body", "type", "thema", "year", "date"]
+    );
+    // Not asked for: not sent.
+    let few = search(
+        &index,
+        json!({"q": "wijk", "attributesToRetrieve": ["id", "title"]}),
+    );
+    assert_eq!(
+        few["hits"][0],
+        json!({"id": "lang", "title": "Een lang stuk over de wijk"})
+    );
+    // Cropped without being retrieved: the crop comes from the real body.
+    let cropped = search(
+        &index,
+        json!({"q": "financiele", "attributesToRetrieve": ["id"], "attributesToCrop": ["body:4"]}),
+    );
+    let crop = cropped["hits"][0]["_formatted"]["body"]
+        .as_str()
+        .expect("cropped body");
+    assert!(crop.contains("financiële"), "{cropped}");
+    assert!(cropped["hits"][0].get("body").is_none(), "{cropped}");
+}
+
+#[test]
 fn highlighting_and_cropping() {
     let (_dir, index) = open(&corpus());
     let r = search(
@@ -234,6 +270,21 @@ fn reindex_after_edit_and_delete() {
         0
     );
     assert_eq!(index.num_docs(), 6);
+    // Deleted and replaced versions are neither found through a negated
+    // filter nor counted in the facets.
+    let all = search(
+        &index,
+        json!({"q": "", "filter": "NOT type = onbekend", "facets": ["type", "year"], "limit": 50}),
+    );
+    assert_eq!(all["estimatedTotalHits"], 6, "{all}");
+    assert!(!ids(&all).contains(&"vluchteling".to_string()), "{all}");
+    let counted: u64 = all["facetDistribution"]["year"]
+        .as_object()
+        .expect("year counts")
+        .values()
+        .filter_map(Value::as_u64)
+        .sum();
+    assert_eq!(counted, 6, "{all}");
     // Nothing changed: nothing is written.
     let report = index.sync(&docs, &|_, _| {}).expect("reindex");
     assert_eq!(

@@ -16,19 +16,18 @@
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap, HashSet};
-use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder, DFA};
 use serde_json::{Map, Value};
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::StrColumn;
+use tantivy::index::SegmentId;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, ExistsQuery, Occur,
-    PhraseQuery, Query, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, TermQuery,
 };
+use tantivy::schema::document::{DeserializeError, DocumentDeserialize, DocumentDeserializer};
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value as _, FAST, INDEXED,
     STORED, STRING,
@@ -41,14 +40,15 @@ use tantivy::{
 
 use super::analysis::{cached_term, decompound_with, is_stop_word, Analyzer};
 use super::document::{SearchDocument, STRING_FACETS};
-use super::filter::{Filter, Test};
+use super::facets::{BitsQuery, DocBits, SegmentFacets, YEAR};
+use super::filter::Filter;
 use super::format::format_hit;
 use super::request::{MatchingStrategy, SearchError, SearchRequest, SearchResponse};
 use super::synonyms::Synonyms;
 
 /// Changes when the schema or the analysis changes: an index written by
 /// another version is rebuilt, not misread.
-const INDEX_VERSION: &str = "vindplaats-index-5";
+const INDEX_VERSION: &str = "vindplaats-index-6";
 const TOKENIZER: &str = "nl";
 const FACET_TOKENIZER: &str = "facet";
 
@@ -76,9 +76,17 @@ struct Fields {
     hash: Field,
     text: Field,
     source: Field,
+    body: Field,
     year: Field,
     date: Field,
 }
+
+/// The attribute kept apart from the stored document: it is most of its
+/// size and few requests show it whole.
+const BODY: &str = "body";
+/// zstd level for the stored body: the fastest; higher levels gain
+/// little on texts of a few kilobytes.
+const BODY_ZSTD_LEVEL: i32 = 1;
 
 fn schema() -> Schema {
     let mut b = Schema::builder();
@@ -89,7 +97,10 @@ fn schema() -> Schema {
     b.add_text_field("id", STRING | FAST);
     b.add_u64_field("hash", FAST);
     b.add_text_field("text", text);
+    // The document as JSON, with `body` left empty; `body` itself is
+    // stored zstd-compressed beside it and read only when asked for.
     b.add_text_field("source", STORED);
+    b.add_bytes_field("body", STORED);
     let facet = TextOptions::default()
         .set_indexing_options(
             TextFieldIndexing::default()
@@ -179,6 +190,8 @@ pub struct EmbeddedIndex {
     synonyms: Mutex<std::sync::Arc<Synonyms>>,
     /// One writer at a time, and searches never wait for it.
     write_lock: Mutex<()>,
+    /// Each segment's facets, read once when the segment first shows up.
+    facets: Mutex<HashMap<SegmentId, Arc<SegmentFacets>>>,
 }
 
 impl EmbeddedIndex {
@@ -233,17 +246,24 @@ impl EmbeddedIndex {
             hash: field("hash")?,
             text: field("text")?,
             source: field("source")?,
+            body: field("body")?,
             year: field("year")?,
             date: field("date")?,
         };
-        Ok(EmbeddedIndex {
+        let embedded = EmbeddedIndex {
             dir: dir.to_path_buf(),
             index,
             reader,
             fields,
             synonyms: Mutex::new(std::sync::Arc::new(synonyms)),
             write_lock: Mutex::new(()),
-        })
+            facets: Mutex::new(HashMap::new()),
+        };
+        // Read now, so the first search does not wait for it.
+        embedded
+            .read_facets(&embedded.reader.searcher(), true)
+            .map_err(|e| open_error(e.message))?;
+        Ok(embedded)
     }
 
     pub fn set_synonyms(&self, synonyms: Synonyms) {
@@ -345,16 +365,32 @@ impl EmbeddedIndex {
             writer.delete_term(Term::from_field_text(self.fields.id, id));
         }
         let total = to_add.len();
-        for (n, (doc, hash)) in to_add.into_iter().enumerate() {
-            let id = doc.id();
-            if current.contains_key(&id) {
-                writer.delete_term(Term::from_field_text(self.fields.id, &id));
-            }
-            writer
-                .add_document(self.to_tantivy(doc, id, hash))
-                .map_err(|e| write_error(e.to_string()))?;
-            if (n + 1) % 5_000 == 0 || n + 1 == total {
-                progress(n + 1, total);
+        let mut done = 0;
+        // Documents are converted (and their bodies compressed) a chunk
+        // at a time on all cores, while tantivy's threads index the last.
+        for chunk in to_add.chunks(1_000) {
+            let converted: Vec<(String, TantivyDocument)> = {
+                use rayon::prelude::*;
+                chunk
+                    .par_iter()
+                    .map(|(doc, hash)| {
+                        let id = doc.id();
+                        let converted = self.to_tantivy(doc, id.clone(), *hash);
+                        (id, converted)
+                    })
+                    .collect()
+            };
+            for (id, converted) in converted {
+                if current.contains_key(&id) {
+                    writer.delete_term(Term::from_field_text(self.fields.id, &id));
+                }
+                writer
+                    .add_document(converted)
+                    .map_err(|e| write_error(e.to_string()))?;
+                done += 1;
+                if done % 5_000 == 0 || done == total {
+                    progress(done, total);
+                }
             }
         }
         let mut commit = writer
@@ -368,6 +404,8 @@ impl EmbeddedIndex {
         self.reader
             .reload()
             .map_err(|e| write_error(e.to_string()))?;
+        self.read_facets(&self.reader.searcher(), true)
+            .map_err(|e| write_error(e.message))?;
         Ok(report)
     }
 
@@ -384,7 +422,13 @@ impl EmbeddedIndex {
         }
         out.add_text(f.text, doc.text("summary"));
         out.add_text(f.text, doc.text("body"));
-        out.add_text(f.source, serde_json::to_string(&doc.0).unwrap_or_default());
+        out.add_text(f.source, stored_source(doc));
+        let body = doc.text(BODY);
+        if !body.is_empty() {
+            if let Ok(packed) = zstd::bulk::compress(body.as_bytes(), BODY_ZSTD_LEVEL) {
+                out.add_bytes(f.body, &packed);
+            }
+        }
         for name in STRING_FACETS {
             if let Ok(field) = s.get_field(name) {
                 for value in doc.values(name) {
@@ -411,10 +455,30 @@ impl EmbeddedIndex {
             .map(|s| std::sync::Arc::clone(&s))
             .unwrap_or_default();
         let plan = QueryPlan::new(&request.q, &searcher, self.fields, &synonyms);
-        let filter = match &request.filter {
-            Some(f) => Some(self.filter_query(f)?),
-            None => None,
+        if let Some(filter) = &request.filter {
+            check_filter(filter)?;
+        }
+        let segments = if request.facets.is_empty() && request.filter.is_none() {
+            Vec::new()
+        } else {
+            self.read_facets(&searcher, false)?
         };
+        // The filter as a set of documents per segment: the collector
+        // drops the rest, and a search without words walks the set.
+        let filters: Vec<Arc<DocBits>> = match &request.filter {
+            Some(f) => segments.iter().map(|s| Arc::new(s.filter(f))).collect(),
+            None => Vec::new(),
+        };
+        let filter_query = request.filter.as_ref().map(|_| BitsQuery {
+            sets: Arc::new(
+                searcher
+                    .segment_readers()
+                    .iter()
+                    .map(|r| r.segment_id())
+                    .zip(filters.iter().cloned())
+                    .collect(),
+            ),
+        });
         let collector = Collect {
             wanted: request.offset + request.limit,
             sort: request
@@ -424,10 +488,12 @@ impl EmbeddedIndex {
                 .collect(),
             facets: request.facets.clone(),
             default_date_sort: request.q.trim().is_empty() && request.sort.is_empty(),
+            segment_facets: segments,
+            filters,
         };
         let mut words = plan.words.len();
         let outcome = loop {
-            let query = plan.query(words, filter.as_deref());
+            let query = plan.query(words, filter_query.as_ref());
             let outcome = searcher
                 .search(&*query, &collector)
                 .map_err(|e| SearchError::internal(e.to_string()))?;
@@ -439,17 +505,10 @@ impl EmbeddedIndex {
             }
             words -= 1;
         };
+        let with_body = request.uses(BODY);
         let mut hits = Vec::new();
         for (_, address) in outcome.top.iter().skip(request.offset) {
-            let doc: TantivyDocument = searcher
-                .doc(*address)
-                .map_err(|e| SearchError::internal(e.to_string()))?;
-            let source = doc
-                .get_first(self.fields.source)
-                .and_then(|v| v.as_str())
-                .unwrap_or("{}");
-            let document: Map<String, Value> = serde_json::from_str(source)
-                .map_err(|e| SearchError::internal(format!("stored document: {e}")))?;
+            let document = self.stored_document(&searcher, *address, with_body)?;
             hits.push(format_hit(document, request, &plan.matched));
         }
         Ok(SearchResponse {
@@ -465,93 +524,95 @@ impl EmbeddedIndex {
         })
     }
 
-    fn filter_query(&self, filter: &Filter) -> Result<Box<dyn Query>, SearchError> {
-        Ok(match filter {
-            Filter::And(items) => Box::new(BooleanQuery::new(
-                items
-                    .iter()
-                    .map(|f| Ok((Occur::Must, self.filter_query(f)?)))
-                    .collect::<Result<_, SearchError>>()?,
-            )),
-            Filter::Or(items) => Box::new(BooleanQuery::new(
-                items
-                    .iter()
-                    .map(|f| Ok((Occur::Should, self.filter_query(f)?)))
-                    .collect::<Result<_, SearchError>>()?,
-            )),
-            Filter::Not(inner) => not(self.filter_query(inner)?),
-            Filter::Condition { attribute, test } => self.condition(attribute, test)?,
-        })
+    /// The facets of each of `searcher`'s segments, by segment ordinal,
+    /// read now for segments not seen before. With `forget`, segments
+    /// that are gone (merged or deleted) are dropped from the cache.
+    fn read_facets(
+        &self,
+        searcher: &Searcher,
+        forget: bool,
+    ) -> Result<Vec<Arc<SegmentFacets>>, SearchError> {
+        let mut cache = self
+            .facets
+            .lock()
+            .map_err(|_| SearchError::internal("the facet cache is poisoned"))?;
+        let mut out = Vec::new();
+        for reader in searcher.segment_readers() {
+            let id = reader.segment_id();
+            let facets = match cache.get(&id) {
+                Some(f) => Arc::clone(f),
+                None => {
+                    let f =
+                        Arc::new(SegmentFacets::read(reader).map_err(|e| {
+                            SearchError::internal(format!("reading the facets: {e}"))
+                        })?);
+                    cache.insert(id, Arc::clone(&f));
+                    f
+                }
+            };
+            out.push(facets);
+        }
+        if forget {
+            let live: HashSet<SegmentId> = searcher
+                .segment_readers()
+                .iter()
+                .map(|r| r.segment_id())
+                .collect();
+            cache.retain(|id, _| live.contains(id));
+        }
+        Ok(out)
     }
 
-    fn condition(&self, attribute: &str, test: &Test) -> Result<Box<dyn Query>, SearchError> {
-        let schema = self.index.schema();
-        let field = schema.get_field(attribute).map_err(|_| {
-            SearchError::invalid(
-                "invalid_search_filter",
-                format!("Attribute `{attribute}` is not filterable."),
-            )
-        })?;
-        let numeric = attribute == "year";
-        let equals = |value: &str| -> Box<dyn Query> {
-            if numeric {
-                match value.trim().parse::<f64>() {
-                    Ok(n) if n.fract() == 0.0 => Box::new(TermQuery::new(
-                        Term::from_field_i64(field, n as i64),
-                        IndexRecordOption::Basic,
-                    )),
-                    _ => Box::new(EmptyQuery),
-                }
-            } else {
-                Box::new(TermQuery::new(
-                    Term::from_field_text(field, &value.to_lowercase()),
-                    IndexRecordOption::Basic,
-                ))
-            }
+    /// Hit `address` as it was indexed; its `body` is read and
+    /// decompressed only `with_body`, and otherwise stays empty.
+    fn stored_document(
+        &self,
+        searcher: &Searcher,
+        address: DocAddress,
+        with_body: bool,
+    ) -> Result<Map<String, Value>, SearchError> {
+        let read_error = |e: tantivy::TantivyError| SearchError::internal(e.to_string());
+        let parse = |source: &str| -> Result<Map<String, Value>, SearchError> {
+            serde_json::from_str(source)
+                .map_err(|e| SearchError::internal(format!("stored document: {e}")))
         };
-        Ok(match test {
-            Test::Equals(v) => equals(v),
-            Test::NotEquals(v) => not(equals(v)),
-            Test::In(values) => Box::new(BooleanQuery::new(
-                values.iter().map(|v| (Occur::Should, equals(v))).collect(),
-            )),
-            Test::Exists => Box::new(ExistsQuery::new(attribute.to_string(), false)),
-            Test::Range { low, high } => {
-                if !numeric {
-                    return Ok(Box::new(EmptyQuery));
-                }
-                let low = match low {
-                    Some((n, true)) => {
-                        Bound::Included(Term::from_field_i64(field, n.ceil() as i64))
-                    }
-                    Some((n, false)) => {
-                        Bound::Included(Term::from_field_i64(field, n.floor() as i64 + 1))
-                    }
-                    None => Bound::Unbounded,
-                };
-                let high = match high {
-                    Some((n, true)) => {
-                        Bound::Included(Term::from_field_i64(field, n.floor() as i64))
-                    }
-                    Some((n, false)) => {
-                        Bound::Included(Term::from_field_i64(field, n.ceil() as i64 - 1))
-                    }
-                    None => Bound::Unbounded,
-                };
-                Box::new(RangeQuery::new(low, high))
-            }
-        })
+        if !with_body {
+            let StoredSource(source) = searcher.doc(address).map_err(read_error)?;
+            return parse(&source);
+        }
+        let doc: TantivyDocument = searcher.doc(address).map_err(read_error)?;
+        let source = doc
+            .get_first(self.fields.source)
+            .and_then(|v| v.as_str())
+            .unwrap_or("{}");
+        let mut document = parse(source)?;
+        if let Some(packed) = doc.get_first(self.fields.body).and_then(|v| v.as_bytes()) {
+            let bytes = zstd::stream::decode_all(packed)
+                .map_err(|e| SearchError::internal(format!("stored body: {e}")))?;
+            let body = String::from_utf8(bytes)
+                .map_err(|e| SearchError::internal(format!("stored body: {e}")))?;
+            document.insert(BODY.into(), Value::String(body));
+        }
+        Ok(document)
     }
 }
 
-fn not(query: Box<dyn Query>) -> Box<dyn Query> {
-    Box::new(BooleanQuery::new(vec![
-        (Occur::Must, Box::new(AllQuery)),
-        (Occur::MustNot, query),
-    ]))
+/// A stored document read only as far as its `source`: that is the
+/// first stored field, so the compressed body after it is not copied.
+struct StoredSource(String);
+
+impl DocumentDeserialize for StoredSource {
+    fn deserialize<'de, D>(mut deserializer: D) -> Result<Self, DeserializeError>
+    where
+        D: DocumentDeserializer<'de>,
+    {
+        Ok(StoredSource(match deserializer.next_field::<String>()? {
+            Some((_, source)) => source,
+            None => "{}".to_string(),
+        }))
+    }
 }
 
-/// Removes what tantivy wrote in `dir` (and nothing else).
 fn clear_index_dir(dir: &Path) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
@@ -575,6 +636,39 @@ fn clear_index_dir(dir: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Refuses filters on attributes the index cannot filter on.
+fn check_filter(filter: &Filter) -> Result<(), SearchError> {
+    match filter {
+        Filter::And(items) | Filter::Or(items) => items.iter().try_for_each(check_filter),
+        Filter::Not(inner) => check_filter(inner),
+        Filter::Condition { attribute, .. } => {
+            if STRING_FACETS.contains(&attribute.as_str()) || attribute == YEAR {
+                Ok(())
+            } else {
+                Err(SearchError::invalid(
+                    "invalid_search_filter",
+                    format!("Attribute `{attribute}` is not filterable."),
+                ))
+            }
+        }
+    }
+}
+
+/// The document as JSON for the store, its `body` left empty (but in
+/// its place, so attributes keep their order).
+fn stored_source(doc: &SearchDocument) -> String {
+    let mut map = Map::with_capacity(doc.0.len());
+    for (key, value) in &doc.0 {
+        let value = if key == BODY && value.is_string() {
+            Value::String(String::new())
+        } else {
+            value.clone()
+        };
+        map.insert(key.clone(), value);
+    }
+    serde_json::to_string(&map).unwrap_or_default()
 }
 
 // ------------------------------------------------------------------ queries
@@ -834,8 +928,10 @@ impl QueryPlan {
         });
     }
 
-    /// The query for the first `words` items, AND the filter.
-    fn query(&self, words: usize, filter: Option<&dyn Query>) -> Box<dyn Query> {
+    /// The query for the first `words` items. The filter is applied by
+    /// the collector; it stands in for the words only when there are
+    /// none.
+    fn query(&self, words: usize, filter: Option<&BitsQuery>) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for item in self.words.iter().take(words) {
             match item {
@@ -843,19 +939,11 @@ impl QueryPlan {
                 Item::Nothing => return Box::new(EmptyQuery),
             }
         }
-        if let Some(f) = filter {
-            clauses.push((
-                Occur::Must,
-                Box::new(ConstScoreQuery::new(f.box_clone(), 0.0)),
-            ));
+        match (clauses.is_empty(), filter) {
+            (true, Some(f)) => Box::new(f.clone()),
+            (true, None) => Box::new(AllQuery),
+            (false, _) => Box::new(BooleanQuery::new(clauses)),
         }
-        if clauses.is_empty() {
-            return Box::new(AllQuery);
-        }
-        if self.words.is_empty() {
-            clauses.push((Occur::Must, Box::new(AllQuery)));
-        }
-        Box::new(BooleanQuery::new(clauses))
     }
 }
 
@@ -957,6 +1045,10 @@ struct Collect {
     facets: Vec<String>,
     /// With no query and no sort, the newest first.
     default_date_sort: bool,
+    /// Per segment ordinal, that segment's facets (when facets are asked
+    /// for) and the documents that pass the filter (when there is one).
+    segment_facets: Vec<Arc<SegmentFacets>>,
+    filters: Vec<Arc<DocBits>>,
 }
 
 #[derive(Default)]
@@ -1002,15 +1094,16 @@ struct SegmentCollect {
     /// A min-heap: the worst of the best on top.
     heap: BinaryHeap<Reverse<Rank>>,
     total: usize,
-    strings: Vec<(String, StrColumn, Vec<u32>)>,
-    years: Option<(tantivy::columnar::Column<i64>, HashMap<i64, u64>)>,
+    filter: Option<Arc<DocBits>>,
+    /// The matching documents, kept when facets are to be counted.
+    matched: Option<(Arc<SegmentFacets>, DocBits)>,
+    facet_names: Vec<String>,
 }
 
 struct SegmentFruit {
     total: usize,
     top: Vec<Rank>,
-    facets: Vec<(String, HashMap<String, u64>)>,
-    years: Option<HashMap<i64, u64>>,
+    facets: Vec<(String, Vec<(String, u64)>)>,
 }
 
 impl Collector for Collect {
@@ -1030,24 +1123,25 @@ impl Collector for Collect {
         if self.default_date_sort {
             keys.push((ff.i64("date")?, true));
         }
-        let mut strings = Vec::new();
-        let mut years = None;
-        for facet in &self.facets {
-            if facet == "year" {
-                years = Some((ff.i64("year")?, HashMap::new()));
-            } else if let Some(column) = ff.str(facet)? {
-                let n = column.num_terms();
-                strings.push((facet.clone(), column, vec![0; n]));
-            }
-        }
+        let matched = if self.facets.is_empty() {
+            None
+        } else {
+            let facets = match self.segment_facets.get(segment as usize) {
+                Some(f) => Arc::clone(f),
+                None => Arc::new(SegmentFacets::read(reader)?),
+            };
+            let bits = DocBits::empty(facets.max_doc());
+            Some((facets, bits))
+        };
         Ok(SegmentCollect {
             segment,
             wanted: self.wanted,
             keys,
             heap: BinaryHeap::with_capacity(self.wanted + 1),
             total: 0,
-            strings,
-            years,
+            filter: self.filters.get(segment as usize).cloned(),
+            matched,
+            facet_names: self.facets.clone(),
         })
     }
 
@@ -1059,7 +1153,6 @@ impl Collector for Collect {
         let mut outcome = Outcome::default();
         let mut all: Vec<Rank> = Vec::new();
         let mut facets: HashMap<String, HashMap<String, u64>> = HashMap::new();
-        let mut years: HashMap<i64, u64> = HashMap::new();
         for fruit in fruits {
             outcome.total += fruit.total;
             all.extend(fruit.top);
@@ -1068,9 +1161,6 @@ impl Collector for Collect {
                 for (value, n) in counts {
                     *into.entry(value).or_default() += n;
                 }
-            }
-            for (year, n) in fruit.years.into_iter().flatten() {
-                *years.entry(year).or_default() += n;
             }
         }
         all.sort_by(|a, b| b.cmp(a));
@@ -1083,32 +1173,29 @@ impl Collector for Collect {
             })
             .collect();
         for facet in &self.facets {
-            let mut values: Vec<(String, u64)> = if facet == "year" {
-                years.iter().map(|(y, n)| (y.to_string(), *n)).collect()
-            } else {
-                facets
-                    .remove(facet)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .collect()
-            };
+            let mut values: Vec<(String, u64)> = facets
+                .remove(facet)
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
             values.sort_by(|a, b| {
                 a.0.to_lowercase()
                     .cmp(&b.0.to_lowercase())
                     .then(a.0.cmp(&b.0))
             });
+            if facet == "year" {
+                let years: Vec<i64> = values.iter().filter_map(|(y, _)| y.parse().ok()).collect();
+                if let (Some(min), Some(max)) = (years.iter().min(), years.iter().max()) {
+                    outcome
+                        .stats
+                        .insert("year".into(), serde_json::json!({"min": min, "max": max}));
+                }
+            }
             let map: Map<String, Value> = values
                 .into_iter()
                 .map(|(v, n)| (v, Value::from(n)))
                 .collect();
             outcome.facets.insert(facet.clone(), Value::Object(map));
-            if facet == "year" && !years.is_empty() {
-                let min = years.keys().min().copied().unwrap_or_default();
-                let max = years.keys().max().copied().unwrap_or_default();
-                outcome
-                    .stats
-                    .insert("year".into(), serde_json::json!({"min": min, "max": max}));
-            }
         }
         Ok(outcome)
     }
@@ -1118,21 +1205,25 @@ impl SegmentCollector for SegmentCollect {
     type Fruit = SegmentFruit;
 
     fn collect(&mut self, doc: DocId, score: Score) {
-        self.total += 1;
-        for (_, column, counts) in &mut self.strings {
-            for ord in column.term_ords(doc) {
-                if let Some(c) = counts.get_mut(ord as usize) {
-                    *c += 1;
-                }
+        if let Some(filter) = &self.filter {
+            if !filter.contains(doc) {
+                return;
             }
         }
-        if let Some((column, counts)) = &mut self.years {
-            for year in column.values_for_doc(doc) {
-                *counts.entry(year).or_default() += 1;
-            }
+        self.total += 1;
+        if let Some((_, bits)) = &mut self.matched {
+            bits.insert(doc);
         }
         if self.wanted == 0 {
             return;
+        }
+        if self.keys.is_empty() && self.heap.len() >= self.wanted {
+            // Relevance only: most documents lose on the score alone.
+            if let Some(Reverse(worst)) = self.heap.peek() {
+                if score < worst.score {
+                    return;
+                }
+            }
         }
         let keys = self
             .keys
@@ -1160,25 +1251,15 @@ impl SegmentCollector for SegmentCollect {
 
     fn harvest(self) -> SegmentFruit {
         let mut facets = Vec::new();
-        for (name, column, counts) in self.strings {
-            let mut values = HashMap::new();
-            let mut text = String::new();
-            for (ord, n) in counts.iter().enumerate() {
-                if *n == 0 {
-                    continue;
-                }
-                text.clear();
-                if column.ord_to_str(ord as u64, &mut text).unwrap_or(false) {
-                    values.insert(text.clone(), u64::from(*n));
-                }
+        if let Some((segment, matched)) = &self.matched {
+            for name in &self.facet_names {
+                facets.push((name.clone(), segment.count(name, matched)));
             }
-            facets.push((name, values));
         }
         SegmentFruit {
             total: self.total,
             top: self.heap.into_iter().map(|Reverse(r)| r).collect(),
             facets,
-            years: self.years.map(|(_, counts)| counts),
         }
     }
 }

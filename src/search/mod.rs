@@ -10,6 +10,7 @@
 pub mod analysis;
 pub mod document;
 pub mod embedded;
+pub mod facets;
 pub mod filter;
 pub mod format;
 pub mod meili;

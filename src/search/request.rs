@@ -230,6 +230,16 @@ fn displayed(attribute: &str) -> bool {
 
 impl SearchRequest {
     /// Checks a request body (already parsed as JSON).
+    /// Whether the answer shows `attribute`: retrieved, highlighted or
+    /// cropped.
+    pub fn uses(&self, attribute: &str) -> bool {
+        self.attributes_to_retrieve
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|a| a == attribute))
+            || self.attributes_to_highlight.iter().any(|a| a == attribute)
+            || self.attributes_to_crop.iter().any(|(a, _)| a == attribute)
+    }
+
     pub fn from_json(body: &Value) -> Result<SearchRequest, SearchError> {
         let Value::Object(map) = body else {
             return Err(SearchError::invalid(
