@@ -463,19 +463,15 @@ impl EmbeddedIndex {
         } else {
             self.read_facets(&searcher, false)?
         };
-        // The filter as a set of documents per segment: the collector
-        // drops the rest, and a search without words walks the set.
-        let filters: Vec<Arc<DocBits>> = match &request.filter {
-            Some(f) => segments.iter().map(|s| Arc::new(s.filter(f))).collect(),
-            None => Vec::new(),
-        };
-        let filter_query = request.filter.as_ref().map(|_| BitsQuery {
+        // The filter as a set of documents per segment: the words'
+        // matches are intersected with it before they are scored.
+        let filter_query = request.filter.as_ref().map(|f| BitsQuery {
             sets: Arc::new(
                 searcher
                     .segment_readers()
                     .iter()
-                    .map(|r| r.segment_id())
-                    .zip(filters.iter().cloned())
+                    .zip(&segments)
+                    .map(|(r, s)| (r.segment_id(), Arc::new(s.filter(f))))
                     .collect(),
             ),
         });
@@ -489,7 +485,6 @@ impl EmbeddedIndex {
             facets: request.facets.clone(),
             default_date_sort: request.q.trim().is_empty() && request.sort.is_empty(),
             segment_facets: segments,
-            filters,
         };
         let mut words = plan.words.len();
         let outcome = loop {
@@ -928,9 +923,8 @@ impl QueryPlan {
         });
     }
 
-    /// The query for the first `words` items. The filter is applied by
-    /// the collector; it stands in for the words only when there are
-    /// none.
+    /// The query for the first `words` items, AND the filter (which
+    /// adds nothing to the score).
     fn query(&self, words: usize, filter: Option<&BitsQuery>) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for item in self.words.iter().take(words) {
@@ -942,7 +936,11 @@ impl QueryPlan {
         match (clauses.is_empty(), filter) {
             (true, Some(f)) => Box::new(f.clone()),
             (true, None) => Box::new(AllQuery),
-            (false, _) => Box::new(BooleanQuery::new(clauses)),
+            (false, Some(f)) => {
+                clauses.push((Occur::Must, Box::new(f.clone())));
+                Box::new(BooleanQuery::new(clauses))
+            }
+            (false, None) => Box::new(BooleanQuery::new(clauses)),
         }
     }
 }
@@ -1046,9 +1044,8 @@ struct Collect {
     /// With no query and no sort, the newest first.
     default_date_sort: bool,
     /// Per segment ordinal, that segment's facets (when facets are asked
-    /// for) and the documents that pass the filter (when there is one).
+    /// for or there is a filter).
     segment_facets: Vec<Arc<SegmentFacets>>,
-    filters: Vec<Arc<DocBits>>,
 }
 
 #[derive(Default)]
@@ -1094,7 +1091,6 @@ struct SegmentCollect {
     /// A min-heap: the worst of the best on top.
     heap: BinaryHeap<Reverse<Rank>>,
     total: usize,
-    filter: Option<Arc<DocBits>>,
     /// The matching documents, kept when facets are to be counted.
     matched: Option<(Arc<SegmentFacets>, DocBits)>,
     facet_names: Vec<String>,
@@ -1139,7 +1135,6 @@ impl Collector for Collect {
             keys,
             heap: BinaryHeap::with_capacity(self.wanted + 1),
             total: 0,
-            filter: self.filters.get(segment as usize).cloned(),
             matched,
             facet_names: self.facets.clone(),
         })
@@ -1205,11 +1200,6 @@ impl SegmentCollector for SegmentCollect {
     type Fruit = SegmentFruit;
 
     fn collect(&mut self, doc: DocId, score: Score) {
-        if let Some(filter) = &self.filter {
-            if !filter.contains(doc) {
-                return;
-            }
-        }
         self.total += 1;
         if let Some((_, bits)) = &mut self.matched {
             bits.insert(doc);

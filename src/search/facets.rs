@@ -321,7 +321,7 @@ impl SegmentFacets {
 }
 
 /// A query matching exactly the documents of precomputed sets, one per
-/// segment, with a constant score.
+/// segment, scoring zero: a filter.
 #[derive(Clone, Debug)]
 pub struct BitsQuery {
     pub sets: Arc<HashMap<SegmentId, Arc<DocBits>>>,
@@ -334,13 +334,13 @@ impl Query for BitsQuery {
 }
 
 impl Weight for BitsQuery {
-    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+    fn scorer(&self, reader: &SegmentReader, _boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
         let bits = self
             .sets
             .get(&reader.segment_id())
             .cloned()
             .unwrap_or_else(|| Arc::new(DocBits::empty(reader.max_doc())));
-        Ok(Box::new(ConstScorer::new(BitsDocSet::new(bits), boost)))
+        Ok(Box::new(ConstScorer::new(BitsDocSet::new(bits), 0.0)))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -349,7 +349,7 @@ impl Weight for BitsQuery {
             .get(&reader.segment_id())
             .is_some_and(|b| b.contains(doc));
         if inside {
-            Ok(Explanation::new("filter", 1.0))
+            Ok(Explanation::new("filter", 0.0))
         } else {
             Err(tantivy::TantivyError::InvalidArgument(format!(
                 "document {doc} does not pass the filter"
