@@ -8,7 +8,7 @@
 //! reader's words. The master key comes from the environment and is only
 //! held in memory.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use meilisearch_sdk::client::{Client, SwapIndexes};
@@ -79,11 +79,23 @@ impl Meilisearch {
     /// sorted, sort first among the ranking rules (a reader sorting by date
     /// wants date order), Dutch stop words, synonyms, and typos from 5
     /// letters (two from 9).
-    pub fn settings(&self) -> Settings {
+    ///
+    /// Besides the editors' synonyms, every inflected word of `docs` gets
+    /// its stem as a synonym ("wijken" → "wijk"): a page that sends the
+    /// reader's words as typed then still matches `_analyse`, where the
+    /// stems are, so inflections are found as `vindplaats serve` finds
+    /// them.
+    pub fn settings(&self, docs: &[SearchDocument]) -> Settings {
         let mut searchable: Vec<&str> = SEARCHABLE.to_vec();
         searchable.push(ANALYSIS_ATTRIBUTE);
-        let synonyms: HashMap<String, Vec<String>> =
+        let mut synonyms: HashMap<String, Vec<String>> =
             self.synonyms.to_meilisearch().into_iter().collect();
+        for (word, stem) in stem_synonyms(docs) {
+            let entry = synonyms.entry(word).or_default();
+            if !entry.contains(&stem) {
+                entry.push(stem);
+            }
+        }
         Settings::new()
             .with_searchable_attributes(searchable)
             .with_filterable_attributes(FILTERABLE.to_vec())
@@ -153,7 +165,7 @@ impl Meilisearch {
         self.wait(task, "creating the new index").await?;
         let index = self.client.index(&fresh);
         let task = index
-            .set_settings(&self.settings())
+            .set_settings(&self.settings(docs))
             .await
             .map_err(|e| self.error(e))?;
         self.wait(task, "applying settings").await?;
@@ -262,6 +274,37 @@ pub fn with_analysis(doc: &SearchDocument) -> Map<String, Value> {
     let mut map = doc.0.clone();
     map.insert(ANALYSIS_ATTRIBUTE.into(), Value::String(stems.join(" ")));
     map
+}
+
+/// Every word of `docs`' searchable text whose stem differs from it, as
+/// (word, stem): the word lowercased as written, and folded when that
+/// differs ("financiële" and "financiele" → "financieel").
+pub fn stem_synonyms(docs: &[SearchDocument]) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for doc in docs {
+        for field in SEARCHABLE {
+            let text = doc.text(field);
+            for (s, e) in word_spans(text) {
+                let written = text[s..e].to_lowercase();
+                if out.contains_key(&written) {
+                    continue;
+                }
+                let Some(folded) = fold(&written) else {
+                    continue;
+                };
+                let Some(stem) = cached_term(&folded) else {
+                    continue;
+                };
+                if *stem != *folded {
+                    out.insert(folded.clone(), stem.to_string());
+                }
+                if *stem != *written {
+                    out.insert(written, stem.to_string());
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The reader's query with each word's stem after it ("wijken" →
@@ -481,6 +524,26 @@ impl SearchBackend for Meilisearch {
 mod tests {
     use super::*;
     use crate::search::filter::parse_expression;
+
+    #[test]
+    fn inflected_words_get_their_stem_as_synonym() {
+        let doc = SearchDocument::from_json(
+            0,
+            serde_json::json!({"id": "a", "title": "Wijken en financiële steun",
+                "summary": "De wijk", "body": "Vluchtelingen"}),
+        )
+        .unwrap();
+        let synonyms = stem_synonyms(&[doc]);
+        assert_eq!(synonyms.get("wijken").map(String::as_str), Some("wijk"));
+        let singular = cached_term("vluchteling").map(|t| t.to_string());
+        assert_eq!(synonyms.get("vluchtelingen"), singular.as_ref());
+        // Written and folded, both to the same stem.
+        assert_eq!(synonyms.get("financiële"), synonyms.get("financiele"));
+        assert!(synonyms.contains_key("financiële"));
+        // A word that is its own stem needs no synonym; stop words none.
+        assert!(!synonyms.contains_key("wijk"), "{synonyms:?}");
+        assert!(!synonyms.contains_key("en"), "{synonyms:?}");
+    }
 
     #[test]
     fn filters_round_trip_through_meilisearch_syntax() {
