@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{corpus, doc, SYNONYMS};
+use common::{corpus, doc, json_answer, SYNONYMS};
 use serde_json::{json, Value};
 use vindplaats::search::meili::Meilisearch;
 use vindplaats::search::{EmbeddedIndex, SearchBackend, SearchRequest, Synonyms};
@@ -141,15 +141,11 @@ async fn meilisearch_backend() {
 
     // The settings are applied on the live index.
     let http = reqwest::Client::new();
-    let settings: Value = http
-        .get(format!("{url}/indexes/publications/settings"))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let settings = json_answer(
+        http.get(format!("{url}/indexes/publications/settings"))
+            .bearer_auth(&key),
+    )
+    .await;
     assert_eq!(
         settings["searchableAttributes"],
         json!(["title", "summary", "body", "_analyse"])
@@ -243,16 +239,12 @@ async fn meilisearch_backend() {
         .await
         .expect("reindex");
     for (q, want) in [("wijken", "enkelvoud"), ("wijk", "meervoud")] {
-        let r: Value = http
-            .post(format!("{url}/indexes/publications/search"))
-            .bearer_auth(&search_key)
-            .json(&json!({"q": q}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let r = json_answer(
+            http.post(format!("{url}/indexes/publications/search"))
+                .bearer_auth(&search_key)
+                .json(&json!({"q": q})),
+        )
+        .await;
         let found: Vec<&str> = r["hits"]
             .as_array()
             .unwrap()

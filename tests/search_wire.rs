@@ -11,7 +11,7 @@ use meilisearch_sdk::search::{SearchQuery, Selectors};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use common::{post_json, shipped_site_copy, start_server};
+use common::{json_answer, post_json, shipped_site_copy, start_server};
 
 #[derive(Debug, Deserialize)]
 struct Item {
@@ -190,14 +190,7 @@ async fn bad_input_gets_meilisearch_errors() {
     assert_eq!(status, 404);
     assert_eq!(error["code"], "index_not_found");
     // GET with parameters in the query string works too.
-    let body: Value = http
-        .get(format!("{url}?q=wijken&limit=2&facets=type"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = json_answer(http.get(format!("{url}?q=wijken&limit=2&facets=type"))).await;
     assert_eq!(body["limit"], 2);
     assert!(body["facetDistribution"]["type"].is_object(), "{body}");
     // The server is still up after all that.

@@ -40,8 +40,7 @@ use tantivy::{
 
 use super::analysis::{cached_term, decompound_with, is_stop_word, Analyzer};
 use super::document::{SearchDocument, STRING_FACETS};
-use super::facets::{BitsQuery, DocBits, SegmentFacets, YEAR};
-use super::filter::Filter;
+use super::facets::{BitsQuery, DocBits, SegmentFacets};
 use super::format::format_hit;
 use super::request::{MatchingStrategy, SearchError, SearchRequest, SearchResponse};
 use super::synonyms::Synonyms;
@@ -455,9 +454,6 @@ impl EmbeddedIndex {
             .map(|s| std::sync::Arc::clone(&s))
             .unwrap_or_default();
         let plan = QueryPlan::new(&request.q, &searcher, self.fields, &synonyms);
-        if let Some(filter) = &request.filter {
-            check_filter(filter)?;
-        }
         let segments = if request.facets.is_empty() && request.filter.is_none() {
             Vec::new()
         } else {
@@ -631,24 +627,6 @@ fn clear_index_dir(dir: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
-}
-
-/// Refuses filters on attributes the index cannot filter on.
-fn check_filter(filter: &Filter) -> Result<(), SearchError> {
-    match filter {
-        Filter::And(items) | Filter::Or(items) => items.iter().try_for_each(check_filter),
-        Filter::Not(inner) => check_filter(inner),
-        Filter::Condition { attribute, .. } => {
-            if STRING_FACETS.contains(&attribute.as_str()) || attribute == YEAR {
-                Ok(())
-            } else {
-                Err(SearchError::invalid(
-                    "invalid_search_filter",
-                    format!("Attribute `{attribute}` is not filterable."),
-                ))
-            }
-        }
-    }
 }
 
 /// The document as JSON for the store, its `body` left empty (but in

@@ -15,7 +15,7 @@ use super::document::STRING_FACETS;
 use super::filter::{Filter, Test};
 
 /// The one numeric facet.
-pub const YEAR: &str = "year";
+const YEAR: &str = "year";
 
 /// A set of a segment's documents, one bit each.
 #[derive(Clone, Debug, PartialEq)]

@@ -209,6 +209,17 @@ pub fn corpus() -> Vec<vindplaats::search::SearchDocument> {
 }
 
 /// POSTs `body` as JSON and returns the status and the JSON answer.
+/// Sends `request` and decodes its JSON answer, whatever the status.
+pub async fn json_answer(request: reqwest::RequestBuilder) -> serde_json::Value {
+    request
+        .send()
+        .await
+        .expect("an answer")
+        .json()
+        .await
+        .expect("a JSON answer")
+}
+
 pub async fn post_json(
     http: &reqwest::Client,
     url: &str,
