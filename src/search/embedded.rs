@@ -42,6 +42,7 @@ use super::analysis::{cached_term, decompound_with, is_stop_word, Analyzer};
 use super::document::{SearchDocument, STRING_FACETS};
 use super::facets::{BitsQuery, DocBits, SegmentFacets};
 use super::format::format_hit;
+use super::ranking::{self, Alternative, Word};
 use super::request::{MatchingStrategy, SearchError, SearchRequest, SearchResponse};
 use super::synonyms::Synonyms;
 
@@ -78,6 +79,17 @@ struct Fields {
     body: Field,
     year: Field,
     date: Field,
+}
+
+/// How a search is ranked.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Ranker {
+    /// Plain words by relevance through [`ranking`], the rest through
+    /// tantivy's scorers.
+    Words,
+    /// Everything through tantivy's scorers (to compare the two in tests).
+    #[cfg_attr(not(test), allow(dead_code))]
+    Scorers,
 }
 
 /// The attribute kept apart from the stored document: it is most of its
@@ -374,10 +386,11 @@ impl EmbeddedIndex {
                     .par_iter()
                     .map(|(doc, hash)| {
                         let id = doc.id();
-                        let converted = self.to_tantivy(doc, id.clone(), *hash);
-                        (id, converted)
+                        let converted = self.to_tantivy(doc, id.clone(), *hash)?;
+                        Ok((id, converted))
                     })
-                    .collect()
+                    .collect::<Result<_, String>>()
+                    .map_err(write_error)?
             };
             for (id, converted) in converted {
                 if current.contains_key(&id) {
@@ -408,7 +421,12 @@ impl EmbeddedIndex {
         Ok(report)
     }
 
-    fn to_tantivy(&self, doc: &SearchDocument, id: String, hash: u64) -> TantivyDocument {
+    fn to_tantivy(
+        &self,
+        doc: &SearchDocument,
+        id: String,
+        hash: u64,
+    ) -> Result<TantivyDocument, String> {
         let f = &self.fields;
         let s = self.index.schema();
         let mut out = TantivyDocument::default();
@@ -424,9 +442,9 @@ impl EmbeddedIndex {
         out.add_text(f.source, stored_source(doc));
         let body = doc.text(BODY);
         if !body.is_empty() {
-            if let Ok(packed) = zstd::bulk::compress(body.as_bytes(), BODY_ZSTD_LEVEL) {
-                out.add_bytes(f.body, &packed);
-            }
+            let packed = compress_body(body.as_bytes())
+                .map_err(|e| format!("compressing the body of {}: {e}", doc.id()))?;
+            out.add_bytes(f.body, &packed);
         }
         for name in STRING_FACETS {
             if let Ok(field) = s.get_field(name) {
@@ -441,11 +459,20 @@ impl EmbeddedIndex {
         if let Some(date) = doc.date_key() {
             out.add_i64(f.date, date);
         }
-        out
+        Ok(out)
     }
 
     /// Answers one search.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
+        self.search_with(request, Ranker::Words)
+    }
+
+    /// Answers one search with `ranker` where the search allows it.
+    fn search_with(
+        &self,
+        request: &SearchRequest,
+        ranker: Ranker,
+    ) -> Result<SearchResponse, SearchError> {
         let started = Instant::now();
         let searcher = self.reader.searcher();
         let synonyms = self
@@ -461,13 +488,86 @@ impl EmbeddedIndex {
         };
         // The filter as a set of documents per segment: the words'
         // matches are intersected with it before they are scored.
-        let filter_query = request.filter.as_ref().map(|f| BitsQuery {
+        let filters: Option<Vec<Arc<DocBits>>> = request
+            .filter
+            .as_ref()
+            .map(|f| segments.iter().map(|s| Arc::new(s.filter(f))).collect());
+        // Words ranked by relevance alone go the bitset way; phrases and
+        // sort keys through tantivy's scorers.
+        let words = match ranker {
+            Ranker::Words if request.sort.is_empty() && !plan.words.is_empty() => {
+                plan.plain_words()
+            }
+            _ => None,
+        };
+        let outcome = match words {
+            Some(words) => {
+                let ranking = ranking::rank(
+                    &searcher,
+                    self.fields.text,
+                    &words,
+                    filters.as_deref(),
+                    request.matching_strategy == MatchingStrategy::All,
+                    request.offset + request.limit,
+                )
+                .map_err(|e| SearchError::internal(e.to_string()))?;
+                let counts = segments
+                    .iter()
+                    .zip(&ranking.matched)
+                    .map(|(facets, matched)| {
+                        request
+                            .facets
+                            .iter()
+                            .map(|name| (name.clone(), facets.count(name, matched)))
+                            .collect()
+                    })
+                    .collect();
+                let (facets, stats) = facet_outcome(&request.facets, counts);
+                Outcome {
+                    total: ranking.total,
+                    top: ranking.top.into_iter().map(|(_, a)| a).collect(),
+                    facets,
+                    stats,
+                }
+            }
+            None => self.collect(request, &searcher, &plan, segments, filters)?,
+        };
+        let with_body = request.uses(BODY);
+        let mut hits = Vec::new();
+        for address in outcome.top.iter().skip(request.offset) {
+            let document = self.stored_document(&searcher, *address, with_body)?;
+            hits.push(format_hit(document, request, &plan.matched));
+        }
+        Ok(SearchResponse {
+            hits,
+            query: request.q.clone(),
+            processing_time_ms: started.elapsed().as_millis() as u64,
+            limit: request.limit,
+            offset: request.offset,
+            page: request.page,
+            total: outcome.total,
+            facet_distribution: (!request.facets.is_empty()).then_some(outcome.facets),
+            facet_stats: (!request.facets.is_empty()).then_some(outcome.stats),
+        })
+    }
+
+    /// Ranks through tantivy's own scorers and a collector: sort keys,
+    /// phrases and the empty query (newest first).
+    fn collect(
+        &self,
+        request: &SearchRequest,
+        searcher: &Searcher,
+        plan: &QueryPlan,
+        segments: Vec<Arc<SegmentFacets>>,
+        filters: Option<Vec<Arc<DocBits>>>,
+    ) -> Result<Outcome, SearchError> {
+        let filter_query = filters.map(|sets| BitsQuery {
             sets: Arc::new(
                 searcher
                     .segment_readers()
                     .iter()
-                    .zip(&segments)
-                    .map(|(r, s)| (r.segment_id(), Arc::new(s.filter(f))))
+                    .map(|r| r.segment_id())
+                    .zip(sets)
                     .collect(),
             ),
         });
@@ -483,7 +583,7 @@ impl EmbeddedIndex {
             segment_facets: segments,
         };
         let mut words = plan.words.len();
-        let outcome = loop {
+        loop {
             let query = plan.query(words, filter_query.as_ref());
             let outcome = searcher
                 .search(&*query, &collector)
@@ -492,27 +592,10 @@ impl EmbeddedIndex {
                 || words <= 1
                 || request.matching_strategy == MatchingStrategy::All;
             if give_up {
-                break outcome;
+                return Ok(outcome);
             }
             words -= 1;
-        };
-        let with_body = request.uses(BODY);
-        let mut hits = Vec::new();
-        for (_, address) in outcome.top.iter().skip(request.offset) {
-            let document = self.stored_document(&searcher, *address, with_body)?;
-            hits.push(format_hit(document, request, &plan.matched));
         }
-        Ok(SearchResponse {
-            hits,
-            query: request.q.clone(),
-            processing_time_ms: started.elapsed().as_millis() as u64,
-            limit: request.limit,
-            offset: request.offset,
-            page: request.page,
-            total: outcome.total,
-            facet_distribution: (!request.facets.is_empty()).then(|| outcome.facets.clone()),
-            facet_stats: (!request.facets.is_empty()).then(|| outcome.stats.clone()),
-        })
     }
 
     /// The facets of each of `searcher`'s segments, by segment ordinal,
@@ -586,6 +669,25 @@ impl EmbeddedIndex {
         }
         Ok(document)
     }
+}
+
+/// `body` compressed for the store, by one zstd context per thread:
+/// creating a context per document cost a fifth of indexing time.
+fn compress_body(body: &[u8]) -> std::io::Result<Vec<u8>> {
+    thread_local! {
+        static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    COMPRESSOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(zstd::bulk::Compressor::new(BODY_ZSTD_LEVEL)?);
+        }
+        match slot.as_mut() {
+            Some(compressor) => compressor.compress(body),
+            None => zstd::bulk::compress(body, BODY_ZSTD_LEVEL),
+        }
+    })
 }
 
 /// A stored document read only as far as its `source`: that is the
@@ -686,9 +788,11 @@ impl tantivy_fst::Automaton for DfaAutomaton<'_> {
 
 /// One query word or phrase, analysed.
 enum Item {
-    /// Matches and scores one word or phrase in `text`.
-    Word(Box<dyn Query>),
-    /// A word that cannot match anything.
+    /// A word: any of its alternatives (none: it matches nothing).
+    Word(Word),
+    /// A quoted phrase, or its one word.
+    Phrase(Box<dyn Query>),
+    /// A phrase that cannot match anything.
     Nothing,
 }
 
@@ -723,16 +827,34 @@ fn split_query(q: &str) -> Vec<(bool, String)> {
     parts
 }
 
-fn term_query(field: Field, term: &str, weight: f32) -> Box<dyn Query> {
-    let query: Box<dyn Query> = Box::new(TermQuery::new(
-        Term::from_field_text(field, term),
-        IndexRecordOption::WithFreqs,
-    ));
+fn term_query(term: Term, weight: f32) -> Box<dyn Query> {
+    let query: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
     if weight == 1.0 {
         query
     } else {
         Box::new(BoostQuery::new(query, weight))
     }
+}
+
+/// A word as a tantivy query: the union of its alternatives, a compound
+/// as the conjunction of its parts.
+fn word_query(word: &Word) -> Box<dyn Query> {
+    any_of(
+        word.iter()
+            .map(|alternative| {
+                let mut parts: Vec<(Occur, Box<dyn Query>)> = alternative
+                    .terms
+                    .iter()
+                    .map(|t| (Occur::Must, term_query(t.clone(), alternative.weight)))
+                    .collect();
+                if parts.len() == 1 {
+                    parts.remove(0).1
+                } else {
+                    Box::new(BooleanQuery::new(parts))
+                }
+            })
+            .collect(),
+    )
 }
 
 /// One clause, or a union of several.
@@ -797,7 +919,7 @@ impl QueryPlan {
         let first = terms[0].0;
         let query = |field: Field| -> Box<dyn Query> {
             if terms.len() == 1 {
-                term_query(field, &terms[0].1, 1.0)
+                term_query(Term::from_field_text(field, &terms[0].1), 1.0)
             } else {
                 Box::new(PhraseQuery::new_with_offset(
                     terms
@@ -811,7 +933,7 @@ impl QueryPlan {
             .iter()
             .all(|(_, t)| doc_freq(searcher, fields.text, t) > 0);
         let item = if exists {
-            Item::Word(query(fields.text))
+            Item::Phrase(query(fields.text))
         } else {
             Item::Nothing
         };
@@ -869,11 +991,14 @@ impl QueryPlan {
                 offer(term, PREFIX_WEIGHT);
             }
         }
-        let mut required: Vec<Box<dyn Query>> = Vec::new();
+        let mut ways: Word = Vec::new();
         let mut sorted: Vec<(String, f32)> = alternatives.into_iter().collect();
         sorted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         for (term, weight) in sorted {
-            required.push(term_query(fields.text, &term, weight));
+            ways.push(Alternative {
+                terms: vec![Term::from_field_text(fields.text, &term)],
+                weight,
+            });
             self.matched.insert(term);
         }
         // A compound, split against the index's own words.
@@ -881,24 +1006,34 @@ impl QueryPlan {
             if let Some(parts) =
                 decompound_with(word, |part| analyzer_term(part).is_some_and(|t| known(&t)))
             {
-                let mut all: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                let mut terms = Vec::new();
                 for part in &parts {
                     let Some(t) = analyzer_term(part) else {
                         continue;
                     };
-                    all.push((Occur::Must, term_query(fields.text, &t, COMPOUND_WEIGHT)));
+                    terms.push(Term::from_field_text(fields.text, &t));
                     self.matched.insert(t);
                 }
-                if !all.is_empty() {
-                    required.push(Box::new(BooleanQuery::new(all)));
+                if !terms.is_empty() {
+                    ways.push(Alternative {
+                        terms,
+                        weight: COMPOUND_WEIGHT,
+                    });
                 }
             }
         }
-        self.words.push(if required.is_empty() {
-            Item::Nothing
-        } else {
-            Item::Word(any_of(required))
-        });
+        self.words.push(Item::Word(ways));
+    }
+
+    /// The words, when the query is words only (no phrase).
+    fn plain_words(&self) -> Option<Vec<Word>> {
+        self.words
+            .iter()
+            .map(|item| match item {
+                Item::Word(word) => Some(word.clone()),
+                Item::Phrase(_) | Item::Nothing => None,
+            })
+            .collect()
     }
 
     /// The query for the first `words` items, AND the filter (which
@@ -907,8 +1042,11 @@ impl QueryPlan {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for item in self.words.iter().take(words) {
             match item {
-                Item::Word(q) => clauses.push((Occur::Must, q.box_clone())),
-                Item::Nothing => return Box::new(EmptyQuery),
+                Item::Word(word) if !word.is_empty() => {
+                    clauses.push((Occur::Must, word_query(word)))
+                }
+                Item::Phrase(q) => clauses.push((Occur::Must, q.box_clone())),
+                Item::Word(_) | Item::Nothing => return Box::new(EmptyQuery),
             }
         }
         match (clauses.is_empty(), filter) {
@@ -1029,7 +1167,7 @@ struct Collect {
 #[derive(Default)]
 struct Outcome {
     total: usize,
-    top: Vec<(Rank, DocAddress)>,
+    top: Vec<DocAddress>,
     facets: Map<String, Value>,
     stats: Map<String, Value>,
 }
@@ -1077,7 +1215,7 @@ struct SegmentCollect {
 struct SegmentFruit {
     total: usize,
     top: Vec<Rank>,
-    facets: Vec<(String, Vec<(String, u64)>)>,
+    facets: FacetCounts,
 }
 
 impl Collector for Collect {
@@ -1123,55 +1261,71 @@ impl Collector for Collect {
     }
 
     fn merge_fruits(&self, fruits: Vec<SegmentFruit>) -> tantivy::Result<Outcome> {
-        let mut outcome = Outcome::default();
+        let mut total = 0;
         let mut all: Vec<Rank> = Vec::new();
-        let mut facets: HashMap<String, HashMap<String, u64>> = HashMap::new();
+        let mut counts = Vec::new();
         for fruit in fruits {
-            outcome.total += fruit.total;
+            total += fruit.total;
             all.extend(fruit.top);
-            for (facet, counts) in fruit.facets {
-                let into = facets.entry(facet).or_default();
-                for (value, n) in counts {
-                    *into.entry(value).or_default() += n;
-                }
-            }
+            counts.push(fruit.facets);
         }
         all.sort_by(|a, b| b.cmp(a));
         all.truncate(self.wanted);
-        outcome.top = all
-            .into_iter()
-            .map(|r| {
-                let address = DocAddress::new(r.address.0, r.address.1);
-                (r, address)
-            })
-            .collect();
-        for facet in &self.facets {
-            let mut values: Vec<(String, u64)> = facets
-                .remove(facet)
-                .unwrap_or_default()
+        let (facets, stats) = facet_outcome(&self.facets, counts);
+        Ok(Outcome {
+            total,
+            top: all
                 .into_iter()
-                .collect();
-            values.sort_by(|a, b| {
-                a.0.to_lowercase()
-                    .cmp(&b.0.to_lowercase())
-                    .then(a.0.cmp(&b.0))
-            });
-            if facet == "year" {
-                let years: Vec<i64> = values.iter().filter_map(|(y, _)| y.parse().ok()).collect();
-                if let (Some(min), Some(max)) = (years.iter().min(), years.iter().max()) {
-                    outcome
-                        .stats
-                        .insert("year".into(), serde_json::json!({"min": min, "max": max}));
-                }
-            }
-            let map: Map<String, Value> = values
-                .into_iter()
-                .map(|(v, n)| (v, Value::from(n)))
-                .collect();
-            outcome.facets.insert(facet.clone(), Value::Object(map));
-        }
-        Ok(outcome)
+                .map(|r| DocAddress::new(r.address.0, r.address.1))
+                .collect(),
+            facets,
+            stats,
+        })
     }
+}
+
+/// One segment's counts: per facet, per value, how many documents.
+type FacetCounts = Vec<(String, Vec<(String, u64)>)>;
+
+/// The facet distribution and stats in Meilisearch's shape, from each
+/// segment's counts per facet.
+fn facet_outcome(
+    names: &[String],
+    per_segment: Vec<FacetCounts>,
+) -> (Map<String, Value>, Map<String, Value>) {
+    let mut merged: HashMap<String, HashMap<String, u64>> = HashMap::new();
+    for (facet, counts) in per_segment.into_iter().flatten() {
+        let into = merged.entry(facet).or_default();
+        for (value, n) in counts {
+            *into.entry(value).or_default() += n;
+        }
+    }
+    let mut distribution = Map::new();
+    let mut stats = Map::new();
+    for facet in names {
+        let mut values: Vec<(String, u64)> = merged
+            .remove(facet)
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        values.sort_by(|a, b| {
+            a.0.to_lowercase()
+                .cmp(&b.0.to_lowercase())
+                .then(a.0.cmp(&b.0))
+        });
+        if facet == "year" {
+            let years: Vec<i64> = values.iter().filter_map(|(y, _)| y.parse().ok()).collect();
+            if let (Some(min), Some(max)) = (years.iter().min(), years.iter().max()) {
+                stats.insert("year".into(), serde_json::json!({"min": min, "max": max}));
+            }
+        }
+        let map: Map<String, Value> = values
+            .into_iter()
+            .map(|(v, n)| (v, Value::from(n)))
+            .collect();
+        distribution.insert(facet.clone(), Value::Object(map));
+    }
+    (distribution, stats)
 }
 
 impl SegmentCollector for SegmentCollect {
@@ -1228,6 +1382,163 @@ impl SegmentCollector for SegmentCollect {
             total: self.total,
             top: self.heap.into_iter().map(|Reverse(r)| r).collect(),
             facets,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const WORDS: &[&str] = &[
+        "onderwijs",
+        "kansen",
+        "onderwijskansen",
+        "wijk",
+        "wijken",
+        "jongeren",
+        "vluchteling",
+        "vluchtelingen",
+        "integratie",
+        "inburgering",
+        "gemeente",
+        "statushouder",
+        "werk",
+        "taal",
+        "financiële",
+        "discriminatie",
+        "arbeidsmarkt",
+        "gezondheid",
+        "wonen",
+        "buurt",
+        "school",
+        "ouders",
+        "participatie",
+        "onderzoek",
+        "beleid",
+        "nieuwkomers",
+        "racisme",
+        "samenleving",
+        "de",
+        "het",
+        "een",
+        "van",
+        "en",
+        "in",
+        "met",
+        "voor",
+    ];
+
+    /// A corpus whose word counts vary (a few words everywhere, most in
+    /// some documents), so blocks of postings differ in their best score.
+    fn corpus(count: usize, seed: u64) -> Vec<SearchDocument> {
+        let mut state = seed;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        // Low indexes far more often than high ones.
+        let mut pick = || {
+            let a = (next() % WORDS.len() as u64) as usize;
+            let b = (next() % WORDS.len() as u64) as usize;
+            a.min(b)
+        };
+        (0..count)
+            .map(|i| {
+                let words = |n: usize, pick: &mut dyn FnMut() -> usize| {
+                    (0..n).map(|_| WORDS[pick()]).collect::<Vec<_>>().join(" ")
+                };
+                let title = words(3 + i % 4, &mut pick);
+                let body = words(10 + (i * 7) % 150, &mut pick);
+                let kind = ["publicatie", "podcast", "vraag"][i % 3];
+                let themes: &[&str] =
+                    [&["onderwijs"][..], &["wonen"], &["werk", "onderwijs"]][i % 3];
+                let value = json!({
+                    "id": format!("d{i}"),
+                    "title": title,
+                    "summary": "",
+                    "body": body,
+                    "type": kind,
+                    "thema": themes,
+                    "year": 2015 + (i % 10) as i64,
+                    "date": format!("{}-01-01", 2015 + i % 10),
+                });
+                SearchDocument::from_json(i, value).expect("a valid document")
+            })
+            .collect()
+    }
+
+    fn hits(response: &SearchResponse) -> Vec<String> {
+        let value = response.clone().into_json();
+        value["hits"]
+            .as_array()
+            .map(|hits| {
+                hits.iter()
+                    .map(|h| h["id"].as_str().unwrap_or_default().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn both_rankers_give_the_same_answers() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let index = EmbeddedIndex::open(dir.path(), Synonyms::default()).expect("open");
+        // Two segments, the first with deleted (updated and removed)
+        // documents.
+        let first = corpus(3_000, 7);
+        index.sync(&first, &|_, _| {}).expect("first sync");
+        let mut second = corpus(3_000, 11);
+        second.truncate(2_500);
+        second.extend(corpus(4_000, 13).into_iter().skip(3_000));
+        index.sync(&second, &|_, _| {}).expect("second sync");
+        // A small edit: a few documents change, one goes.
+        let mut third = second.clone();
+        third.remove(40);
+        for doc in third.iter_mut().take(30) {
+            doc.0
+                .insert("title".into(), json!("onderwijs onderwijs wijken"));
+        }
+        index.sync(&third, &|_, _| {}).expect("third sync");
+        let searcher = index.reader.searcher();
+        assert!(searcher.segment_readers().len() > 1, "several segments");
+        assert!(
+            searcher
+                .segment_readers()
+                .iter()
+                .any(|s| s.num_deleted_docs() > 0),
+            "deleted documents"
+        );
+
+        let queries = [
+            json!({"q": "onderwijs"}),
+            json!({"q": "onderwijs kansen", "limit": 50}),
+            json!({"q": "onderwijskansen"}),
+            json!({"q": "wijken jongeren school", "limit": 7, "offset": 3}),
+            json!({"q": "jongiren"}),
+            json!({"q": "financiele onderzo"}),
+            json!({"q": "de integratie", "facets": ["type", "thema"], "filter": "year >= 2020"}),
+            json!({"q": "taal xylofoon", "facets": ["year"]}),
+            json!({"q": "taal xylofoon", "matchingStrategy": "all"}),
+            json!({"q": "racisme buurt ouders beleid", "filter": "type = podcast OR thema = wonen", "limit": 200}),
+            json!({"q": "gemeente", "limit": 0, "facets": ["thema"]}),
+            json!({"q": "gemeente", "limit": 5000}),
+        ];
+        for body in queries {
+            let request = SearchRequest::from_json(&body).expect("request");
+            let words = index.search_with(&request, Ranker::Words).expect("bitsets");
+            let scorers = index
+                .search_with(&request, Ranker::Scorers)
+                .expect("scorers");
+            assert_eq!(words.total, scorers.total, "total for {body}");
+            assert_eq!(
+                words.facet_distribution, scorers.facet_distribution,
+                "facets for {body}"
+            );
+            assert_eq!(hits(&words), hits(&scorers), "hits for {body}");
         }
     }
 }

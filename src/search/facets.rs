@@ -57,6 +57,19 @@ impl DocBits {
         }
     }
 
+    /// Keeps the documents `keep` accepts.
+    pub fn retain(&mut self, keep: impl Fn(DocId) -> bool) {
+        let mut at = self.next_from(0);
+        while let Some(doc) = at {
+            if !keep(doc) {
+                if let Some(w) = self.words.get_mut(doc as usize / 64) {
+                    *w &= !(1 << (doc % 64));
+                }
+            }
+            at = doc.checked_add(1).and_then(|d| self.next_from(d));
+        }
+    }
+
     pub fn contains(&self, doc: DocId) -> bool {
         self.words
             .get(doc as usize / 64)
