@@ -102,7 +102,15 @@ pub fn site_documents(site_dir: &std::path::Path) -> Result<Vec<SearchDocument>,
     };
     let (_, library) =
         crate::site::load(site_dir, &options).map_err(|e| SiteIndexError::Site(e.to_string()))?;
-    let docs = document::from_library(&library);
+    library_documents(&library)
+}
+
+/// The published items of a loaded site (drafts never, whatever the
+/// library was loaded with), each id once.
+pub fn library_documents(
+    library: &crate::content::Library,
+) -> Result<Vec<SearchDocument>, SiteIndexError> {
+    let docs = document::from_library(library);
     document::check_unique(&docs).map_err(|e| SiteIndexError::Site(e.to_string()))?;
     Ok(docs)
 }
@@ -114,7 +122,17 @@ pub fn index_site(
     index: &EmbeddedIndex,
     progress: &dyn Fn(usize, usize),
 ) -> Result<SyncReport, SiteIndexError> {
+    index_documents(site_dir, index, &site_documents(site_dir)?, progress)
+}
+
+/// Makes the embedded index hold `docs`, with the synonyms file of the
+/// site in `site_dir`.
+pub fn index_documents(
+    site_dir: &std::path::Path,
+    index: &EmbeddedIndex,
+    docs: &[SearchDocument],
+    progress: &dyn Fn(usize, usize),
+) -> Result<SyncReport, SiteIndexError> {
     index.set_synonyms(Synonyms::load(&synonyms::path_in(site_dir))?);
-    let docs = site_documents(site_dir)?;
-    Ok(index.sync(&docs, progress)?)
+    Ok(index.sync(docs, progress)?)
 }

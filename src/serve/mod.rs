@@ -17,7 +17,7 @@ use axum::Router;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::search::{EmbeddedIndex, SiteIndexError, SyncReport};
+use crate::search::{EmbeddedIndex, SearchDocument, SiteIndexError, SyncReport};
 use crate::site::{self, BuildOptions, BuildReport};
 
 pub mod search;
@@ -123,31 +123,35 @@ pub async fn serve(
         base_url: Some(format!("http://{addr}")),
         include_drafts: options.include_drafts,
     };
-    let first = site::build(&options.site_dir, &build_options);
+    let (first, documents) = build_site(&options.site_dir, &build_options);
     on_build(&first);
     let report = first.map_err(|e| ServeError::Build(e.to_string()))?;
     let index = Arc::new(EmbeddedIndex::open(
         &options.index_dir,
         crate::search::Synonyms::default(),
     )?);
-    let reindex: Arc<dyn Fn() + Send + Sync> = if options.reindex {
+    let reindex: Reindex = if options.reindex {
         let (index, site_dir, on_index) = (
             index.clone(),
             options.site_dir.clone(),
             options.on_index.clone(),
         );
-        Arc::new(move || on_index(&crate::search::index_site(&site_dir, &index, &|_, _| {})))
+        Arc::new(move |documents| {
+            on_index(&documents.and_then(|docs| {
+                crate::search::index_documents(&site_dir, &index, &docs, &|_, _| {})
+            }))
+        })
     } else {
-        Arc::new(|| {})
+        Arc::new(|_| {})
     };
-    reindex();
+    reindex(documents);
 
     let _watcher = if options.watch {
         let on_build = on_build.clone();
-        let after_build: BuildObserver = Arc::new(move |result| {
-            on_build(result);
+        let after_build: AfterBuild = Arc::new(move |result, documents| {
+            on_build(&result);
             if result.is_ok() {
-                reindex();
+                reindex(documents);
             }
         });
         Some(watch(&options.site_dir, build_options, after_build)?)
@@ -164,12 +168,39 @@ pub async fn serve(
         .map_err(ServeError::Server)
 }
 
+/// The published items a build loaded, for the search index.
+type Documents = Result<Vec<SearchDocument>, SiteIndexError>;
+
+/// Brings the search index up to date with a build's published items.
+type Reindex = Arc<dyn Fn(Documents) + Send + Sync>;
+
+/// Sees every rebuild and the published items it loaded.
+type AfterBuild = Arc<dyn Fn(Result<BuildReport, site::BuildError>, Documents) + Send + Sync>;
+
+/// Builds the site and keeps the published items it loaded, so the index
+/// is brought up to date without loading the content a second time.
+fn build_site(
+    site_dir: &Path,
+    options: &BuildOptions,
+) -> (Result<BuildReport, site::BuildError>, Documents) {
+    let mut documents = None;
+    let result = site::build_seeing(site_dir, options, |library| {
+        documents = Some(crate::search::library_documents(library));
+    });
+    let documents = documents.unwrap_or_else(|| {
+        Err(SiteIndexError::Site(
+            "the site was not loaded, so nothing was indexed".into(),
+        ))
+    });
+    (result, documents)
+}
+
 /// Watches content, theme, templates, static files and the config; after a
 /// quiet moment, rebuilds.
 fn watch(
     site_dir: &Path,
     options: BuildOptions,
-    on_build: BuildObserver,
+    on_build: AfterBuild,
 ) -> Result<notify::RecommendedWatcher, ServeError> {
     use notify::{RecursiveMode, Watcher};
     let (tx, rx) = std::sync::mpsc::channel::<()>();
@@ -214,7 +245,8 @@ fn watch(
         while rx.recv().is_ok() {
             // Let a burst of saves settle into one rebuild.
             while rx.recv_timeout(Duration::from_millis(250)).is_ok() {}
-            on_build(&site::build(&site_dir, &options));
+            let (result, documents) = build_site(&site_dir, &options);
+            on_build(result, documents);
         }
     });
     Ok(watcher)

@@ -90,8 +90,19 @@ pub fn load(site_dir: &Path, options: &BuildOptions) -> Result<(SiteConfig, Libr
 
 /// Builds the site in `site_dir` into its output folder.
 pub fn build(site_dir: &Path, options: &BuildOptions) -> Result<BuildReport, BuildError> {
+    build_seeing(site_dir, options, |_| {})
+}
+
+/// Builds the site, showing `see` the loaded content first (the server
+/// indexes it for search without loading it again).
+pub fn build_seeing(
+    site_dir: &Path,
+    options: &BuildOptions,
+    see: impl FnOnce(&Library),
+) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
     let (config, library) = load(site_dir, options)?;
+    see(&library);
     let theme = config.theme.clone();
     let files = templates::template_files(site_dir, theme.as_deref())?;
     let sources: Vec<(String, String)> = files
