@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::BlockSegmentPostings;
-use tantivy::query::Bm25Weight;
+use tantivy::query::{Bm25StatisticsProvider, Bm25Weight};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader, Term};
 
@@ -142,13 +142,22 @@ pub fn rank(
                 weighted.push((group, term, bm25));
             }
         }
+        let average =
+            searcher.total_num_tokens(field)? as f32 / searcher.total_num_docs()?.max(1) as f32;
         for (ordinal, (segment, matched)) in segments.iter().zip(&matched).enumerate() {
+            // A block's best score was found at indexing time with the
+            // segment's own average length; where that differs much from
+            // the index's, the bound may be too low, so score everything.
+            let own = segment.inverted_index(field)?.total_num_tokens() as f32
+                / segment.max_doc().max(1) as f32;
+            let prune = (own / average - 1.0).abs() <= MAX_AVERAGE_DRIFT;
             score_segment(
                 ordinal as SegmentOrdinal,
                 segment,
                 field,
                 &weighted,
                 matched,
+                prune,
                 &mut best,
             )?;
         }
@@ -227,12 +236,17 @@ impl Cursor {
     }
 }
 
+/// How far (as a fraction) a segment's average text length may lie from
+/// the index's for its block maxima to bound scores.
+const MAX_AVERAGE_DRIFT: f32 = 0.1;
+
 fn score_segment(
     ordinal: SegmentOrdinal,
     segment: &SegmentReader,
     field: Field,
     weighted: &[(usize, &Term, Bm25Weight)],
     matched: &DocBits,
+    prune: bool,
     best: &mut TopK,
 ) -> tantivy::Result<()> {
     let Some(first) = matched.next_from(0) else {
@@ -274,7 +288,7 @@ fn score_segment(
         let Some(end) = cursors.iter().filter_map(|c| c.last).min() else {
             break;
         };
-        if let Some(threshold) = best.threshold() {
+        if let Some(threshold) = best.threshold().filter(|_| prune) {
             let bound: Score = cursors
                 .iter_mut()
                 .filter(|c| c.last.is_some())
