@@ -14,8 +14,7 @@
 //! Every word must match; when nothing matches all of them, the last
 //! words are dropped one by one (Meilisearch's `last` strategy).
 
-use std::cmp::{Ordering, Reverse};
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
@@ -42,7 +41,7 @@ use super::analysis::{cached_term, decompound_with, is_stop_word, Analyzer};
 use super::document::{SearchDocument, STRING_FACETS};
 use super::facets::{BitsQuery, DocBits, SegmentFacets};
 use super::format::format_hit;
-use super::ranking::{self, Alternative, Word};
+use super::ranking::{self, Alternative, Best, Scored, Word};
 use super::request::{MatchingStrategy, SearchError, SearchRequest, SearchResponse};
 use super::synonyms::Synonyms;
 
@@ -680,13 +679,13 @@ fn compress_body(body: &[u8]) -> std::io::Result<Vec<u8>> {
     }
     COMPRESSOR.with(|cell| {
         let mut slot = cell.borrow_mut();
-        if slot.is_none() {
-            *slot = Some(zstd::bulk::Compressor::new(BODY_ZSTD_LEVEL)?);
+        if let Some(compressor) = slot.as_mut() {
+            return compressor.compress(body);
         }
-        match slot.as_mut() {
-            Some(compressor) => compressor.compress(body),
-            None => zstd::bulk::compress(body, BODY_ZSTD_LEVEL),
-        }
+        let mut compressor = zstd::bulk::Compressor::new(BODY_ZSTD_LEVEL)?;
+        let packed = compressor.compress(body);
+        *slot = Some(compressor);
+        packed
     })
 }
 
@@ -1026,11 +1025,11 @@ impl QueryPlan {
     }
 
     /// The words, when the query is words only (no phrase).
-    fn plain_words(&self) -> Option<Vec<Word>> {
+    fn plain_words(&self) -> Option<Vec<&Word>> {
         self.words
             .iter()
             .map(|item| match item {
-                Item::Word(word) => Some(word.clone()),
+                Item::Word(word) => Some(word),
                 Item::Phrase(_) | Item::Nothing => None,
             })
             .collect()
@@ -1172,40 +1171,19 @@ struct Outcome {
     stats: Map<String, Value>,
 }
 
-/// Bigger is better: sort keys first, then the score, then index order.
-#[derive(Clone, Debug)]
+/// Bigger is better: sort keys first, then the score and index order as
+/// [`Scored`] compares them (fields compare in this order).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Rank {
     keys: Vec<i64>,
-    score: Score,
-    address: (SegmentOrdinal, DocId),
-}
-
-impl PartialEq for Rank {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Rank {}
-impl PartialOrd for Rank {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Rank {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.keys
-            .cmp(&other.keys)
-            .then(self.score.total_cmp(&other.score))
-            .then(other.address.cmp(&self.address))
-    }
+    scored: Scored,
 }
 
 struct SegmentCollect {
     segment: SegmentOrdinal,
     wanted: usize,
     keys: Vec<(tantivy::columnar::Column<i64>, bool)>,
-    /// A min-heap: the worst of the best on top.
-    heap: BinaryHeap<Reverse<Rank>>,
+    best: Best<Rank>,
     total: usize,
     /// The matching documents, kept when facets are to be counted.
     matched: Option<(Arc<SegmentFacets>, DocBits)>,
@@ -1249,7 +1227,7 @@ impl Collector for Collect {
             segment,
             wanted: self.wanted,
             keys,
-            heap: BinaryHeap::with_capacity(self.wanted + 1),
+            best: Best::new(self.wanted),
             total: 0,
             matched,
             facet_names: self.facets.clone(),
@@ -1274,10 +1252,7 @@ impl Collector for Collect {
         let (facets, stats) = facet_outcome(&self.facets, counts);
         Ok(Outcome {
             total,
-            top: all
-                .into_iter()
-                .map(|r| DocAddress::new(r.address.0, r.address.1))
-                .collect(),
+            top: all.into_iter().map(|r| r.scored.doc_address()).collect(),
             facets,
             stats,
         })
@@ -1339,10 +1314,10 @@ impl SegmentCollector for SegmentCollect {
         if self.wanted == 0 {
             return;
         }
-        if self.keys.is_empty() && self.heap.len() >= self.wanted {
+        if self.keys.is_empty() {
             // Relevance only: most documents lose on the score alone.
-            if let Some(Reverse(worst)) = self.heap.peek() {
-                if score < worst.score {
+            if let Some(worst) = self.best.worst() {
+                if score < worst.scored.score {
                     return;
                 }
             }
@@ -1358,17 +1333,12 @@ impl SegmentCollector for SegmentCollect {
             .collect();
         let rank = Rank {
             keys,
-            score,
-            address: (self.segment, doc),
+            scored: Scored {
+                score,
+                address: (self.segment, doc),
+            },
         };
-        if self.heap.len() < self.wanted {
-            self.heap.push(Reverse(rank));
-        } else if let Some(Reverse(worst)) = self.heap.peek() {
-            if rank > *worst {
-                self.heap.pop();
-                self.heap.push(Reverse(rank));
-            }
-        }
+        self.best.offer(rank);
     }
 
     fn harvest(self) -> SegmentFruit {
@@ -1380,7 +1350,7 @@ impl SegmentCollector for SegmentCollect {
         }
         SegmentFruit {
             total: self.total,
-            top: self.heap.into_iter().map(|Reverse(r)| r).collect(),
+            top: self.best.into_sorted(),
             facets,
         }
     }

@@ -61,7 +61,7 @@ pub struct Ranking {
 pub fn rank(
     searcher: &Searcher,
     field: Field,
-    words: &[Word],
+    words: &[&Word],
     filters: Option<&[Arc<DocBits>]>,
     all_words: bool,
     wanted: usize,
@@ -83,7 +83,7 @@ pub fn rank(
         let mut bits = Vec::with_capacity(words.len());
         for word in words {
             let mut any = DocBits::empty(max_doc);
-            for alternative in word {
+            for alternative in word.iter() {
                 let mut all: Option<DocBits> = None;
                 for term in &alternative.terms {
                     let docs = postings_bits(&inverted, term, max_doc)?;
@@ -130,12 +130,12 @@ pub fn rank(
         .collect();
     let total = totals[words_used];
 
-    let mut best = TopK::new(wanted);
+    let mut best = Best::new(wanted);
     if wanted > 0 && total > 0 {
         // Scoring weights over the whole index, as tantivy's term queries
         // compute them.
         let mut weighted: Vec<(usize, &Term, Bm25Weight)> = Vec::new();
-        for (group, alternative) in words.iter().take(words_used).flatten().enumerate() {
+        for (group, alternative) in words.iter().take(words_used).copied().flatten().enumerate() {
             for term in &alternative.terms {
                 let bm25 = Bm25Weight::for_terms(searcher, std::slice::from_ref(term))?
                     .boost_by(alternative.weight);
@@ -165,7 +165,11 @@ pub fn rank(
     Ok(Ranking {
         words_used,
         total,
-        top: best.into_sorted(),
+        top: best
+            .into_sorted()
+            .into_iter()
+            .map(|s| (s.score, s.doc_address()))
+            .collect(),
         matched,
     })
 }
@@ -247,7 +251,7 @@ fn score_segment(
     weighted: &[(usize, &Term, Bm25Weight)],
     matched: &DocBits,
     prune: bool,
-    best: &mut TopK,
+    best: &mut Best<Scored>,
 ) -> tantivy::Result<()> {
     let Some(first) = matched.next_from(0) else {
         return Ok(());
@@ -288,7 +292,7 @@ fn score_segment(
         let Some(end) = cursors.iter().filter_map(|c| c.last).min() else {
             break;
         };
-        if let Some(threshold) = best.threshold().filter(|_| prune) {
+        if let Some(threshold) = best.worst().map(|w| w.score).filter(|_| prune) {
             let bound: Score = cursors
                 .iter_mut()
                 .filter(|c| c.last.is_some())
@@ -317,7 +321,10 @@ fn score_segment(
                 .filter(|(_, missing)| !**missing)
                 .map(|(s, _)| *s)
                 .sum();
-            best.offer(score, ordinal, doc);
+            best.offer(Scored {
+                score,
+                address: (ordinal, doc),
+            });
             at = doc.checked_add(1).and_then(|d| matched.next_from(d));
         }
         next = at;
@@ -328,9 +335,15 @@ fn score_segment(
 /// A scored document; bigger is better: the score, then the earlier
 /// address (as tantivy's collectors break ties).
 #[derive(Clone, Copy, Debug)]
-struct Scored {
-    score: Score,
-    address: (SegmentOrdinal, DocId),
+pub struct Scored {
+    pub score: Score,
+    pub address: (SegmentOrdinal, DocId),
+}
+
+impl Scored {
+    pub fn doc_address(&self) -> DocAddress {
+        DocAddress::new(self.address.0, self.address.1)
+    }
 }
 
 impl PartialEq for Scored {
@@ -352,50 +365,46 @@ impl Ord for Scored {
     }
 }
 
-/// The best `wanted` documents seen.
-struct TopK {
+/// The best `wanted` of what is offered (the ranker's documents, and the
+/// collector's sorted ranks in [`super::embedded`]).
+pub struct Best<T: Ord> {
     wanted: usize,
     /// A min-heap: the worst of the best on top.
-    heap: BinaryHeap<Reverse<Scored>>,
+    heap: BinaryHeap<Reverse<T>>,
 }
 
-impl TopK {
-    fn new(wanted: usize) -> TopK {
-        TopK {
+impl<T: Ord> Best<T> {
+    pub fn new(wanted: usize) -> Best<T> {
+        Best {
             wanted,
             heap: BinaryHeap::with_capacity(wanted.min(10_000) + 1),
         }
     }
 
-    /// The score a document must beat, once the list is full.
-    fn threshold(&self) -> Option<Score> {
+    /// What a newcomer must beat, once the list is full.
+    pub fn worst(&self) -> Option<&T> {
         if self.heap.len() < self.wanted {
             return None;
         }
-        self.heap.peek().map(|Reverse(worst)| worst.score)
+        self.heap.peek().map(|Reverse(worst)| worst)
     }
 
-    fn offer(&mut self, score: Score, segment: SegmentOrdinal, doc: DocId) {
-        let scored = Scored {
-            score,
-            address: (segment, doc),
-        };
+    pub fn offer(&mut self, item: T) {
         if self.heap.len() < self.wanted {
-            self.heap.push(Reverse(scored));
+            self.heap.push(Reverse(item));
         } else if let Some(Reverse(worst)) = self.heap.peek() {
-            if scored > *worst {
+            if item > *worst {
                 self.heap.pop();
-                self.heap.push(Reverse(scored));
+                self.heap.push(Reverse(item));
             }
         }
     }
 
-    fn into_sorted(self) -> Vec<(Score, DocAddress)> {
-        let mut all: Vec<Scored> = self.heap.into_iter().map(|Reverse(s)| s).collect();
+    /// Best first.
+    pub fn into_sorted(self) -> Vec<T> {
+        let mut all: Vec<T> = self.heap.into_iter().map(|Reverse(t)| t).collect();
         all.sort_by(|a, b| b.cmp(a));
-        all.into_iter()
-            .map(|s| (s.score, DocAddress::new(s.address.0, s.address.1)))
-            .collect()
+        all
     }
 }
 
@@ -404,18 +413,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_top_keeps_the_best_and_breaks_ties_by_address() {
-        let mut top = TopK::new(2);
-        assert_eq!(top.threshold(), None);
-        top.offer(1.0, 0, 5);
-        top.offer(3.0, 0, 6);
-        assert_eq!(top.threshold(), Some(1.0));
-        top.offer(3.0, 1, 0);
-        top.offer(0.5, 1, 1);
-        let sorted = top.into_sorted();
-        assert_eq!(
-            sorted,
-            vec![(3.0, DocAddress::new(0, 6)), (3.0, DocAddress::new(1, 0))]
-        );
+    fn the_best_keeps_the_top_and_breaks_ties_by_address() {
+        let scored = |score, segment, doc| Scored {
+            score,
+            address: (segment, doc),
+        };
+        let mut best = Best::new(2);
+        assert!(best.worst().is_none());
+        best.offer(scored(1.0, 0, 5));
+        best.offer(scored(3.0, 0, 6));
+        assert_eq!(best.worst().map(|w| w.score), Some(1.0));
+        best.offer(scored(3.0, 1, 0));
+        best.offer(scored(0.5, 1, 1));
+        let top: Vec<DocAddress> = best.into_sorted().iter().map(Scored::doc_address).collect();
+        assert_eq!(top, vec![DocAddress::new(0, 6), DocAddress::new(1, 0)]);
     }
 }
