@@ -102,6 +102,9 @@ enum Command {
         /// Allow loopback addresses (for tests and local mirrors).
         #[arg(long)]
         allow_loopback: bool,
+        /// End an OAI-PMH source with an error past this many pages.
+        #[arg(long, default_value_t = vindplaats::harvest::run::MAX_OAI_PAGES)]
+        max_oai_pages: usize,
     },
 }
 
@@ -285,6 +288,7 @@ fn main() -> anyhow::Result<()> {
             partner,
             source,
             allow_loopback,
+            max_oai_pages,
         } => {
             let options = vindplaats::harvest::HarvestOptions {
                 partner,
@@ -293,6 +297,7 @@ fn main() -> anyhow::Result<()> {
                     allow_loopback,
                     ..Default::default()
                 },
+                max_oai_pages,
             };
             let bar = std::io::stderr().is_terminal().then(|| {
                 let bar = indicatif::ProgressBar::new_spinner();
@@ -380,6 +385,15 @@ fn print_harvest(report: &vindplaats::harvest::HarvestReport) {
                 ""
             }
         );
+        for (reason, n) in &s.skipped_because {
+            println!("    skipped {n}: {reason}");
+        }
+        if s.made_up_titles > 0 {
+            println!(
+                "    {} kept with a title made from the link or text, flagged for review",
+                s.made_up_titles
+            );
+        }
         for e in &s.errors {
             println!("    error: {e}");
         }

@@ -23,11 +23,11 @@ fn fixtures() -> Option<PathBuf> {
 fn parse_document(dir: &std::path::Path, name: &str) -> ParsedFeed {
     let bytes = std::fs::read(dir.join(name)).unwrap();
     let url = format!("https://partner.example/{name}");
-    parse_feed(&bytes, None, &url, "test/feed").unwrap_or_else(|e| panic!("{name}: {e}"))
+    parse_feed(&bytes, None, &url).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 fn parse(dir: &std::path::Path, name: &str) -> Vec<HarvestedItem> {
-    parse_document(dir, name).items
+    parse_document(dir, name).items("test/feed")
 }
 
 #[test]
@@ -42,13 +42,14 @@ fn every_feed_fixture_parses_into_clean_items() {
                 continue;
             }
             let feed = parse_document(&dir, &name);
-            let items = feed.items;
+            let feed_title = feed.title.clone();
+            let items = feed.items("test/feed");
             // The encoding documents test decoding; some have no items.
             assert!(
                 !items.is_empty() || folder == "encoding",
                 "{name}: no items"
             );
-            let title = feed.title.unwrap_or_default();
+            let title = feed_title.unwrap_or_default();
             assert!(
                 !title.contains('\u{fffd}'),
                 "{name}: undecoded feed title {title:?}"

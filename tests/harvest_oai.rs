@@ -81,7 +81,7 @@ async fn identify_and_sets() {
     let identity = repo.identify().await.unwrap();
     assert_eq!(identity.granularity, "YYYY-MM-DD");
     assert!(!identity.repository_name.is_empty());
-    let sets = repo.list_sets().await.unwrap();
+    let sets = repo.list_sets(100).await.unwrap();
     assert!(
         !sets.is_empty() && sets.iter().all(|s| !s.spec.is_empty()),
         "{sets:?}"
@@ -122,7 +122,7 @@ async fn list_records_follows_resumption_tokens_and_keeps_deleted_records() {
     let items: Vec<_> = records
         .iter()
         .filter(|r| !r.deleted)
-        .map(|r| r.to_item("p/oai"))
+        .map(|r| vindplaats::harvest::normalise::entry(r.to_entry(), "p/oai").unwrap())
         .collect();
     assert!(
         items

@@ -124,6 +124,7 @@ pub fn passes_filters(item: &HarvestedItem, source: &Source) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice)]
 mod tests {
     use super::*;
     use crate::harvest::registry::SourceKind;

@@ -440,6 +440,7 @@ fn describe(error: &reqwest::Error) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice)]
 mod tests {
     use super::*;
 

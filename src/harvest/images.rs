@@ -51,6 +51,7 @@ pub fn thumbnail(bytes: &[u8]) -> Result<Vec<u8>, ThumbnailError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice)]
 mod tests {
     use super::*;
 

@@ -1,27 +1,42 @@
 //! The harvester: partner feeds and OAI-PMH repositories into draft
-//! publications, modelled on Miniflux's reader: fetch → parse → normalise →
-//! dedupe → classify → store, with dates, encodings and sanitising each
-//! solved once.
+//! publications, modelled on Miniflux's reader, one typed item from end to
+//! end:
 //!
-//! Built so far: the partner registry ([`registry`]), the bounded, polite
-//! fetcher ([`fetch`]), normalising ([`normalise`]), feed parsing
-//! ([`feed`]), the OAI-PMH client ([`oai`]), classification
-//! ([`classify`]), storing drafts with dedupe ([`store`]) and the run with
-//! its state and report ([`run`]), and thumbnails ([`images`]).
+//! - fetch ([`fetch`]): bounded and polite;
+//! - parse, one adapter per format, each yielding an [`Entry`]: feeds
+//!   ([`feed`]) and OAI-PMH ([`oai`]);
+//! - normalise ([`normalise`]), the same for every format: dates with their
+//!   precision ([`date`]), http(s) links only, HTML sanitised and text made
+//!   inert, limits, DOIs; the result is a [`HarvestedItem`];
+//! - dedupe ([`dedupe`]), a pure decision over an index of what is stored;
+//! - classify ([`classify`]);
+//! - store ([`store`]), which only reads and writes content files.
+//!
+//! [`pipeline`] runs the steps after parsing; [`run`] a whole harvest, one
+//! run at a time ([`lock`]), one source never stopping another. The
+//! partner registry is [`registry`], thumbnails [`images`].
+//!
+//! Outside input reaches every function here: indexing and slicing that
+//! can panic are refused by the compiler's lints.
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
 
 pub mod classify;
+pub mod date;
+pub mod dedupe;
 pub mod feed;
 pub mod fetch;
 pub mod images;
 pub mod item;
+pub mod lock;
 pub mod normalise;
 pub mod oai;
+pub mod pipeline;
 pub mod registry;
 pub mod run;
 pub mod store;
 
 pub use feed::{parse_feed, FeedError, ParsedFeed};
 pub use fetch::{Body, FetchError, FetchPolicy, Fetched, Fetcher, Validators};
-pub use item::{Enclosure, HarvestedItem};
+pub use item::{Enclosure, Entry, HarvestedItem};
 pub use registry::{Partner, Registry, RegistryError, Source, SourceKind};
 pub use run::{harvest, HarvestError, HarvestOptions, HarvestReport, SourceReport, SourceState};

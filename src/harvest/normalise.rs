@@ -1,13 +1,339 @@
 //! What every harvested item goes through, solved once for all formats:
-//! decoding bytes whose declared charset may lie, sanitising partner HTML,
-//! cleaning URLs of tracking parameters, finding DOIs, and the keys that
-//! deduplication compares.
+//! decoding bytes whose declared charset may lie, turning an adapter's
+//! [`Entry`] into a [`HarvestedItem`] ([`entry`]): dates with their
+//! precision, http(s) links resolved against the feed, partner HTML
+//! sanitised, text made inert for Markdown, every string and list within
+//! its limit, DOIs found; and the keys that deduplication compares.
 //!
 //! Pure functions, no IO.
 
 use std::borrow::Cow;
 
 use encoding_rs::Encoding;
+use sha2::{Digest, Sha256};
+
+use super::date;
+use super::item::{Enclosure, Entry, HarvestedItem};
+
+/// Limits on what one item may carry; past them text is cut, lists are
+/// shortened (never an error: the item is still worth keeping).
+pub mod limits {
+    /// Items read from one feed or OAI page.
+    pub const ITEMS: usize = 10_000;
+    pub const ID: usize = 2_000;
+    pub const TITLE: usize = 1_000;
+    /// HTML of an abstract or content, in bytes, before sanitising.
+    pub const HTML: usize = 256 * 1024;
+    pub const URL: usize = 4_096;
+    pub const AUTHORS: usize = 100;
+    pub const AUTHOR: usize = 300;
+    pub const SUBJECTS: usize = 200;
+    pub const SUBJECT: usize = 200;
+    pub const LICENCE: usize = 2_000;
+}
+const MAX_ITEMS: usize = limits::ITEMS;
+
+/// Why an entry did not become an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Skip {
+    /// Neither an id, a link, a title nor any text to know it by.
+    NoIdentity,
+    /// The same id appeared earlier in the same feed or OAI list.
+    DuplicateInList,
+    /// The source's include/exclude keywords left it out.
+    Filtered,
+    /// Deleted upstream before it was ever harvested.
+    DeletedUnknown,
+}
+
+impl Skip {
+    /// The reason as the report names it.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Skip::NoIdentity => "no id, link, title or text",
+            Skip::DuplicateInList => "id repeated in the same list",
+            Skip::Filtered => "left out by the source's include/exclude keywords",
+            Skip::DeletedUnknown => "deleted upstream before it was harvested",
+        }
+    }
+}
+
+/// The title a reader sees when upstream gave nothing to make one of.
+pub const UNTITLED: &str = "Publicatie zonder titel";
+
+/// An adapter's entry as the item the rest of the pipeline works with.
+pub fn entry(entry: Entry, source: &str) -> Result<HarvestedItem, Skip> {
+    let base = entry.base.as_deref();
+    let link = entry
+        .links
+        .iter()
+        .find_map(|l| web_url(l, base))
+        .map(|l| canonical_url(&l));
+    let pdf = entry.pdfs.iter().find_map(|l| web_url(l, base));
+    let html = entry
+        .summary
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .or(entry.content.as_deref().filter(|s| !s.trim().is_empty()))
+        .map(|s| sanitise_html(cut(s, limits::HTML), base))
+        .filter(|s| !s.trim().is_empty());
+    let title = entry
+        .title
+        .as_deref()
+        .map(|t| plain_text(cut(t, limits::HTML)))
+        .map(|t| cut_chars(&t, limits::TITLE))
+        .unwrap_or_default();
+    let text = html.as_deref().map(plain_text).unwrap_or_default();
+    let date = entry.dates.iter().find_map(|d| date::parse(d));
+
+    let id = cut(entry.id.trim(), limits::ID).to_string();
+    let upstream_id = if !id.is_empty() {
+        id
+    } else if let Some(link) = &link {
+        link.clone()
+    } else if !title.is_empty() || !text.is_empty() {
+        // Nothing stable to know it by but what it says.
+        let digest = Sha256::digest(format!("{title}\n{text}").as_bytes());
+        let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+        format!("urn:vindplaats:tekst:{hex}")
+    } else if entry.deleted {
+        return Err(Skip::DeletedUnknown);
+    } else {
+        return Err(Skip::NoIdentity);
+    };
+
+    let (title, title_made_up) = if title.is_empty() && !entry.deleted {
+        (fallback_title(link.as_deref(), &text), true)
+    } else {
+        (title, false)
+    };
+
+    let doi = entry
+        .identifiers
+        .iter()
+        .map(String::as_str)
+        .chain([upstream_id.as_str()])
+        .chain(link.as_deref())
+        .chain(html.as_deref())
+        .find_map(find_doi);
+    let enclosure = entry.enclosure.and_then(|e| {
+        Some(Enclosure {
+            url: web_url(&e.url, base)?,
+            media_type: e.media_type.and_then(|m| media_type(&m)),
+            length: e.length,
+        })
+    });
+    let mut authors: Vec<String> = Vec::new();
+    for author in &entry.authors {
+        let author = cut_chars(&plain_text(cut(author, limits::HTML)), limits::AUTHOR);
+        if !author.is_empty() && !authors.contains(&author) && authors.len() < limits::AUTHORS {
+            authors.push(author);
+        }
+    }
+    let mut subjects: Vec<String> = Vec::new();
+    for subject in &entry.subjects {
+        let subject = cut_chars(&plain_text(cut(subject, limits::HTML)), limits::SUBJECT);
+        if !subject.is_empty() && !subjects.contains(&subject) && subjects.len() < limits::SUBJECTS
+        {
+            subjects.push(subject);
+        }
+    }
+    Ok(HarvestedItem {
+        source: source.to_string(),
+        upstream_id,
+        title,
+        title_made_up,
+        abstract_html: html,
+        authors,
+        date,
+        link,
+        pdf,
+        language: entry.language.as_deref().and_then(language_tag),
+        licence: entry
+            .licence
+            .as_deref()
+            .map(|l| cut_chars(&plain_text(cut(l, limits::HTML)), limits::LICENCE))
+            .filter(|l| !l.is_empty()),
+        doi,
+        image: entry.image.as_deref().and_then(|i| web_url(i, base)),
+        enclosure,
+        subjects,
+        deleted: entry.deleted,
+    })
+}
+
+/// A title for an item upstream gave none: the words of the link's last
+/// path segment, else the first words of its text.
+pub fn fallback_title(link: Option<&str>, text: &str) -> String {
+    const WORDS: usize = 12;
+    let from_link = link
+        .and_then(|l| url::Url::parse(l).ok())
+        .and_then(|u| {
+            let segment = u
+                .path_segments()?
+                .rev()
+                .find(|s| !s.is_empty())?
+                .to_string();
+            Some(segment)
+        })
+        .map(|segment| {
+            let decoded = percent_decode(&segment);
+            let stem = match decoded.rsplit_once('.') {
+                Some((stem, ext)) if ext.len() <= 5 && !stem.is_empty() => stem.to_string(),
+                _ => decoded,
+            };
+            stem.replace(['-', '_', '+'], " ")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|t| t.chars().filter(|c| c.is_alphabetic()).count() >= 3);
+    if let Some(title) = from_link {
+        return capitalise(&cut_chars(&title, 200));
+    }
+    let words: Vec<&str> = text.split_whitespace().take(WORDS + 1).collect();
+    if words.is_empty() {
+        return UNTITLED.to_string();
+    }
+    let mut title = words
+        .iter()
+        .take(WORDS)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
+    title = cut_chars(&title, 200);
+    if words.len() > WORDS {
+        title.push('…');
+    }
+    title
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    url::form_urlencoded::parse(format!("x={text}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| text.to_string())
+}
+
+/// An absolute http or https URL from `raw`, resolved against `base`;
+/// `None` for any other scheme (`javascript:`, `data:`, `vbscript:`,
+/// `file:`) and for what does not parse.
+pub fn web_url(raw: &str, base: Option<&str>) -> Option<String> {
+    let raw = raw.trim();
+    if raw.is_empty() || raw.len() > limits::URL {
+        return None;
+    }
+    let url = match url::Url::parse(raw) {
+        Ok(url) => url,
+        Err(url::ParseError::RelativeUrlWithoutBase) => {
+            url::Url::parse(base?).ok()?.join(raw).ok()?
+        }
+        Err(_) => return None,
+    };
+    matches!(url.scheme(), "http" | "https")
+        .then(|| url.to_string())
+        .filter(|u| u.len() <= limits::URL)
+}
+
+/// A BCP 47 language tag (`nl`, `en-GB`), or `None` for anything else.
+pub fn language_tag(raw: &str) -> Option<String> {
+    let tag = raw.trim();
+    let ok = !tag.is_empty()
+        && tag.len() <= 35
+        && tag.split(['-', '_']).enumerate().all(|(n, part)| {
+            (1..=8).contains(&part.len())
+                && if n == 0 {
+                    part.bytes().all(|b| b.is_ascii_alphabetic())
+                } else {
+                    part.bytes().all(|b| b.is_ascii_alphanumeric())
+                }
+        });
+    ok.then(|| tag.replace('_', "-"))
+}
+
+/// A MIME type (`audio/mpeg`), or `None`.
+fn media_type(raw: &str) -> Option<String> {
+    let essence = raw.split(';').next().unwrap_or_default().trim();
+    let (kind, sub) = essence.split_once('/')?;
+    let token = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 64
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b))
+    };
+    (token(kind) && token(sub)).then(|| essence.to_ascii_lowercase())
+}
+
+/// `text` cut to at most `max` bytes, at a character boundary.
+pub fn cut(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.get(..end).unwrap_or_default()
+}
+
+fn cut_chars(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    text.chars().take(max).collect()
+}
+
+/// Plain text written so that Markdown renders it as that text and
+/// nothing else: every character that could start markup (HTML, entities,
+/// links, emphasis, code, heading attributes) is escaped.
+pub fn markdown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for (n, c) in text.chars().enumerate() {
+        let at_start = n == 0;
+        let special = matches!(
+            c,
+            '\\' | '`'
+                | '*'
+                | '_'
+                | '['
+                | ']'
+                | '<'
+                | '>'
+                | '&'
+                | '!'
+                | '#'
+                | '{'
+                | '}'
+                | '|'
+                | '~'
+                | '$'
+                | '^'
+        ) || (at_start && matches!(c, '-' | '+' | '=' | ':'));
+        if special {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    // "1. " or "1) " at the start would open a list.
+    if let Some(rest) = out.strip_prefix(|c: char| c.is_ascii_digit()) {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let marker = rest.get(digits..).and_then(|r| r.chars().next());
+        if matches!(marker, Some('.' | ')')) {
+            let split = 1 + digits;
+            let (head, tail) = out.split_at(split);
+            return format!("{head}\\{tail}");
+        }
+    }
+    out
+}
 
 /// Decodes a document to UTF-8. Valid UTF-8 with non-ASCII text is taken as
 /// UTF-8 whatever the prolog says (a wrong prolog is far more common than
@@ -36,21 +362,18 @@ fn charset_of_content_type(content_type: &str) -> Option<&str> {
 }
 
 fn xml_declared_encoding(bytes: &[u8]) -> Option<&str> {
-    let head = &bytes[..bytes.len().min(200)];
+    let head = bytes.get(..bytes.len().min(200)).unwrap_or(bytes);
     let head = std::str::from_utf8(head).ok().or_else(|| {
         let end = head.iter().position(|&b| b == b'>')?;
-        std::str::from_utf8(&head[..=end]).ok()
+        std::str::from_utf8(head.get(..=end)?).ok()
     })?;
     let prolog = head.strip_prefix("<?xml")?;
-    let prolog = &prolog[..prolog.find("?>")?];
-    let at = prolog.find("encoding")?;
-    let rest = prolog[at + 8..]
-        .trim_start()
-        .strip_prefix('=')?
-        .trim_start();
+    let prolog = prolog.split_once("?>")?.0;
+    let (_, rest) = prolog.split_once("encoding")?;
+    let rest = rest.trim_start().strip_prefix('=')?.trim_start();
     let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-    let value = &rest[1..];
-    Some(&value[..value.find(quote)?])
+    let value = rest.strip_prefix(quote)?;
+    Some(value.split_once(quote)?.0)
 }
 
 /// Rewrites (or adds nothing to) the XML prolog so that it declares UTF-8,
@@ -58,11 +381,8 @@ fn xml_declared_encoding(bytes: &[u8]) -> Option<&str> {
 pub fn declare_utf8(xml: &str) -> Cow<'_, str> {
     let trimmed = xml.trim_start();
     if let Some(rest) = trimmed.strip_prefix("<?xml") {
-        if let Some(end) = rest.find("?>") {
-            return Cow::Owned(format!(
-                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>{}",
-                &rest[end + 2..]
-            ));
+        if let Some((_, after)) = rest.split_once("?>") {
+            return Cow::Owned(format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>{after}"));
         }
     }
     Cow::Borrowed(xml)
@@ -88,16 +408,12 @@ pub fn repair_feed_xml(xml: &str) -> Cow<'_, str> {
     if text.contains(NETSCAPE) {
         text = Cow::Owned(text.replace(NETSCAPE, "http://purl.org/rss/1.0/"));
     }
-    if let Some(at) = text.find("<feed") {
-        let tag_end = text[at..].find('>').map(|i| at + i).unwrap_or(at);
-        let tag = &text[at..tag_end];
-        if (tag == "<feed" || tag.starts_with("<feed ")) && !tag.contains("xmlns") {
-            let fixed = format!(
-                "{}<feed xmlns=\"http://www.w3.org/2005/Atom\"{}",
-                &text[..at],
-                &text[at + 5..]
-            );
-            text = Cow::Owned(fixed);
+    if let Some((before, after)) = text.split_once("<feed") {
+        let tag = after.split('>').next().unwrap_or_default();
+        if (tag.is_empty() || tag.starts_with(char::is_whitespace)) && !tag.contains("xmlns") {
+            text = Cow::Owned(format!(
+                "{before}<feed xmlns=\"http://www.w3.org/2005/Atom\"{after}"
+            ));
         }
     }
     text
@@ -107,28 +423,28 @@ pub fn repair_feed_xml(xml: &str) -> Cow<'_, str> {
 /// Core's creator and date but not the identifier, where DOIs often are.
 pub fn dublin_core_identifiers(xml: &str) -> Vec<Option<String>> {
     // `<item>` or `<item rdf:about=...>`, not RSS 1.0's `<items>`.
-    let starts: Vec<usize> = xml
-        .match_indices("<item")
-        .filter(|(at, _)| xml[at + 5..].starts_with(|c: char| c == '>' || c.is_whitespace()))
-        .map(|(at, _)| at)
-        .collect();
-    let chunks = starts
-        .iter()
-        .enumerate()
-        .map(|(n, &at)| &xml[at..starts.get(n + 1).copied().unwrap_or(xml.len())]);
-    chunks
-        .map(|item| {
-            let start = item.find("<dc:identifier")?;
-            let open_end = start + item[start..].find('>')? + 1;
-            let close = open_end + item[open_end..].find("</dc:identifier>")?;
-            let value = item[open_end..close]
-                .trim()
-                .trim_start_matches("<![CDATA[")
-                .trim_end_matches("]]>")
-                .trim();
-            (!value.is_empty()).then(|| value.to_string())
-        })
-        .collect()
+    let mut items = xml
+        .split("<item")
+        .skip(1)
+        .filter(|rest| rest.starts_with(|c: char| c == '>' || c.is_whitespace()));
+    let mut found = Vec::new();
+    for item in items.by_ref().take(MAX_ITEMS) {
+        let value = item
+            .split_once("<dc:identifier")
+            .and_then(|(_, rest)| rest.split_once('>'))
+            .and_then(|(_, rest)| rest.split_once("</dc:identifier>"))
+            .map(|(value, _)| {
+                value
+                    .trim()
+                    .trim_start_matches("<![CDATA[")
+                    .trim_end_matches("]]>")
+                    .trim()
+            })
+            .filter(|v| !v.is_empty())
+            .map(String::from);
+        found.push(value);
+    }
+    found
 }
 
 /// Plain text from HTML: tags dropped, entities decoded, whitespace collapsed.
@@ -186,21 +502,49 @@ pub fn canonical_url(raw: &str) -> String {
 }
 
 /// The first DOI in `text` (`10.xxxx/...`), lower-cased, as deduplication
-/// compares it.
+/// compares it. Linear in the text: each `10.` is looked at within a
+/// bounded window.
 pub fn find_doi(text: &str) -> Option<String> {
-    let start = text.find("10.")?;
-    let candidate = &text[start..];
-    let slash = candidate.find('/')?;
-    let prefix = &candidate[3..slash];
-    if prefix.len() < 4 || !prefix.chars().all(|c| c.is_ascii_digit() || c == '.') {
-        return find_doi(&candidate[3..]);
+    /// A registrant code (`1234.5`) is short.
+    const MAX_PREFIX: usize = 32;
+    /// The DOI handbook sets no limit; real suffixes stay far below this.
+    const MAX_SUFFIX: usize = 300;
+    for (start, _) in text.match_indices("10.") {
+        let before = text.get(..start).and_then(|b| b.chars().next_back());
+        if before.is_some_and(|c| c.is_alphanumeric()) {
+            continue;
+        }
+        let Some(candidate) = text.get(start..) else {
+            continue;
+        };
+        let Some(rest) = candidate.get(3..) else {
+            continue;
+        };
+        let prefix_len = rest
+            .bytes()
+            .take(MAX_PREFIX + 1)
+            .take_while(|b| b.is_ascii_digit() || *b == b'.')
+            .count();
+        if !(4..=MAX_PREFIX).contains(&prefix_len) || rest.as_bytes().get(prefix_len) != Some(&b'/')
+        {
+            continue;
+        }
+        let Some(suffix) = rest.get(prefix_len + 1..) else {
+            continue;
+        };
+        let suffix: String = suffix
+            .chars()
+            .take_while(|c| !c.is_whitespace() && !matches!(c, '"' | '<' | '>' | '&'))
+            .take(MAX_SUFFIX)
+            .collect();
+        let suffix = suffix.trim_end_matches(['.', ',', ';', ')']);
+        if suffix.is_empty() {
+            continue;
+        }
+        let prefix = rest.get(..prefix_len).unwrap_or_default();
+        return Some(format!("10.{prefix}/{suffix}").to_lowercase());
     }
-    let end = candidate[slash + 1..]
-        .find(|c: char| c.is_whitespace() || matches!(c, '"' | '<' | '>' | '&'))
-        .map(|i| slash + 1 + i)
-        .unwrap_or(candidate.len());
-    let doi = candidate[..end].trim_end_matches(['.', ',', ';', ')']);
-    (doi.len() > slash + 1).then(|| doi.to_lowercase())
+    None
 }
 
 /// A title as deduplication compares it: accents folded, lower case,
@@ -210,6 +554,7 @@ pub fn title_key(title: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice)]
 mod tests {
     use super::*;
 

@@ -11,8 +11,13 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 
 use super::fetch::{FetchError, Fetched, Fetcher, Validators};
-use super::item::HarvestedItem;
-use super::normalise::{canonical_url, find_doi, sanitise_html};
+use super::item::Entry;
+use super::normalise::limits;
+
+/// Elements nested deeper than this are not OAI-PMH.
+const MAX_DEPTH: usize = 64;
+/// Dublin Core elements kept of one record.
+const MAX_ELEMENTS: usize = 1_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OaiError {
@@ -27,6 +32,9 @@ pub enum OaiError {
     },
     #[error("{url}: the response is not valid OAI-PMH XML: {message}")]
     Malformed { url: String, message: String },
+    /// A resumption token repeated, or more pages than allowed.
+    #[error("{url}: the list did not end after {pages} pages (a repeated resumption token, or too many pages)")]
+    Paging { url: String, pages: usize },
 }
 
 /// What `Identify` tells us.
@@ -124,20 +132,26 @@ impl Repository<'_> {
         Ok(self.call(&[("verb", "Identify")]).await?.identity)
     }
 
-    /// Every set, following resumption tokens.
-    pub async fn list_sets(&self) -> Result<Vec<Set>, OaiError> {
+    /// Every set, following resumption tokens, at most `max_pages` of
+    /// them; a token given twice ends the list with an error.
+    pub async fn list_sets(&self, max_pages: usize) -> Result<Vec<Set>, OaiError> {
         let mut sets = Vec::new();
+        let mut tokens = std::collections::HashSet::new();
         let mut response = self.call(&[("verb", "ListSets")]).await?;
         loop {
             sets.append(&mut response.sets);
-            match response.page.resumption_token.take() {
-                Some(token) => {
-                    response = self
-                        .call(&[("verb", "ListSets"), ("resumptionToken", &token)])
-                        .await?
-                }
-                None => return Ok(sets),
+            let Some(token) = response.page.resumption_token.take() else {
+                return Ok(sets);
+            };
+            if tokens.len() + 1 >= max_pages || !tokens.insert(token.clone()) {
+                return Err(OaiError::Paging {
+                    url: self.base_url.clone(),
+                    pages: tokens.len() + 1,
+                });
             }
+            response = self
+                .call(&[("verb", "ListSets"), ("resumptionToken", &token)])
+                .await?;
         }
     }
 
@@ -242,6 +256,9 @@ fn parse_response(bytes: &[u8]) -> Result<Response, String> {
                 text.clear();
                 // An empty element has no end event: nothing to push.
                 if !is_empty {
+                    if path.len() >= MAX_DEPTH {
+                        return Err(format!("elements nested deeper than {MAX_DEPTH}"));
+                    }
                     path.push(name);
                 }
             }
@@ -255,8 +272,15 @@ fn parse_response(bytes: &[u8]) -> Result<Response, String> {
                     ("header", "identifier") => record.identifier = value,
                     ("header", "datestamp") => record.datestamp = value,
                     ("header", "setSpec") => record.sets.push(value),
-                    ("dc", element) => record.dc.push((element.to_string(), value)),
-                    (_, "record") => response.page.records.push(std::mem::take(&mut record)),
+                    ("dc", element) if record.dc.len() < MAX_ELEMENTS => {
+                        record.dc.push((element.to_string(), value))
+                    }
+                    (_, "record") => {
+                        if response.page.records.len() >= limits::ITEMS {
+                            return Err(format!("more than {} records on one page", limits::ITEMS));
+                        }
+                        response.page.records.push(std::mem::take(&mut record))
+                    }
                     (_, "resumptionToken") if !value.is_empty() => {
                         response.page.resumption_token = Some(value)
                     }
@@ -307,42 +331,35 @@ impl Record {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The record as a harvested item (Dublin Core).
-    pub fn to_item(&self, source: &str) -> HarvestedItem {
-        let identifiers: Vec<&str> = self.all("identifier").collect();
-        let link = identifiers
+    /// The record's Dublin Core as an entry.
+    pub fn to_entry(&self) -> Entry {
+        let identifiers: Vec<String> = self.all("identifier").map(String::from).collect();
+        let is_pdf = |i: &str| i.to_ascii_lowercase().ends_with(".pdf");
+        let links = identifiers
             .iter()
-            .find(|i| {
-                (i.starts_with("http://") || i.starts_with("https://"))
-                    && !i.to_ascii_lowercase().ends_with(".pdf")
-            })
-            .map(|l| canonical_url(l));
-        let pdf = identifiers
+            .filter(|i| (i.starts_with("http://") || i.starts_with("https://")) && !is_pdf(i))
+            .cloned()
+            .collect();
+        let pdfs = identifiers
             .iter()
-            .chain(self.all("relation").collect::<Vec<_>>().iter())
-            .find(|i| i.to_ascii_lowercase().ends_with(".pdf"))
-            .map(|s| s.to_string());
-        let mut authors: Vec<String> = Vec::new();
-        for a in self.all("creator") {
-            if !authors.iter().any(|x| x == a) {
-                authors.push(a.to_string());
-            }
-        }
-        HarvestedItem {
-            source: source.to_string(),
-            upstream_id: self.identifier.clone(),
-            title: self.all("title").next().unwrap_or_default().to_string(),
-            abstract_html: self
-                .all("description")
-                .next()
-                .map(|d| sanitise_html(d, None)),
-            authors,
-            date: self.all("date").next().map(String::from),
-            link,
-            pdf,
+            .map(String::as_str)
+            .chain(self.all("relation"))
+            .filter(|i| is_pdf(i))
+            .map(String::from)
+            .collect();
+        Entry {
+            id: self.identifier.clone(),
+            title: self.all("title").next().map(String::from),
+            summary: self.all("description").next().map(String::from),
+            content: None,
+            authors: self.all("creator").map(String::from).collect(),
+            dates: self.all("date").map(String::from).collect(),
+            links,
+            pdfs,
+            base: None,
             language: self.all("language").next().map(String::from),
             licence: self.all("rights").next().map(String::from),
-            doi: identifiers.iter().find_map(|i| find_doi(i)),
+            identifiers,
             image: None,
             enclosure: None,
             subjects: self.all("subject").map(String::from).collect(),
@@ -352,6 +369,7 @@ impl Record {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice)]
 mod tests {
     use super::*;
 
@@ -371,7 +389,7 @@ mod tests {
         assert!(page.records[0].deleted);
         assert_eq!(page.resumption_token.as_deref(), Some("token-2"));
         assert_eq!(page.complete_list_size, Some(10));
-        let item = page.records[1].to_item("p/oai");
+        let item = crate::harvest::normalise::entry(page.records[1].to_entry(), "p/oai").unwrap();
         assert_eq!(item.title, "Titel & meer");
         assert_eq!(item.authors, ["Jansen, A."]);
         assert_eq!(item.link.as_deref(), Some("https://repo.nl/2"));

@@ -242,6 +242,7 @@ fn load_partner(path: &Path) -> Result<Partner, RegistryError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice)]
 mod tests {
     use super::*;
 

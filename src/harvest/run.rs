@@ -1,5 +1,7 @@
 //! One harvest run: every selected source fetched, parsed and stored, one
-//! bad source never stopping the others. Its state (validators for the
+//! bad source never stopping the others, even by a bug: a panic in one
+//! source's work becomes that source's error. One run at a time
+//! ([`super::lock`]). Its state (validators for the
 //! next conditional GET, the last OAI datestamp, consecutive failures) and
 //! the run's report go to `harvesters/state/`, written atomically after
 //! each source, so a run killed at any moment leaves valid files and the
@@ -10,7 +12,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use futures_util::StreamExt;
+use std::collections::HashSet;
+use std::panic::AssertUnwindSafe;
+
+use futures_util::{FutureExt, StreamExt};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
@@ -18,9 +23,11 @@ use super::classify::Classification;
 use super::feed::parse_feed;
 use super::fetch::{FetchPolicy, Fetched, Fetcher, Validators};
 use super::images::{thumbnail, THUMBNAIL_NAME};
+use super::lock::{self, LockError};
 use super::oai::{in_granularity, ListRequest, Repository};
+use super::pipeline::{Steps, Tally};
 use super::registry::{Partner, Registry, RegistryError, Source, SourceKind};
-use super::store::{Outcome, Store, StoreError};
+use super::store::{Store, StoreError};
 use crate::content::write_atomic;
 use crate::model::TaxonomyRules;
 
@@ -36,13 +43,33 @@ pub enum HarvestError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Fetcher(String),
+    #[error(transparent)]
+    Locked(#[from] LockError),
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct HarvestOptions {
     pub partner: Option<String>,
     pub source: Option<String>,
     pub policy: FetchPolicy,
+    /// An OAI-PMH list longer than this many pages ends the source with an
+    /// error (a server that pages for ever).
+    pub max_oai_pages: usize,
+}
+
+/// Pages of one OAI-PMH list, by default: 10,000 pages of the usual 100
+/// records is a million records, far more than any partner has.
+pub const MAX_OAI_PAGES: usize = 10_000;
+
+impl Default for HarvestOptions {
+    fn default() -> Self {
+        HarvestOptions {
+            partner: None,
+            source: None,
+            policy: FetchPolicy::default(),
+            max_oai_pages: MAX_OAI_PAGES,
+        }
+    }
 }
 
 /// What one source did in a run.
@@ -56,6 +83,12 @@ pub struct SourceReport {
     pub unchanged: usize,
     pub rejected: usize,
     pub skipped: usize,
+    /// Skipped items per reason.
+    #[serde(default)]
+    pub skipped_because: BTreeMap<String, usize>,
+    /// Items kept with a title made for them (flagged for review).
+    #[serde(default)]
+    pub made_up_titles: usize,
     pub withdrawn: usize,
     pub errors: Vec<String>,
     /// Things skipped without failing the source (a broken image).
@@ -119,6 +152,7 @@ struct Shared {
     classification: Classification,
     state: Mutex<BTreeMap<String, SourceState>>,
     site_dir: PathBuf,
+    max_oai_pages: usize,
 }
 
 /// Harvests the selected sources. `progress` sees each source's report as
@@ -129,6 +163,8 @@ pub async fn harvest(
     progress: &(dyn Fn(&SourceReport) + Sync),
 ) -> Result<HarvestReport, HarvestError> {
     let started_at = now();
+    // Held until this function returns: a second run refuses to start.
+    let _lock = lock::acquire(&state_dir(site_dir))?;
     let registry = Registry::load(&site_dir.join("harvesters"))?;
     let config = crate::site::SiteConfig::load(&site_dir.join("config.toml"))
         .map_err(|e| HarvestError::Config(e.to_string()))?;
@@ -154,6 +190,7 @@ pub async fn harvest(
         classification,
         state: Mutex::new(load_state(site_dir)),
         site_dir: site_dir.to_path_buf(),
+        max_oai_pages: options.max_oai_pages.max(1),
     });
 
     let selected = registry.selected(options.partner.as_deref(), options.source.as_deref());
@@ -205,12 +242,34 @@ async fn harvest_source(
         .cloned()
         .unwrap_or_default();
     let mut state = previous.clone();
-    let result = match source.kind {
-        SourceKind::Feed => {
-            harvest_feed(shared, fetcher, partner, source, &mut state, &mut report).await
+    let work = async {
+        match source.kind {
+            SourceKind::Feed => {
+                harvest_feed(shared, fetcher, partner, source, &mut state, &mut report).await
+            }
+            SourceKind::Oai => {
+                harvest_oai(shared, fetcher, partner, source, &mut state, &mut report).await
+            }
         }
-        SourceKind::Oai => {
-            harvest_oai(shared, fetcher, partner, source, &mut state, &mut report).await
+    };
+    // A bug met by one source's input is that source's error: the other
+    // sources, the state and the report go on. Files are written
+    // atomically, so nothing is half written.
+    let result = match AssertUnwindSafe(work).catch_unwind().await {
+        Ok(result) => result,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown".into());
+            // What was stored before the panic is on disk; the index may
+            // not say so: read it again on the next use.
+            *shared.store.lock().await = None;
+            state = previous.clone();
+            Err(format!(
+                "internal error while harvesting this source (a bug, please report it): {what}"
+            ))
         }
     };
     let stamp = now();
@@ -243,14 +302,11 @@ fn open_store<'a>(
     slot: &'a mut Option<Store>,
 ) -> Result<&'a mut Store, StoreError> {
     if slot.is_none() {
-        *slot = Some(Store::open(
-            &shared.site_dir,
-            shared.taxonomy.clone(),
-            shared.classification.clone(),
-        )?);
+        *slot = Some(Store::open(&shared.site_dir)?);
     }
     slot.as_mut().ok_or_else(|| StoreError::Invalid {
         path: shared.site_dir.clone(),
+        field: "store".into(),
         message: "store not open".into(),
     })
 }
@@ -274,15 +330,21 @@ async fn store_thumbnail(fetcher: &Fetcher, draft: &Path, image: &str) -> Result
     write_atomic(&target, &jpeg).map_err(|e| e.to_string())
 }
 
-fn count(report: &mut SourceReport, outcome: Outcome) {
-    match outcome {
-        Outcome::New => report.new += 1,
-        Outcome::Updated => report.updated += 1,
-        Outcome::Unchanged => report.unchanged += 1,
-        Outcome::Rejected => report.rejected += 1,
-        Outcome::Skipped => report.skipped += 1,
-        Outcome::Withdrawn => report.withdrawn += 1,
+fn add(report: &mut SourceReport, tally: Tally) {
+    report.new += tally.new;
+    report.updated += tally.updated;
+    report.unchanged += tally.unchanged;
+    report.rejected += tally.rejected;
+    report.withdrawn += tally.withdrawn;
+    report.made_up_titles += tally.made_up_titles;
+    for (reason, n) in tally.skipped {
+        report.skipped += n;
+        *report
+            .skipped_because
+            .entry(reason.to_string())
+            .or_default() += n;
     }
+    report.errors.extend(tally.errors);
 }
 
 async fn harvest_feed(
@@ -304,36 +366,32 @@ async fn harvest_feed(
         }
         Fetched::Body(body) => body,
     };
-    let feed = parse_feed(
-        &body.bytes,
-        body.content_type.as_deref(),
-        body.url.as_str(),
-        &source.key(partner),
-    )
-    .map_err(|e| e.to_string())?;
+    let feed = parse_feed(&body.bytes, body.content_type.as_deref(), body.url.as_str())
+        .map_err(|e| e.to_string())?;
+    if feed.dropped > 0 {
+        report.notes.push(format!(
+            "{} entries past the first {} were not read",
+            feed.dropped,
+            super::normalise::limits::ITEMS
+        ));
+    }
     let stamp = now();
-    let mut fresh_images: Vec<(PathBuf, String)> = Vec::new();
+    let mut tally = Tally::default();
     {
         let mut guard = shared.store.lock().await;
-        let store = match open_store(shared, &mut guard) {
-            Ok(store) => store,
-            Err(e) => return Err(e.to_string()),
+        let store = open_store(shared, &mut guard).map_err(|e| e.to_string())?;
+        let steps = Steps {
+            partner,
+            source,
+            taxonomy: &shared.taxonomy,
+            classification: &shared.classification,
+            now: &stamp,
         };
-        for item in &feed.items {
-            match store.put(item, partner, source, &stamp) {
-                Ok(outcome) => {
-                    count(report, outcome);
-                    if let (Outcome::New, Some(image)) = (outcome, &item.image) {
-                        if let Some(path) = store.path_of(&item.source, &item.upstream_id) {
-                            fresh_images.push((path.to_path_buf(), image.clone()));
-                        }
-                    }
-                }
-                Err(e) => report.errors.push(e.to_string()),
-            }
-        }
+        steps.run(store, feed.entries, &mut HashSet::new(), &mut tally);
     }
-    for (draft, image) in fresh_images {
+    let images = std::mem::take(&mut tally.images);
+    add(report, tally);
+    for (draft, image) in images {
         if let Err(note) = store_thumbnail(fetcher, &draft, &image).await {
             report.notes.push(format!(
                 "{}: image {image} skipped: {note}",
@@ -372,25 +430,18 @@ async fn harvest_oai(
             .map(|d| in_granularity(d, &identity.granularity)),
         until: None,
     };
-    let key = source.key(partner);
     let mut newest: Option<String> = state.last_datestamp.clone();
     let mut page = repo
         .list_records(&request)
         .await
         .map_err(|e| e.to_string())?;
+    let mut tokens: HashSet<String> = HashSet::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut pages = 1;
     loop {
         let stamp = now();
         if !page.records.is_empty() {
-            let mut guard = shared.store.lock().await;
-            let store = match open_store(shared, &mut guard) {
-                Ok(store) => store,
-                Err(e) => return Err(e.to_string()),
-            };
             for record in &page.records {
-                match store.put(&record.to_item(&key), partner, source, &stamp) {
-                    Ok(outcome) => count(report, outcome),
-                    Err(e) => report.errors.push(e.to_string()),
-                }
                 if newest
                     .as_deref()
                     .is_none_or(|n| record.datestamp.as_str() > n)
@@ -398,11 +449,40 @@ async fn harvest_oai(
                     newest = Some(record.datestamp.clone());
                 }
             }
+            let entries = page.records.iter().map(|r| r.to_entry()).collect();
+            let mut tally = Tally::default();
+            {
+                let mut guard = shared.store.lock().await;
+                let store = open_store(shared, &mut guard).map_err(|e| e.to_string())?;
+                let steps = Steps {
+                    partner,
+                    source,
+                    taxonomy: &shared.taxonomy,
+                    classification: &shared.classification,
+                    now: &stamp,
+                };
+                steps.run(store, entries, &mut seen, &mut tally);
+            }
+            add(report, tally);
         }
-        match page.resumption_token.take() {
-            Some(token) => page = repo.resume(&token).await.map_err(|e| e.to_string())?,
-            None => break,
+        let Some(token) = page.resumption_token.take() else {
+            break;
+        };
+        if !tokens.insert(token.clone()) {
+            return Err(format!(
+                "{}: the server gave resumption token \"{}\" a second time, after {pages} pages; the list was not completed",
+                source.url,
+                super::normalise::cut(&token, 200)
+            ));
         }
+        if pages >= shared.max_oai_pages {
+            return Err(format!(
+                "{}: the list is longer than {} pages (max_oai_pages); the rest was not harvested",
+                source.url, shared.max_oai_pages
+            ));
+        }
+        page = repo.resume(&token).await.map_err(|e| e.to_string())?;
+        pages += 1;
     }
     // Only a complete list moves the datestamp on; an interrupted one is
     // asked for again, and what was stored comes back unchanged.

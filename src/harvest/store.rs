@@ -1,33 +1,29 @@
-//! Storing harvested items as draft publications in `content/publicaties/`,
-//! keeping what the harvester owns (`[extra.harvest]`) apart from what
-//! editors own (status, title and summary as shown, taxonomies, dossiers).
+//! Reading and writing harvested publications in `content/publicaties/`,
+//! and nothing else: what to do with an item is decided by
+//! [`super::dedupe`] and carried out by [`super::pipeline`].
 //!
+//! - What the harvester owns is [`HarvestFields`] under `[extra.harvest]`,
+//!   written from that struct alone; what editors own (status, the title,
+//!   summary and text shown, taxonomies, dossiers) is left as they wrote
+//!   it.
 //! - A new item becomes a draft bundle (`<slug>/index.md`), with room for
-//!   its thumbnail beside it.
-//! - An unchanged item (same content hash) changes no byte.
-//! - A changed item updates `[extra.harvest]` only; where upstream changed a
-//!   field the editor had edited, the item is flagged for review with both
-//!   values kept.
-//! - A rejected item stays rejected; a deleted OAI record becomes
-//!   `withdrawn`.
-//! - The same publication from another source (same DOI, canonical URL, or
-//!   title and date) is merged: its origin is added to `also`.
-//!
-//! Files are edited with toml_edit, so an editor's formatting survives, and
-//! written atomically.
+//!   its thumbnail beside it. Its text is written so that Markdown renders
+//!   it as text, never as HTML or a link.
+//! - Files are edited with toml_edit, so an editor's formatting survives,
+//!   and written atomically.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use toml_edit::{value, Array, DocumentMut, Item, Table};
+use toml_edit::{DocumentMut, Item, Table};
 
-use super::classify::{passes_filters, Classification};
+use super::dedupe::{Index, Keys, Known};
 use super::item::HarvestedItem;
-use super::normalise::{plain_text, title_key};
-use super::registry::{Partner, Source};
+use super::normalise::{markdown_text, plain_text};
 use crate::content::{split_front_matter, write_atomic};
-use crate::model::TaxonomyRules;
+use crate::model::{HarvestFields, Origin, PublicationExtra, Status};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -36,63 +32,123 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}: {message}")]
-    Invalid { path: PathBuf, message: String },
+    #[error("{path}: {field}: {message}")]
+    Invalid {
+        path: PathBuf,
+        field: String,
+        message: String,
+    },
     #[error(transparent)]
     Write(#[from] crate::content::WriteError),
 }
 
-/// What happened to one item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    New,
-    Updated,
-    Unchanged,
-    /// An editor rejected it; left as it is.
-    Rejected,
-    /// Filtered out by the source's include/exclude rules, or without title.
-    Skipped,
-    /// Deleted upstream: marked withdrawn.
-    Withdrawn,
+/// The front matter of a harvested publication, as far as the store
+/// reads it.
+#[derive(Debug, Default, Deserialize)]
+struct Front {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    extra: Option<toml::Table>,
 }
 
-#[derive(Debug, Clone)]
-struct Known {
-    file: PathBuf,
-    status: String,
-    content_hash: Option<String>,
+/// A stored publication read for an update.
+struct Stored {
+    doc: DocumentMut,
+    body: String,
+    title: String,
+    description: Option<String>,
+    extra: PublicationExtra,
+}
+
+/// What a new draft starts with besides the item.
+pub struct Draft<'a> {
+    pub partner: &'a str,
+    pub default_type: Option<&'a str>,
+    pub suggested_themes: Vec<String>,
+    pub suggested_programmalijnen: Vec<String>,
+}
+
+/// What an update did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Updated {
+    Updated,
+    Withdrawn,
 }
 
 /// The harvested publications already in `content/publicaties/`.
 pub struct Store {
     dir: PathBuf,
-    /// (source, upstream id) → file; for the primary origin of the file.
-    by_origin: HashMap<(String, String), usize>,
-    /// The same for origins merged into a file (`also`).
-    by_other_origin: HashMap<(String, String), usize>,
-    by_doi: HashMap<String, usize>,
-    by_link: HashMap<String, usize>,
-    by_title_date: HashMap<String, usize>,
-    known: Vec<Known>,
+    index: Index,
+    /// The file of each entry of the index.
+    files: Vec<PathBuf>,
     /// Names in the folder (file stems and bundle folders), for new slugs.
-    names: std::collections::HashSet<String>,
-    taxonomy: TaxonomyRules,
-    classification: Classification,
+    names: HashSet<String>,
 }
 
-/// What the index keeps of one harvested file.
-struct Indexed {
-    known: Known,
-    origin: Option<(String, String)>,
-    also: Vec<(String, String)>,
-    doi: Option<String>,
-    link: Option<String>,
-    title_date: Option<String>,
+/// The fields of `item` as stored, without hash, time and merged origins.
+pub fn fields_of(item: &HarvestedItem) -> HarvestFields {
+    let some = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
+    HarvestFields {
+        source: item.source.clone(),
+        upstream_id: Some(item.upstream_id.clone()).filter(|s| !s.is_empty()),
+        upstream_title: Some(item.title.clone()).filter(|s| !s.is_empty()),
+        title_made_up: item.title_made_up,
+        abstract_text: some(&item.abstract_html),
+        authors: item.authors.clone(),
+        date: item.date.map(|d| d.as_known()),
+        link: some(&item.link),
+        pdf: some(&item.pdf),
+        language: some(&item.language),
+        licence: some(&item.licence),
+        doi: some(&item.doi),
+        image: some(&item.image),
+        enclosure: item.enclosure.as_ref().map(|e| e.url.clone()),
+        enclosure_type: item.enclosure.as_ref().and_then(|e| e.media_type.clone()),
+        enclosure_length: item.enclosure.as_ref().and_then(|e| e.length),
+        subjects: item.subjects.clone(),
+        deleted: item.deleted,
+        content_hash: None,
+        fetched_at: None,
+        also: Vec::new(),
+    }
 }
 
-/// Reads one content file; `None` when it is not a harvested item (or is
-/// broken: that is the loader's to report, and the harvester leaves it).
-fn index_file(path: &Path) -> Result<Option<Indexed>, StoreError> {
+/// The stable hash of what upstream says of an item.
+pub fn content_hash(fields: &HarvestFields) -> String {
+    let json = serde_json::to_vec(fields).unwrap_or_default();
+    let digest = Sha256::digest(&json);
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The summary an item starts with: the abstract as plain text, cut at a
+/// word near 300 characters.
+pub fn summary_of(abstract_html: &str) -> String {
+    let text = plain_text(abstract_html);
+    if text.chars().count() <= 300 {
+        return text;
+    }
+    let cut: String = text.chars().take(300).collect();
+    let cut = cut.rsplit_once(' ').map(|(head, _)| head).unwrap_or(&cut);
+    format!("{cut}…")
+}
+
+/// The page text an item starts with: its whole abstract, as text.
+pub fn body_of(abstract_html: Option<&str>) -> String {
+    let text = abstract_html.map(plain_text).unwrap_or_default();
+    if text.is_empty() {
+        String::new()
+    } else {
+        format!("\n{}\n", markdown_text(&text))
+    }
+}
+
+/// Reads one content file's keys; `None` when it is not a harvested item
+/// (or is not TOML: that is the loader's to report, and the harvester
+/// leaves it).
+fn index_file(path: &Path) -> Result<Option<Keys>, StoreError> {
     let text = std::fs::read_to_string(path).map_err(|source| StoreError::Read {
         path: path.to_path_buf(),
         source,
@@ -100,60 +156,58 @@ fn index_file(path: &Path) -> Result<Option<Indexed>, StoreError> {
     let Ok((front, _)) = split_front_matter(&text) else {
         return Ok(None);
     };
-    let Ok(table) = front.parse::<toml::Table>() else {
+    let Ok(front) = toml::from_str::<Front>(front) else {
         return Ok(None);
     };
-    let Some(extra) = table.get("extra").and_then(|e| e.as_table()) else {
+    let Some(extra) = front.extra else {
         return Ok(None);
     };
-    let Some(harvest) = extra.get("harvest").and_then(|h| h.as_table()) else {
+    let Some(harvest) = extra.get("harvest").cloned() else {
         return Ok(None);
     };
-    let get = |t: &toml::Table, k: &str| t.get(k).and_then(|v| v.as_str()).map(String::from);
-    let pair = |t: &toml::Table| Some((get(t, "source")?, get(t, "upstream_id")?));
-    Ok(Some(Indexed {
-        known: Known {
-            file: path.to_path_buf(),
-            status: get(extra, "status").unwrap_or_else(|| "draft".into()),
-            content_hash: get(harvest, "content_hash"),
-        },
-        origin: pair(harvest),
-        also: harvest
-            .get("also")
-            .and_then(|a| a.as_array())
-            .into_iter()
-            .flatten()
-            .filter_map(|o| o.as_table().and_then(pair))
+    let status = extra
+        .get("status")
+        .cloned()
+        .and_then(|s| Status::deserialize(s).ok())
+        .unwrap_or_default();
+    let Ok(fields) = HarvestFields::deserialize(harvest.clone()) else {
+        // Broken by hand: keep its identity, so that it is not harvested a
+        // second time, and let the update name what is wrong.
+        let table = harvest.as_table();
+        let get = |k: &str| {
+            table
+                .and_then(|t| t.get(k))
+                .and_then(|v| v.as_str())
+                .map(String::from)
+        };
+        return Ok(Some(Keys {
+            origin: get("source").zip(get("upstream_id")),
+            status,
+            ..Default::default()
+        }));
+    };
+    Ok(Some(Keys {
+        origin: fields
+            .upstream_id
+            .clone()
+            .map(|id| (fields.source.clone(), id)),
+        also: fields
+            .also
+            .iter()
+            .map(|o| (o.source.clone(), o.upstream_id.clone()))
             .collect(),
-        doi: get(harvest, "doi"),
-        link: get(harvest, "link"),
-        title_date: title_date_key(
-            &get(harvest, "upstream_title").unwrap_or_default(),
-            get(harvest, "date").as_deref(),
-        ),
+        doi: fields.doi,
+        link: fields.link,
+        title: fields.upstream_title.unwrap_or_default(),
+        date: fields.date,
+        status,
+        content_hash: fields.content_hash,
     }))
-}
-
-/// The stable hash of what upstream says of an item.
-pub fn content_hash(item: &HarvestedItem) -> String {
-    let json = serde_json::to_vec(item).unwrap_or_default();
-    let digest = Sha256::digest(&json);
-    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
-}
-
-fn title_date_key(title: &str, date: Option<&str>) -> Option<String> {
-    let date = date?.get(..10)?;
-    let title = title_key(title);
-    (!title.is_empty()).then(|| format!("{title}|{date}"))
 }
 
 impl Store {
     /// Reads the harvested publications under `site_dir/content/publicaties`.
-    pub fn open(
-        site_dir: &Path,
-        taxonomy: TaxonomyRules,
-        classification: Classification,
-    ) -> Result<Store, StoreError> {
+    pub fn open(site_dir: &Path) -> Result<Store, StoreError> {
         let dir = site_dir.join("content").join("publicaties");
         std::fs::create_dir_all(&dir).map_err(|source| StoreError::Read {
             path: dir.clone(),
@@ -161,15 +215,9 @@ impl Store {
         })?;
         let mut store = Store {
             dir: dir.clone(),
-            by_origin: HashMap::new(),
-            by_other_origin: HashMap::new(),
-            by_doi: HashMap::new(),
-            by_link: HashMap::new(),
-            by_title_date: HashMap::new(),
-            known: Vec::new(),
-            names: std::collections::HashSet::new(),
-            taxonomy,
-            classification,
+            index: Index::default(),
+            files: Vec::new(),
+            names: HashSet::new(),
         };
         let mut files: Vec<PathBuf> = Vec::new();
         for entry in walkdir::WalkDir::new(&dir)
@@ -192,97 +240,68 @@ impl Store {
         }
         // Reading and parsing is most of the time of a run with nothing new.
         use rayon::prelude::*;
-        let parsed: Vec<Option<Indexed>> = files
-            .par_iter()
-            .map(|path| index_file(path))
+        let parsed: Vec<(PathBuf, Option<Keys>)> = files
+            .into_par_iter()
+            .map(|path| index_file(&path).map(|keys| (path, keys)))
             .collect::<Result<Vec<_>, StoreError>>()?;
-        for indexed in parsed.into_iter().flatten() {
-            let n = store.known.len();
-            if let Some(origin) = indexed.origin {
-                store.by_origin.insert(origin, n);
+        for (path, keys) in parsed {
+            if let Some(keys) = keys {
+                store.index.insert(keys);
+                store.files.push(path);
             }
-            for origin in indexed.also {
-                store.by_other_origin.insert(origin, n);
-            }
-            if let Some(doi) = indexed.doi {
-                store.by_doi.insert(doi, n);
-            }
-            if let Some(link) = indexed.link {
-                store.by_link.insert(link, n);
-            }
-            if let Some(key) = indexed.title_date {
-                store.by_title_date.insert(key, n);
-            }
-            store.known.push(indexed.known);
         }
         Ok(store)
     }
 
-    /// Puts one item; returns what happened.
-    pub fn put(
-        &mut self,
-        item: &HarvestedItem,
-        partner: &Partner,
-        source: &Source,
-        now: &str,
-    ) -> Result<Outcome, StoreError> {
-        let origin = (item.source.clone(), item.upstream_id.clone());
-        if let Some(&n) = self.by_origin.get(&origin) {
-            return self.update(n, item, now);
-        }
-        if self.by_other_origin.contains_key(&origin) {
-            // Merged into a publication another source owns: that source
-            // keeps its fields up to date.
-            return Ok(
-                if self.known[self.by_other_origin[&origin]].status == "rejected" {
-                    Outcome::Rejected
-                } else {
-                    Outcome::Unchanged
-                },
-            );
-        }
-        if item.deleted {
-            // Deleted before we ever had it: nothing to withdraw.
-            return Ok(Outcome::Skipped);
-        }
-        if item.title.trim().is_empty() || !passes_filters(item, source) {
-            return Ok(Outcome::Skipped);
-        }
-        let duplicate = item
-            .doi
-            .as_ref()
-            .and_then(|d| self.by_doi.get(d))
-            .or_else(|| item.link.as_ref().and_then(|l| self.by_link.get(l)))
-            .or_else(|| {
-                title_date_key(&item.title, item.date.as_deref())
-                    .and_then(|k| self.by_title_date.get(&k))
-            })
-            .copied();
-        if let Some(n) = duplicate {
-            self.by_other_origin.insert(origin, n);
-            return self.merge(n, item);
-        }
-        self.create(item, partner, source, now)
+    pub fn index(&self) -> &Index {
+        &self.index
     }
 
-    fn read(&self, n: usize) -> Result<(DocumentMut, String), StoreError> {
-        let path = &self.known[n].file;
+    /// The file of a stored publication.
+    pub fn file(&self, known: Known) -> Option<&Path> {
+        self.files.get(known).map(PathBuf::as_path)
+    }
+
+    fn file_of(&self, known: Known) -> Result<PathBuf, StoreError> {
+        self.files
+            .get(known)
+            .cloned()
+            .ok_or_else(|| StoreError::Invalid {
+                path: self.dir.clone(),
+                field: "index".into(),
+                message: format!("no stored publication number {known}"),
+            })
+    }
+
+    fn read(&self, path: &Path) -> Result<Stored, StoreError> {
+        let invalid = |field: &str, message: String| StoreError::Invalid {
+            path: path.to_path_buf(),
+            field: field.to_string(),
+            message,
+        };
         let text = std::fs::read_to_string(path).map_err(|source| StoreError::Read {
-            path: path.clone(),
+            path: path.to_path_buf(),
             source,
         })?;
-        let (front, body) = split_front_matter(&text).map_err(|message| StoreError::Invalid {
-            path: path.clone(),
-            message,
-        })?;
-        let doc: DocumentMut =
-            front
-                .parse()
-                .map_err(|e: toml_edit::TomlError| StoreError::Invalid {
-                    path: path.clone(),
-                    message: e.to_string(),
-                })?;
-        Ok((doc, body.to_string()))
+        let (front, body) =
+            split_front_matter(&text).map_err(|message| invalid("front matter", message))?;
+        let doc: DocumentMut = front
+            .parse()
+            .map_err(|e: toml_edit::TomlError| invalid("front matter", e.message().to_string()))?;
+        let typed: Front =
+            toml::from_str(front).map_err(|e| invalid("front matter", e.message().to_string()))?;
+        let extra = match typed.extra {
+            Some(extra) => crate::model::parse_extra::<PublicationExtra>(&extra)
+                .map_err(|(field, message)| invalid(&field, message))?,
+            None => PublicationExtra::default(),
+        };
+        Ok(Stored {
+            doc,
+            body: body.to_string(),
+            title: typed.title,
+            description: typed.description,
+            extra,
+        })
     }
 
     fn write(&self, path: &Path, doc: &DocumentMut, body: &str) -> Result<(), StoreError> {
@@ -294,179 +313,212 @@ impl Store {
         Ok(())
     }
 
-    fn update(&mut self, n: usize, item: &HarvestedItem, now: &str) -> Result<Outcome, StoreError> {
-        if self.known[n].status == "rejected" {
-            return Ok(Outcome::Rejected);
-        }
-        let hash = content_hash(item);
-        if self.known[n].content_hash.as_deref() == Some(hash.as_str()) && !item.deleted {
-            return Ok(Outcome::Unchanged);
-        }
-        let (mut doc, body) = self.read(n)?;
-        let old_title = doc["extra"]["harvest"]["upstream_title"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let old_summary = summary_of(
-            doc["extra"]["harvest"]["abstract"]
-                .as_str()
-                .unwrap_or_default(),
-        );
-        let shown_title = doc["title"].as_str().unwrap_or_default().to_string();
-        let shown_summary = doc["description"].as_str().unwrap_or_default().to_string();
-
-        let mut notes: Vec<String> = Vec::new();
-        if item.title != old_title && shown_title != old_title {
-            notes.push(format!(
-                "title: upstream now \"{}\" (was \"{old_title}\"); the title shown was edited",
-                item.title
-            ));
-        }
-        let new_summary = summary_of(item.abstract_html.as_deref().unwrap_or_default());
-        if new_summary != old_summary && shown_summary != old_summary {
-            notes.push(
-                "description: upstream abstract changed; the summary shown was edited".into(),
-            );
-        }
-        if item.deleted {
-            doc["extra"]["status"] = value("withdrawn");
-            doc["draft"] = value(true);
-        }
-        if !notes.is_empty() {
-            doc["extra"]["review"] = value(true);
-            let mut list = Array::new();
-            for note in notes {
-                list.push(note);
-            }
-            doc["extra"]["review_notes"] = value(list);
-        }
-        let also = doc["extra"]["harvest"].get("also").cloned();
-        let mut harvest = harvest_table(item, &hash, now);
-        if let Some(also) = also {
-            harvest.insert("also", also);
-        }
-        doc["extra"]["harvest"] = Item::Table(harvest);
-        self.write(&self.known[n].file.clone(), &doc, &body)?;
-        self.known[n].content_hash = Some(hash);
-        if item.deleted {
-            self.known[n].status = "withdrawn".into();
-            return Ok(Outcome::Withdrawn);
-        }
-        Ok(Outcome::Updated)
-    }
-
-    fn merge(&mut self, n: usize, item: &HarvestedItem) -> Result<Outcome, StoreError> {
-        if self.known[n].status == "rejected" {
-            return Ok(Outcome::Rejected);
-        }
-        let (mut doc, body) = self.read(n)?;
-        let harvest =
-            doc["extra"]["harvest"]
-                .as_table_mut()
-                .ok_or_else(|| StoreError::Invalid {
-                    path: self.known[n].file.clone(),
-                    message: "extra.harvest is not a table".into(),
-                })?;
-        let mut origin = toml_edit::InlineTable::new();
-        origin.insert("source", item.source.as_str().into());
-        origin.insert("upstream_id", item.upstream_id.as_str().into());
-        if let Some(link) = &item.link {
-            origin.insert("link", link.as_str().into());
-        }
-        let also = harvest.entry("also").or_insert(value(Array::new()));
-        let Some(list) = also.as_array_mut() else {
-            return Ok(Outcome::Unchanged);
-        };
-        if list.iter().any(|o| {
-            o.as_inline_table()
-                .and_then(|t| t.get("upstream_id"))
-                .and_then(|v| v.as_str())
-                == Some(item.upstream_id.as_str())
-        }) {
-            return Ok(Outcome::Unchanged);
-        }
-        list.push(origin);
-        self.write(&self.known[n].file.clone(), &doc, &body)?;
-        Ok(Outcome::Updated)
-    }
-
-    fn create(
+    /// Writes a new draft for `item`; returns its file.
+    pub fn create(
         &mut self,
         item: &HarvestedItem,
-        partner: &Partner,
-        source: &Source,
+        draft: &Draft<'_>,
         now: &str,
-    ) -> Result<Outcome, StoreError> {
-        let hash = content_hash(item);
-        let mut doc = DocumentMut::new();
-        doc["title"] = value(item.title.as_str());
+    ) -> Result<PathBuf, StoreError> {
+        let mut fields = fields_of(item);
+        let hash = content_hash(&fields);
+        fields.content_hash = Some(hash.clone());
+        fields.fetched_at = Some(now.to_string());
+
         let summary = summary_of(item.abstract_html.as_deref().unwrap_or_default());
+        let mut front = toml::Table::new();
+        front.insert("title".into(), item.title.clone().into());
         if !summary.is_empty() {
-            doc["description"] = value(summary.as_str());
+            front.insert("description".into(), summary.into());
         }
-        let date = item.date.as_deref().and_then(date_only);
-        if let Some(d) = &date {
-            if let Ok(parsed) = d.parse::<toml_edit::Datetime>() {
-                doc["date"] = value(parsed);
+        if let Some(date) = &item.date {
+            if let Ok(d) = date.ymd().parse::<toml::value::Datetime>() {
+                front.insert("date".into(), toml::Value::Datetime(d));
             }
         }
-        doc["draft"] = value(true);
-
-        let mut taxonomies = Table::new();
-        if let Some(kind) = &source.default_type {
-            taxonomies["type"] = value(Array::from_iter([kind.as_str()]));
+        front.insert("draft".into(), true.into());
+        let mut taxonomies = toml::Table::new();
+        let list = |v: &str| toml::Value::Array(vec![v.into()]);
+        if let Some(kind) = draft.default_type {
+            taxonomies.insert("type".into(), list(kind));
         }
-        taxonomies["partner"] = value(Array::from_iter([partner.name.as_str()]));
-        if let Some(d) = &date {
-            taxonomies["jaar"] = value(Array::from_iter([&d[..4]]));
+        taxonomies.insert("partner".into(), list(draft.partner));
+        if let Some(date) = &item.date {
+            taxonomies.insert("jaar".into(), list(&date.year().to_string()));
         }
-        doc["taxonomies"] = Item::Table(taxonomies);
-
-        let suggestion = self.classification.suggest(item, source, &self.taxonomy);
-        let mut extra = Table::new();
-        extra["status"] = value("draft");
-        extra["suggested_themes"] = value(Array::from_iter(
-            suggestion.themes.iter().map(String::as_str),
-        ));
-        extra["suggested_programmalijnen"] = value(Array::from_iter(
-            suggestion.programmalijnen.iter().map(String::as_str),
-        ));
-        extra["harvest"] = Item::Table(harvest_table(item, &hash, now));
-        doc["extra"] = Item::Table(extra);
-
-        let path = self.free_path(&item.title);
-        let body = match &summary {
-            s if s.is_empty() => String::new(),
-            s => format!("\n{s}\n"),
+        front.insert("taxonomies".into(), toml::Value::Table(taxonomies));
+        let mut extra = PublicationExtra {
+            status: Status::Draft,
+            date_precision: item.date.map(|d| d.precision).unwrap_or_default(),
+            suggested_themes: draft.suggested_themes.clone(),
+            suggested_programmalijnen: draft.suggested_programmalijnen.clone(),
+            link: item.link.clone(),
+            pdf: item.pdf.clone(),
+            harvest: Some(fields.clone()),
+            ..Default::default()
         };
-        self.write(&path, &doc, &body)?;
+        if item.title_made_up {
+            extra.review = true;
+            extra.review_notes.push(made_up_note(&item.title));
+        }
+        let extra = toml::Value::try_from(&extra).map_err(|e| StoreError::Invalid {
+            path: self.dir.clone(),
+            field: "extra".into(),
+            message: e.to_string(),
+        })?;
+        front.insert("extra".into(), extra);
+        let text = toml::to_string(&front).map_err(|e| StoreError::Invalid {
+            path: self.dir.clone(),
+            field: "front matter".into(),
+            message: e.to_string(),
+        })?;
+        let path = self.free_path(&item.title);
+        let body = body_of(item.abstract_html.as_deref());
+        write_atomic(&path, format!("+++\n{text}+++\n{body}").as_bytes())?;
 
-        let n = self.known.len();
-        self.known.push(Known {
-            file: path,
-            status: "draft".into(),
+        self.index.insert(Keys {
+            origin: Some((item.source.clone(), item.upstream_id.clone())),
+            also: Vec::new(),
+            doi: fields.doi,
+            link: fields.link,
+            title: item.title.clone(),
+            date: fields.date,
+            status: Status::Draft,
             content_hash: Some(hash),
         });
-        self.by_origin
-            .insert((item.source.clone(), item.upstream_id.clone()), n);
-        if let Some(doi) = &item.doi {
-            self.by_doi.insert(doi.clone(), n);
-        }
-        if let Some(link) = &item.link {
-            self.by_link.insert(link.clone(), n);
-        }
-        if let Some(key) = title_date_key(&item.title, item.date.as_deref()) {
-            self.by_title_date.insert(key, n);
-        }
-        Ok(Outcome::New)
+        self.files.push(path.clone());
+        Ok(path)
     }
 
-    /// The file of the item from `source` with `upstream_id`, if stored.
-    pub fn path_of(&self, source: &str, upstream_id: &str) -> Option<&Path> {
-        let key = (source.to_string(), upstream_id.to_string());
-        self.by_origin
-            .get(&key)
-            .map(|&n| self.known[n].file.as_path())
+    /// Brings a stored publication up to date with `item`. Editor-owned
+    /// values follow upstream only where the editor left them as they
+    /// came; where both changed, the item is flagged for review.
+    pub fn update(
+        &mut self,
+        known: Known,
+        item: &HarvestedItem,
+        now: &str,
+    ) -> Result<Updated, StoreError> {
+        let path = self.file_of(known)?;
+        let mut stored = self.read(&path)?;
+        let old = stored.extra.harvest.clone().unwrap_or_default();
+        let mut fields = fields_of(item);
+        let hash = content_hash(&fields);
+        fields.content_hash = Some(hash.clone());
+        fields.fetched_at = Some(now.to_string());
+        fields.also = old.also.clone();
+
+        let old_title = old.upstream_title.clone().unwrap_or_default();
+        let old_summary = summary_of(old.abstract_text.as_deref().unwrap_or_default());
+        let new_summary = summary_of(item.abstract_html.as_deref().unwrap_or_default());
+        let old_body = body_of(old.abstract_text.as_deref());
+        let mut notes: Vec<String> = Vec::new();
+        let mut set: Vec<(&str, Item)> = Vec::new();
+
+        if item.title != old_title {
+            if stored.title == old_title {
+                set.push(("title", toml_edit::value(item.title.as_str())));
+            } else {
+                notes.push(format!(
+                    "title: upstream now \"{}\" (was \"{old_title}\"); the title shown was edited",
+                    item.title
+                ));
+            }
+            if item.title_made_up {
+                notes.push(made_up_note(&item.title));
+            }
+        }
+        if new_summary != old_summary {
+            if stored.description.clone().unwrap_or_default() == old_summary {
+                set.push(("description", toml_edit::value(new_summary.as_str())));
+            } else {
+                notes.push(
+                    "description: upstream abstract changed; the summary shown was edited".into(),
+                );
+            }
+        }
+        if stored.body == old_body {
+            stored.body = body_of(item.abstract_html.as_deref());
+        }
+        let mut status = stored.extra.status;
+        if item.deleted {
+            status = Status::Withdrawn;
+            set.push(("draft", toml_edit::value(true)));
+        }
+        let doc = &mut stored.doc;
+        for (key, value) in set {
+            doc.as_table_mut().insert(key, value);
+        }
+        let extra = table_at(doc, "extra").map_err(|message| StoreError::Invalid {
+            path: path.clone(),
+            field: "extra".into(),
+            message,
+        })?;
+        if item.deleted {
+            extra.insert("status", toml_edit::value("withdrawn"));
+        }
+        if !notes.is_empty() {
+            let mut all = stored.extra.review_notes.clone();
+            for note in notes {
+                if !all.contains(&note) {
+                    all.push(note);
+                }
+            }
+            extra.insert("review", toml_edit::value(true));
+            extra.insert(
+                "review_notes",
+                toml_edit::value(toml_edit::Array::from_iter(all.iter().map(String::as_str))),
+            );
+        }
+        let harvest = edit_table(&fields).map_err(|message| StoreError::Invalid {
+            path: path.clone(),
+            field: "extra.harvest".into(),
+            message,
+        })?;
+        extra.insert("harvest", Item::Table(harvest));
+        self.write(&path, &stored.doc, &stored.body)?;
+        self.index.set_state(known, status, hash);
+        Ok(if item.deleted {
+            Updated::Withdrawn
+        } else {
+            Updated::Updated
+        })
+    }
+
+    /// Records that `item` is the same publication as `known`, from
+    /// another origin. Returns whether the file changed.
+    pub fn merge(&mut self, known: Known, item: &HarvestedItem) -> Result<bool, StoreError> {
+        let path = self.file_of(known)?;
+        let mut stored = self.read(&path)?;
+        let origin = (item.source.clone(), item.upstream_id.clone());
+        let mut fields = stored.extra.harvest.clone().unwrap_or_default();
+        if fields
+            .also
+            .iter()
+            .any(|o| o.source == origin.0 && o.upstream_id == origin.1)
+        {
+            self.index.add_origin(known, origin);
+            return Ok(false);
+        }
+        fields.also.push(Origin {
+            source: item.source.clone(),
+            upstream_id: item.upstream_id.clone(),
+            link: item.link.clone(),
+        });
+        let harvest = edit_table(&fields).map_err(|message| StoreError::Invalid {
+            path: path.clone(),
+            field: "extra.harvest".into(),
+            message,
+        })?;
+        let extra = table_at(&mut stored.doc, "extra").map_err(|message| StoreError::Invalid {
+            path: path.clone(),
+            field: "extra".into(),
+            message,
+        })?;
+        extra.insert("harvest", Item::Table(harvest));
+        self.write(&path, &stored.doc, &stored.body)?;
+        self.index.add_origin(known, origin);
+        Ok(true)
     }
 
     /// A bundle from the title (`<slug>/index.md`, room for a thumbnail
@@ -474,7 +526,9 @@ impl Store {
     fn free_path(&mut self, title: &str) -> PathBuf {
         let mut base = slug::slugify(title);
         if base.len() > 80 {
-            let cut = base[..80].rfind('-').unwrap_or(80);
+            // A slug is ASCII: any byte is a boundary.
+            let head = base.get(..80).unwrap_or_default();
+            let cut = head.rfind('-').unwrap_or(head.len());
             base.truncate(cut);
         }
         if base.is_empty() {
@@ -492,63 +546,55 @@ impl Store {
     }
 }
 
-/// The summary an item starts with: the abstract as plain text, cut at a
-/// word near 300 characters.
-fn summary_of(abstract_html: &str) -> String {
-    let text = plain_text(abstract_html);
-    if text.chars().count() <= 300 {
-        return text;
-    }
-    let cut: String = text.chars().take(300).collect();
-    let cut = cut.rfind(' ').map(|i| &cut[..i]).unwrap_or(&cut);
-    format!("{cut}…")
+fn made_up_note(title: &str) -> String {
+    format!("title: upstream gave no title; \"{title}\" was made from the link or the text")
 }
 
-/// `YYYY-MM-DD` of a date string in any common form, if it has one.
-fn date_only(date: &str) -> Option<String> {
-    let d = date.trim();
-    let head = d.get(..10)?;
-    chrono::NaiveDate::parse_from_str(head, "%Y-%m-%d")
-        .ok()
-        .map(|_| head.to_string())
-        .or_else(|| {
-            chrono::DateTime::parse_from_rfc2822(d)
-                .ok()
-                .map(|t| t.format("%Y-%m-%d").to_string())
-        })
+/// The table at `key` of the document's root, made if absent.
+fn table_at<'a>(doc: &'a mut DocumentMut, key: &str) -> Result<&'a mut Table, String> {
+    doc.as_table_mut()
+        .entry(key)
+        .or_insert_with(|| Item::Table(Table::new()))
+        .as_table_mut()
+        .ok_or_else(|| format!("`{key}` is not a table"))
 }
 
-fn harvest_table(item: &HarvestedItem, hash: &str, now: &str) -> Table {
-    let mut t = Table::new();
-    let mut set = |key: &str, v: Option<&str>| {
-        if let Some(v) = v.filter(|v| !v.is_empty()) {
-            t[key] = value(v);
-        }
+/// The harvest fields as a toml_edit table: values from the model's own
+/// serialisation, merged origins as inline tables.
+fn edit_table(fields: &HarvestFields) -> Result<Table, String> {
+    let value = toml::Value::try_from(fields).map_err(|e| e.to_string())?;
+    let toml::Value::Table(source) = value else {
+        return Err("the harvest fields are not a table".into());
     };
-    set("source", Some(&item.source));
-    set("upstream_id", Some(&item.upstream_id));
-    set("upstream_title", Some(&item.title));
-    set("abstract", item.abstract_html.as_deref());
-    set("date", item.date.as_deref());
-    set("link", item.link.as_deref());
-    set("pdf", item.pdf.as_deref());
-    set("language", item.language.as_deref());
-    set("licence", item.licence.as_deref());
-    set("doi", item.doi.as_deref());
-    set("image", item.image.as_deref());
-    set("enclosure", item.enclosure.as_ref().map(|e| e.url.as_str()));
-    set("content_hash", Some(hash));
-    set("fetched_at", Some(now));
-    if !item.authors.is_empty() {
-        t["authors"] = value(Array::from_iter(item.authors.iter().map(String::as_str)));
+    let mut table = Table::new();
+    for (key, value) in source {
+        table.insert(&key, Item::Value(edit_value(value)));
     }
-    if item.deleted {
-        t["deleted"] = value(true);
+    Ok(table)
+}
+
+fn edit_value(value: toml::Value) -> toml_edit::Value {
+    match value {
+        toml::Value::String(s) => s.into(),
+        toml::Value::Integer(i) => i.into(),
+        toml::Value::Float(f) => f.into(),
+        toml::Value::Boolean(b) => b.into(),
+        toml::Value::Datetime(d) => d.into(),
+        toml::Value::Array(items) => {
+            toml_edit::Value::Array(items.into_iter().map(edit_value).collect())
+        }
+        toml::Value::Table(t) => {
+            let mut inline = toml_edit::InlineTable::new();
+            for (k, v) in t {
+                inline.insert(&k, edit_value(v));
+            }
+            toml_edit::Value::InlineTable(inline)
+        }
     }
-    t
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
@@ -561,20 +607,6 @@ mod tests {
     }
 
     #[test]
-    fn dates_are_cut_to_the_day() {
-        assert_eq!(date_only("2023-12-16"), Some("2023-12-16".into()));
-        assert_eq!(
-            date_only("2020-06-01T10:00:00+00:00"),
-            Some("2020-06-01".into())
-        );
-        assert_eq!(
-            date_only("Tue, 10 Jun 2003 04:00:00 GMT"),
-            Some("2003-06-10".into())
-        );
-        assert_eq!(date_only("ooit"), None);
-    }
-
-    #[test]
     fn the_hash_follows_the_content() {
         let a = HarvestedItem {
             title: "A".into(),
@@ -584,7 +616,19 @@ mod tests {
             title: "B".into(),
             ..Default::default()
         };
-        assert_eq!(content_hash(&a), content_hash(&a.clone()));
-        assert_ne!(content_hash(&a), content_hash(&b));
+        assert_eq!(
+            content_hash(&fields_of(&a)),
+            content_hash(&fields_of(&a.clone()))
+        );
+        assert_ne!(content_hash(&fields_of(&a)), content_hash(&fields_of(&b)));
+    }
+
+    #[test]
+    fn bodies_are_text_for_markdown() {
+        let body = body_of(Some(
+            "&lt;img src=x onerror=alert(1)&gt; [klik](javascript:alert(2))",
+        ));
+        assert!(body.contains("\\<img"), "{body}");
+        assert!(body.contains("\\[klik\\]"), "{body}");
     }
 }

@@ -12,6 +12,6 @@ mod types;
 pub use rules::check;
 pub use types::{
     parse_extra, DatePrecision, DossierExtra, DossierGroup, EpisodeExtra, HarvestFields,
-    KennisatelierExtra, Kind, PartnerExtra, PodcastSeriesExtra, PortalProjectExtra,
+    KennisatelierExtra, Kind, Origin, PartnerExtra, PodcastSeriesExtra, PortalProjectExtra,
     PublicationExtra, QuestionExtra, Status, TaxonomyRules, Theme, ThemeKind, ThemePageExtra,
 };

@@ -67,32 +67,68 @@ impl Kind {
     }
 }
 
-/// Fields the harvester owns (`[extra.harvest]`).
+/// Fields the harvester owns (`[extra.harvest]`). The harvester writes
+/// them from this struct alone, and only what is present.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HarvestFields {
     /// `<partner>/<source>` in the registry.
     pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream_id: Option<String>,
+    /// The title upstream gave, or the one made for it
+    /// (`title_made_up`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream_title: Option<String>,
-    #[serde(rename = "abstract")]
+    /// Upstream gave no title; `upstream_title` was made from the link or
+    /// the content.
+    #[serde(skip_serializing_if = "is_false")]
+    pub title_made_up: bool,
+    /// Sanitised HTML.
+    #[serde(rename = "abstract", skip_serializing_if = "Option::is_none")]
     pub abstract_text: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub authors: Vec<String>,
+    /// As far as known: `2010`, `2010-05` or `2010-05-03`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pdf: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub licence: Option<String>,
-    pub content_hash: Option<String>,
-    pub fetched_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub doi: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
-    /// A podcast's audio file.
+    /// A podcast's audio file, its media type and its length in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enclosure: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enclosure_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enclosure_length: Option<u64>,
+    /// Categories, keywords, `dc:subject`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subjects: Vec<String>,
     /// The record was deleted upstream (OAI).
+    #[serde(skip_serializing_if = "is_false")]
     pub deleted: bool,
+    /// The hash of the fields above: unchanged means nothing to write.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_hash: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fetched_at: Option<String>,
     /// The same publication from other sources (deduplicated).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub also: Vec<Origin>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// Where else a deduplicated publication was found.
@@ -101,6 +137,7 @@ pub struct HarvestFields {
 pub struct Origin {
     pub source: String,
     pub upstream_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
 }
 
@@ -111,23 +148,35 @@ pub struct PublicationExtra {
     pub status: Status,
     pub date_precision: DatePrecision,
     /// The portal project it came from (`portaalprojecten/x.md`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
     /// Who asked the question that led to it (vraagsteller).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub asker: Option<String>,
     /// Its pair or follow-ups (`publicaties/x.md`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dossiers: Vec<String>,
     /// Research output: the page gets Highwire `citation_*` tags.
+    #[serde(skip_serializing_if = "is_false")]
     pub scholarly: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pdf: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
     /// Upstream changed a field an editor had edited: needs a look.
+    #[serde(skip_serializing_if = "is_false")]
     pub review: bool,
     /// What changed upstream, for the editor who reviews.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub review_notes: Vec<String>,
     /// The classifier's suggestions; editors decide on the taxonomies.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub suggested_themes: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub suggested_programmalijnen: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub harvest: Option<HarvestFields>,
 }
 

@@ -3,6 +3,7 @@
 //! the content, theme or config changes.
 //!
 //! Not for rendering: it calls [`crate::site::build`] and serves the result.
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
