@@ -238,3 +238,59 @@ async fn a_killed_harvest_leaves_valid_files_and_the_next_run_completes() {
     assert!(status.status.success());
     assert_eq!(drafts().len(), 200, "the next run completes the work");
 }
+
+// Multi-threaded: the test blocks on the child processes while the server answers them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_runs_started_together_one_harvests_the_other_refuses() {
+    let app = Router::new().route("/oai", get(slow_oai));
+    let addr = common::serve_on_loopback(app).await;
+    let site = common::small_site(&[("_index.md", "+++\n+++\n")]);
+    std::fs::create_dir_all(site.path().join("harvesters")).unwrap();
+    std::fs::write(
+        site.path().join("harvesters/r.toml"),
+        format!("name = \"R\"\n[[sources]]\nkind = \"oai\"\nurl = \"http://{addr}/oai\"\n"),
+    )
+    .unwrap();
+    let binary = env!("CARGO_BIN_EXE_vindplaats");
+    let start = || {
+        Command::new(binary)
+            .arg("--site")
+            .arg(site.path())
+            .args(["harvest", "--allow-loopback"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (start(), start());
+    let outputs = tokio::task::spawn_blocking(move || {
+        [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()]
+    })
+    .await
+    .unwrap();
+    let succeeded = outputs.iter().filter(|o| o.status.success()).count();
+    assert_eq!(succeeded, 1, "{outputs:#?}");
+    let refused = outputs.iter().find(|o| !o.status.success()).unwrap();
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("another harvest is running") && message.contains("harvest.lock"),
+        "{message}"
+    );
+    // Nothing was lost: every record is a draft, once, and valid.
+    let drafts = walkdir::WalkDir::new(site.path().join("content/publicaties"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name() == "index.md")
+        .count();
+    assert_eq!(drafts, 200);
+    let (_, problems) = common::problems_with_drafts(site.path());
+    assert!(problems.is_empty(), "{problems:#?}");
+    // The lock left behind by the run is taken by the next.
+    let next = Command::new(binary)
+        .arg("--site")
+        .arg(site.path())
+        .args(["harvest", "--allow-loopback"])
+        .output()
+        .unwrap();
+    assert!(next.status.success(), "{next:?}");
+}

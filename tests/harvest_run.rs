@@ -482,3 +482,166 @@ async fn a_new_draft_never_takes_the_name_of_an_existing_file() {
         .join("content/publicaties/tweede-rapport-2/index.md")
         .is_file());
 }
+
+#[tokio::test]
+async fn oai_paging_ends_on_a_repeated_token_or_past_the_page_limit() {
+    let answers: Answers = Arc::default();
+    let addr = serve(answers.clone()).await;
+    {
+        let mut a = answers.lock().unwrap();
+        a.insert("/feed.xml".into(), rss(&[]));
+        a.insert("identify".into(), IDENTIFY.into());
+        a.insert(
+            "oai:start".into(),
+            oai_page(&[("oai:r:1", "Eerste", false)], Some("t1")),
+        );
+        // A server that hands out the same token for ever.
+        a.insert(
+            "oai:t1".into(),
+            oai_page(&[("oai:r:2", "Tweede", false)], Some("t1")),
+        );
+    }
+    let dir = site(addr);
+    let report = run(dir.path()).await;
+    let oai = report_of(&report, "/oai");
+    assert_eq!(oai.errors.len(), 1, "{oai:?}");
+    assert!(
+        oai.errors[0].contains("resumption token \"t1\" a second time, after 2 pages"),
+        "{oai:?}"
+    );
+    // What came before the loop is kept.
+    assert_eq!(oai.new, 2, "{oai:?}");
+    let state = vindplaats::harvest::run::load_state(dir.path());
+    let (_, oai_state) = state.iter().find(|(k, _)| k.ends_with("/oai")).unwrap();
+    assert_eq!(oai_state.consecutive_failures, 1);
+    assert_eq!(
+        oai_state.last_datestamp, None,
+        "an unfinished list does not move on"
+    );
+
+    // A list longer than the limit ends with an error naming it.
+    {
+        let mut a = answers.lock().unwrap();
+        a.insert(
+            "oai:t1".into(),
+            oai_page(&[("oai:r:2", "Tweede", false)], Some("t2")),
+        );
+        a.insert(
+            "oai:t2".into(),
+            oai_page(&[("oai:r:3", "Derde", false)], None),
+        );
+    }
+    let options = HarvestOptions {
+        policy: FetchPolicy {
+            allow_loopback: true,
+            ..FetchPolicy::default()
+        },
+        max_oai_pages: 2,
+        ..Default::default()
+    };
+    let limited = harvest(dir.path(), &options, &|_| {}).await.unwrap();
+    let oai = report_of(&limited, "/oai");
+    assert!(
+        oai.errors
+            .first()
+            .is_some_and(|e| e.contains("longer than 2 pages")),
+        "{oai:?}"
+    );
+    // With room for every page, the list completes.
+    let full = run(dir.path()).await;
+    let oai = report_of(&full, "/oai");
+    assert!(oai.errors.is_empty(), "{oai:?}");
+    assert_eq!(oai.new, 1, "{oai:?}");
+}
+
+#[tokio::test]
+async fn dates_keep_their_precision_and_podcasts_their_enclosure() {
+    let answers: Answers = Arc::default();
+    let addr = serve(answers.clone()).await;
+    {
+        let mut a = answers.lock().unwrap();
+        let enclosure = "<enclosure url=\"https://partner.example/afl-1.mp3\" type=\"audio/mpeg\" length=\"4321\"/>";
+        a.insert(
+            "/feed.xml".into(),
+            rss(&[("p1", "Podcast over wonen", enclosure)]),
+        );
+        a.insert("identify".into(), IDENTIFY.into());
+        let page = oai_page(
+            &[
+                ("oai:r:jaar", "Alleen een jaar", false),
+                ("oai:r:maand", "Een maand", false),
+            ],
+            None,
+        );
+        // The first record's date is a year, the second's a month.
+        let page = page.replacen(
+            "<dc:date>2021-01-01</dc:date>",
+            "<dc:date>2010</dc:date>",
+            1,
+        );
+        let page = page.replacen(
+            "<dc:date>2021-01-01</dc:date>",
+            "<dc:date>2011-05</dc:date>",
+            1,
+        );
+        a.insert("oai:start".into(), page);
+    }
+    let dir = site(addr);
+    // The shipped publications section, so that drafts get their template.
+    std::fs::create_dir_all(dir.path().join("content/publicaties")).unwrap();
+    std::fs::write(
+        dir.path().join("content/publicaties/_index.md"),
+        common::read(&common::project_dir().join("content/publicaties/_index.md")),
+    )
+    .unwrap();
+    let report = run(dir.path()).await;
+    assert!(
+        report.sources.iter().all(|s| s.errors.is_empty()),
+        "{report:?}"
+    );
+    let year = std::fs::read_to_string(find(dir.path(), "oai:r:jaar")).unwrap();
+    assert!(year.contains("date = 2010-01-01"), "{year}");
+    assert!(year.contains("date_precision = \"year\""), "{year}");
+    assert!(year.contains("jaar = [\"2010\"]"), "{year}");
+    assert!(
+        year.contains("date = \"2010\""),
+        "the upstream date as known: {year}"
+    );
+    let month = std::fs::read_to_string(find(dir.path(), "oai:r:maand")).unwrap();
+    assert!(month.contains("date_precision = \"month\""), "{month}");
+    let day = std::fs::read_to_string(find(dir.path(), "Podcast over wonen")).unwrap();
+    assert!(day.contains("date_precision = \"day\""), "{day}");
+    assert!(
+        day.contains("enclosure = \"https://partner.example/afl-1.mp3\"")
+            && day.contains("enclosure_type = \"audio/mpeg\"")
+            && day.contains("enclosure_length = 4321"),
+        "{day}"
+    );
+    // The site shows the year alone, not a made-up day.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vindplaats"))
+        .arg("--site")
+        .arg(dir.path())
+        .args(["build", "--drafts"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = walkdir::WalkDir::new(dir.path().join("public"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name() == "index.html")
+        .map(|e| common::read(e.path()))
+        .find(|p| p.contains("Alleen een jaar</h1>"))
+        .expect("the year-only draft is rendered");
+    assert!(
+        page.contains("<time datetime=\"2010\">2010</time>"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("januari 2010"),
+        "a made-up day or month is shown"
+    );
+}

@@ -120,7 +120,8 @@ pub fn entry(entry: Entry, source: &str) -> Result<HarvestedItem, Skip> {
         Some(Enclosure {
             url: web_url(&e.url, base)?,
             media_type: e.media_type.and_then(|m| media_type(&m)),
-            length: e.length,
+            // TOML integers are signed 64-bit; no file is that large.
+            length: e.length.filter(|l| i64::try_from(*l).is_ok()),
         })
     });
     let mut authors: Vec<String> = Vec::new();
@@ -647,6 +648,214 @@ mod tests {
         assert_eq!(canonical_url("geen url"), "geen url");
     }
 
+    fn entry_with(f: impl FnOnce(&mut Entry)) -> Entry {
+        let mut e = Entry {
+            id: "id-1".into(),
+            title: Some("Titel".into()),
+            base: Some("https://partner.example/feed/".into()),
+            ..Default::default()
+        };
+        f(&mut e);
+        e
+    }
+
+    #[test]
+    fn only_web_links_are_kept_resolved_against_the_feed() {
+        let item = entry(
+            entry_with(|e| {
+                e.links = vec![
+                    "javascript:alert(1)".into(),
+                    " JAVASCRIPT:alert(1)".into(),
+                    "data:text/html,x".into(),
+                    "vbscript:x".into(),
+                    "rapport.html?utm_source=x".into(),
+                ];
+                e.pdfs = vec!["file:///etc/passwd".into(), "/r.pdf".into()];
+                e.image = Some("data:image/png;base64,AAAA".into());
+                e.enclosure = Some(Enclosure {
+                    url: "javascript:x".into(),
+                    media_type: Some("audio/mpeg".into()),
+                    length: Some(1),
+                });
+            }),
+            "p/f",
+        )
+        .unwrap();
+        assert_eq!(
+            item.link.as_deref(),
+            Some("https://partner.example/feed/rapport.html")
+        );
+        assert_eq!(item.pdf.as_deref(), Some("https://partner.example/r.pdf"));
+        assert_eq!(item.image, None);
+        assert_eq!(item.enclosure, None);
+    }
+
+    #[test]
+    fn enclosures_keep_type_and_a_length_toml_can_hold() {
+        let with = |length| {
+            entry(
+                entry_with(|e| {
+                    e.enclosure = Some(Enclosure {
+                        url: "a.mp3".into(),
+                        media_type: Some("Audio/MPEG; charset=x".into()),
+                        length: Some(length),
+                    })
+                }),
+                "p/f",
+            )
+            .unwrap()
+            .enclosure
+            .unwrap()
+        };
+        let e = with(1234);
+        assert_eq!(e.url, "https://partner.example/feed/a.mp3");
+        assert_eq!(e.media_type.as_deref(), Some("audio/mpeg"));
+        assert_eq!(e.length, Some(1234));
+        // Found by the store's property test: u64::MAX does not fit TOML.
+        assert_eq!(with(u64::MAX).length, None);
+        let odd = entry(
+            entry_with(|e| {
+                e.enclosure = Some(Enclosure {
+                    url: "a.mp3".into(),
+                    media_type: Some("audio/mpeg\" onload=\"x".into()),
+                    length: None,
+                })
+            }),
+            "p/f",
+        )
+        .unwrap();
+        assert_eq!(odd.enclosure.unwrap().media_type, None);
+    }
+
+    #[test]
+    fn untitled_entries_get_a_title_and_a_flag() {
+        let from_link = entry(
+            entry_with(|e| {
+                e.title = None;
+                e.links = vec!["https://x.nl/rapporten/wonen-en-werken_in%20utrecht.pdf".into()];
+            }),
+            "p/f",
+        )
+        .unwrap();
+        assert_eq!(from_link.title, "Wonen en werken in utrecht");
+        assert!(from_link.title_made_up);
+        let from_text = entry(
+            entry_with(|e| {
+                e.title = Some("  ".into());
+                e.links = vec!["https://x.nl/123".into()];
+                e.summary = Some(format!("<p>{}</p>", "woord ".repeat(20)));
+            }),
+            "p/f",
+        )
+        .unwrap();
+        assert!(
+            from_text.title.starts_with("woord woord"),
+            "{}",
+            from_text.title
+        );
+        assert!(from_text.title.ends_with('…'));
+        let nothing = entry(entry_with(|e| e.title = None), "p/f").unwrap();
+        assert_eq!(nothing.title, UNTITLED);
+        // No id, but a link: the link is the id. Nothing at all: skipped.
+        let by_link = entry(
+            entry_with(|e| {
+                e.id = " ".into();
+                e.links = vec!["https://x.nl/a".into()];
+            }),
+            "p/f",
+        )
+        .unwrap();
+        assert_eq!(by_link.upstream_id, "https://x.nl/a");
+        let empty = Entry::default();
+        assert_eq!(entry(empty, "p/f"), Err(Skip::NoIdentity));
+        // Text alone gives a stable id.
+        let text = |t: &str| {
+            entry(
+                Entry {
+                    summary: Some(t.into()),
+                    ..Default::default()
+                },
+                "p/f",
+            )
+            .unwrap()
+            .upstream_id
+        };
+        assert_eq!(text("a"), text("a"));
+        assert_ne!(text("a"), text("b"));
+    }
+
+    #[test]
+    fn languages_are_tags_or_nothing() {
+        assert_eq!(language_tag("nl"), Some("nl".into()));
+        assert_eq!(language_tag(" en_GB "), Some("en-GB".into()));
+        assert_eq!(language_tag("</script><script>alert(1)"), None);
+        assert_eq!(language_tag("nl\"}"), None);
+        assert_eq!(language_tag(""), None);
+        assert_eq!(language_tag(&"a".repeat(40)), None);
+    }
+
+    #[test]
+    fn markdown_text_renders_as_the_same_text() {
+        for text in [
+            "<img src=x onerror=alert(1)>",
+            "&lt;b&gt; &amp; &#60;",
+            "[klik](javascript:alert(2)) ![x](y) <javascript:x>",
+            "# kop {onclick=alert(1)}",
+            "- lijst",
+            "1. lijst",
+            "12) lijst",
+            "*nadruk* _ook_ `code` ~~door~~ | tabel |",
+            "een \\ backslash",
+        ] {
+            let escaped = markdown_text(text);
+            let mut html = String::new();
+            let options = pulldown_cmark::Options::ENABLE_TABLES
+                | pulldown_cmark::Options::ENABLE_STRIKETHROUGH
+                | pulldown_cmark::Options::ENABLE_HEADING_ATTRIBUTES
+                | pulldown_cmark::Options::ENABLE_FOOTNOTES;
+            pulldown_cmark::html::push_html(
+                &mut html,
+                pulldown_cmark::Parser::new_ext(&escaped, options),
+            );
+            let expected = format!(
+                "<p>{}</p>\n",
+                text.replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;")
+                    .replace('"', "&quot;")
+            );
+            assert_eq!(html, expected, "{text:?} as {escaped:?}");
+        }
+    }
+
+    #[test]
+    fn long_strings_and_lists_are_cut() {
+        let item = entry(
+            entry_with(|e| {
+                e.title = Some("é".repeat(5_000));
+                e.authors = (0..500).map(|n| format!("Auteur {n}")).collect();
+                e.subjects = vec!["x".repeat(10_000)];
+                e.id = "i".repeat(10_000);
+            }),
+            "p/f",
+        )
+        .unwrap();
+        assert_eq!(item.title.chars().count(), limits::TITLE);
+        assert_eq!(item.authors.len(), limits::AUTHORS);
+        assert_eq!(item.subjects[0].chars().count(), limits::SUBJECT);
+        assert_eq!(item.upstream_id.len(), limits::ID);
+        assert_eq!(cut("aé", 2), "a");
+    }
+
+    #[test]
+    fn doi_search_is_linear_on_long_text() {
+        // Many "10." without a DOI: the old search was quadratic and
+        // recursive (a stack overflow on long abstracts).
+        let long = "10.1 en 10.22 ".repeat(200_000);
+        assert_eq!(find_doi(&long), None);
+        assert!(find_doi(&format!("{long} doi:10.1234/abc")).is_some());
+    }
+
     #[test]
     fn finds_dois() {
         assert_eq!(
@@ -658,6 +867,10 @@ mod tests {
             Some("10.5555/abc-123".into())
         );
         assert_eq!(find_doi("versie 10.2 van 2020/21"), None);
+        assert_eq!(find_doi("2010.1234/abc"), None);
+        assert_eq!(find_doi("10.1234/"), None);
+        assert_eq!(find_doi("é10.1234/x"), None);
+        assert_eq!(find_doi("(10.1234/x)"), Some("10.1234/x".into()));
     }
 
     #[test]

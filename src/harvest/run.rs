@@ -255,21 +255,14 @@ async fn harvest_source(
     // A bug met by one source's input is that source's error: the other
     // sources, the state and the report go on. Files are written
     // atomically, so nothing is half written.
-    let result = match AssertUnwindSafe(work).catch_unwind().await {
+    let result = match contained(work).await {
         Ok(result) => result,
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown".into());
+        Err(message) => {
             // What was stored before the panic is on disk; the index may
             // not say so: read it again on the next use.
             *shared.store.lock().await = None;
             state = previous.clone();
-            Err(format!(
-                "internal error while harvesting this source (a bug, please report it): {what}"
-            ))
+            Err(message)
         }
     };
     let stamp = now();
@@ -294,6 +287,21 @@ async fn harvest_source(
         report.errors.push(e.to_string());
     }
     report
+}
+
+/// Runs `work`, turning a panic in it into an error that says so.
+async fn contained<T>(work: impl std::future::Future<Output = T>) -> Result<T, String> {
+    AssertUnwindSafe(work)
+        .catch_unwind()
+        .await
+        .map_err(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown".into());
+            format!("internal error while harvesting this source (a bug, please report it): {what}")
+        })
 }
 
 /// The store, opened on first use.
@@ -488,4 +496,35 @@ async fn harvest_oai(
     // asked for again, and what was stored comes back unchanged.
     state.last_datestamp = newest;
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_in_one_sources_work_becomes_its_error() {
+        let sources = ["a", "b", "c"];
+        let results: Vec<Result<usize, String>> = futures_util::stream::iter(sources)
+            .map(|name| {
+                contained(async move {
+                    if name == "b" {
+                        let empty: Vec<usize> = Vec::new();
+                        #[allow(clippy::unnecessary_operation)]
+                        return empty[7];
+                    }
+                    name.len()
+                })
+            })
+            .buffer_unordered(3)
+            .collect()
+            .await;
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 2);
+        let error = results.iter().find_map(|r| r.as_ref().err()).unwrap();
+        assert!(
+            error.contains("internal error") && error.contains("index out of bounds"),
+            "{error}"
+        );
+    }
 }
