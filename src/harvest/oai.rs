@@ -196,6 +196,12 @@ fn local(name: &[u8]) -> String {
     name.rsplit(':').next().unwrap_or_default().to_string()
 }
 
+/// One `ListRecords` response body as a page (for tests and fuzzing; the
+/// client reads every verb through the same parser).
+pub fn parse_page(bytes: &[u8]) -> Result<Page, String> {
+    parse_response(bytes).map(|r| r.page)
+}
+
 fn parse_response(bytes: &[u8]) -> Result<Response, String> {
     let mut reader = Reader::from_reader(bytes);
     reader.config_mut().trim_text(true);
