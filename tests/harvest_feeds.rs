@@ -145,3 +145,67 @@ fn podcast_enclosures_and_dublin_core_are_kept() {
     );
     assert!(biorxiv.iter().any(|i| i.doi.is_some()), "a DOI is found");
 }
+
+/// Breakage real partner feeds carry, which must still give items.
+#[test]
+fn feeds_with_common_defects_still_give_their_items() {
+    let parse = |text: &str| {
+        parse_feed(text.as_bytes(), None, "https://partner.example/feed.xml")
+            .unwrap_or_else(|e| panic!("{e}\n{text}"))
+            .items("p/f")
+    };
+    let rss = |items: &str| {
+        format!("<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>P</title><link>https://partner.example/</link>{items}</channel></rss>")
+    };
+    // HTML entities XML does not define, and a bare ampersand.
+    let items = parse(&rss(
+        "<item><title>Werk &amp; inkomen&nbsp;in&eacute;</title><link>https://p.nl/1</link><description>Caf&eacute; &amp; meer &hellip;</description></item>\
+         <item><title>Wonen & zorg</title><link>https://p.nl/2</link></item>",
+    ));
+    assert_eq!(items.len(), 2, "{items:#?}");
+    assert!(
+        items[0].title.starts_with("Werk & inkomen"),
+        "{:?}",
+        items[0].title
+    );
+    assert_eq!(items[1].title, "Wonen & zorg");
+    // Blank lines before the prolog.
+    let items = parse(&format!(
+        "\n\n  {}",
+        rss("<item><title>A</title><link>https://p.nl/a</link></item>")
+    ));
+    assert_eq!(items.len(), 1);
+    // Only a description: kept, titled from the text.
+    let items = parse(&rss(
+        "<item><description>Een verslag van de bijeenkomst over wonen.</description></item>",
+    ));
+    assert_eq!(items.len(), 1);
+    assert!(
+        items[0].title_made_up && items[0].title.starts_with("Een verslag"),
+        "{:?}",
+        items[0]
+    );
+    // A date in Dutch is no date, but the item stays.
+    let items = parse(&rss("<item><title>B</title><link>https://p.nl/b</link><pubDate>ma, 1 juni 2020</pubDate></item>"));
+    assert_eq!(items.len(), 1);
+    // Atom: an entry with id and link but no title.
+    let atom = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>A</title><id>urn:a</id><updated>2020-01-01T00:00:00Z</updated>\
+                <entry><id>urn:a:1</id><link href=\"/rapporten/sociale-cohesie\"/><updated>2020-01-01T00:00:00Z</updated></entry></feed>";
+    let items = parse(atom);
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].title, "Sociale cohesie");
+    assert_eq!(
+        items[0].link.as_deref(),
+        Some("https://partner.example/rapporten/sociale-cohesie")
+    );
+    // JSON Feed: an item with only text.
+    let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[{"id":"1","content_text":"Alleen tekst over inburgering."},
+        {"id":"2","title":"<feed> & meer","url":"https://p.nl/x?a=1&b=2"}]}"#;
+    let items = parse(json);
+    assert_eq!(items.len(), 2);
+    assert!(items[0].title_made_up);
+    // XML repairs leave a JSON Feed alone.
+    assert_eq!(items[1].link.as_deref(), Some("https://p.nl/x?a=1&b=2"));
+    // (Titles are read as HTML in every format, as feed readers do.)
+    assert_eq!(items[1].title, "& meer");
+}

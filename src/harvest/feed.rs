@@ -8,7 +8,8 @@ use feed_rs::model::{Entry as FeedEntry, Feed, FeedType};
 
 use super::item::{Enclosure, Entry, HarvestedItem};
 use super::normalise::{
-    self, declare_utf8, decode, dublin_core_identifiers, limits, plain_text, repair_feed_xml,
+    self, declare_utf8, decode, dublin_core_identifiers, escape_bare_ampersands, limits,
+    plain_text, repair_feed_xml,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -46,7 +47,15 @@ pub fn parse_feed(
 ) -> Result<ParsedFeed, FeedError> {
     let text = decode(bytes, content_type);
     let text = declare_utf8(&text);
-    let text = repair_feed_xml(&text);
+    // XML repairs; a JSON Feed is left as it is.
+    let is_xml = text.trim_start().starts_with('<');
+    let text = if is_xml {
+        escape_bare_ampersands(&repair_feed_xml(&text))
+            .into_owned()
+            .into()
+    } else {
+        text
+    };
     // No made-up ids: feed-rs would give an entry without id, link and
     // title a random one, a new item on every run. Normalising decides.
     let parser = feed_rs::parser::Builder::new()

@@ -420,6 +420,57 @@ pub fn repair_feed_xml(xml: &str) -> Cow<'_, str> {
     text
 }
 
+/// Escapes every `&` that does not start a character or entity reference
+/// (`Wonen & zorg`), which XML parsers refuse and feed-rs reads as the end
+/// of the text. CDATA sections are left as they are.
+pub fn escape_bare_ampersands(xml: &str) -> Cow<'_, str> {
+    fn is_reference(rest: &str) -> bool {
+        // `rest` starts just after the `&`.
+        let Some(end) = rest.bytes().take(33).position(|b| b == b';') else {
+            return false;
+        };
+        let name = rest.get(..end).unwrap_or_default();
+        if let Some(num) = name.strip_prefix('#') {
+            return match num.strip_prefix(['x', 'X']) {
+                Some(hex) => !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()),
+                None => !num.is_empty() && num.bytes().all(|b| b.is_ascii_digit()),
+            };
+        }
+        name.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+            && name.bytes().all(|b| b.is_ascii_alphanumeric())
+    }
+    let mut out = String::new();
+    let mut rest = xml;
+    let mut changed = false;
+    while let Some(at) = rest.find(['&', '<']) {
+        let (head, tail) = rest.split_at(at);
+        out.push_str(head);
+        if let Some(after) = tail.strip_prefix("<![CDATA[") {
+            let end = after.find("]]>").map(|e| e + 3).unwrap_or(after.len());
+            let (cdata, next) = after.split_at(end);
+            out.push_str("<![CDATA[");
+            out.push_str(cdata);
+            rest = next;
+        } else if let Some(after) = tail.strip_prefix('&') {
+            if is_reference(after) {
+                out.push('&');
+            } else {
+                out.push_str("&amp;");
+                changed = true;
+            }
+            rest = after;
+        } else {
+            out.push('<');
+            rest = tail.get(1..).unwrap_or_default();
+        }
+    }
+    if !changed {
+        return Cow::Borrowed(xml);
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
 /// `dc:identifier` of each `<item>`, in document order. feed-rs keeps Dublin
 /// Core's creator and date but not the identifier, where DOIs often are.
 pub fn dublin_core_identifiers(xml: &str) -> Vec<Option<String>> {
@@ -854,6 +905,28 @@ mod tests {
         let long = "10.1 en 10.22 ".repeat(200_000);
         assert_eq!(find_doi(&long), None);
         assert!(find_doi(&format!("{long} doi:10.1234/abc")).is_some());
+    }
+
+    #[test]
+    fn bare_ampersands_are_escaped_and_references_kept() {
+        assert_eq!(
+            escape_bare_ampersands("<t>Wonen & zorg &amp; &#38; &#x26; &eacute;</t>"),
+            "<t>Wonen &amp; zorg &amp; &#38; &#x26; &eacute;</t>"
+        );
+        assert_eq!(
+            escape_bare_ampersands("<t><![CDATA[a & b]]> & </t>"),
+            "<t><![CDATA[a & b]]> &amp; </t>"
+        );
+        assert!(matches!(
+            escape_bare_ampersands("<t>a &amp; b</t>"),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(escape_bare_ampersands("&"), "&amp;");
+        assert_eq!(escape_bare_ampersands("<![CDATA[ & "), "<![CDATA[ & ");
+        assert_eq!(
+            escape_bare_ampersands("&#;&#x;&é;"),
+            "&amp;#;&amp;#x;&amp;é;"
+        );
     }
 
     #[test]
