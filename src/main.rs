@@ -397,6 +397,12 @@ fn print_harvest(report: &vindplaats::harvest::HarvestReport) {
         for e in &s.errors {
             println!("    error: {e}");
         }
+        for note in s.notes.iter().take(5) {
+            println!("    note: {note}");
+        }
+        if s.notes.len() > 5 {
+            println!("    ({} more notes in the report)", s.notes.len() - 5);
+        }
     }
     println!("Report written to harvesters/state/last-report.json");
 }

@@ -9,8 +9,11 @@ use feed_rs::model::{Entry as FeedEntry, Feed, FeedType};
 use super::item::{Enclosure, Entry, HarvestedItem};
 use super::normalise::{
     self, declare_utf8, decode, dublin_core_identifiers, escape_bare_ampersands, limits,
-    plain_text, repair_feed_xml,
+    nesting_exceeds, plain_text, repair_feed_xml,
 };
+
+/// Feeds nest a few levels, XHTML content a few dozen.
+const MAX_DEPTH: usize = 512;
 
 #[derive(Debug, thiserror::Error)]
 #[error("{url}: not a feed feed-rs can read: {message}")]
@@ -49,6 +52,12 @@ pub fn parse_feed(
     let text = declare_utf8(&text);
     // XML repairs; a JSON Feed is left as it is.
     let is_xml = text.trim_start().starts_with('<');
+    if is_xml && nesting_exceeds(&text, MAX_DEPTH) {
+        return Err(FeedError {
+            url: url.to_string(),
+            message: format!("elements are nested deeper than {MAX_DEPTH}"),
+        });
+    }
     let text = if is_xml {
         escape_bare_ampersands(&repair_feed_xml(&text))
             .into_owned()

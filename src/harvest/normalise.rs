@@ -471,6 +471,46 @@ pub fn escape_bare_ampersands(xml: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The deepest element nesting of an XML document, counted up to `max + 1`
+/// (a cheap scan that skips comments, CDATA, declarations and processing
+/// instructions). Deeper documents are refused before a parser sees them:
+/// feed-rs's XML reader counts depth in 16 bits.
+pub fn nesting_exceeds(xml: &str, max: usize) -> bool {
+    let mut depth: usize = 0;
+    let mut rest = xml;
+    while let Some(at) = rest.find('<') {
+        let tail = rest.get(at..).unwrap_or_default();
+        let skip_to = |open: &str, close: &str| -> Option<&str> {
+            let body = tail.strip_prefix(open)?;
+            Some(
+                body.find(close)
+                    .and_then(|e| body.get(e + close.len()..))
+                    .unwrap_or_default(),
+            )
+        };
+        if let Some(after) = skip_to("<!--", "-->")
+            .or_else(|| skip_to("<![CDATA[", "]]>"))
+            .or_else(|| skip_to("<?", "?>"))
+            .or_else(|| skip_to("<!", ">"))
+        {
+            rest = after;
+            continue;
+        }
+        let end = tail.find('>').unwrap_or(tail.len());
+        let tag = tail.get(..end).unwrap_or_default();
+        if tag.starts_with("</") {
+            depth = depth.saturating_sub(1);
+        } else if !tag.ends_with('/') {
+            depth += 1;
+            if depth > max {
+                return true;
+            }
+        }
+        rest = tail.get(end..).unwrap_or_default();
+    }
+    false
+}
+
 /// `dc:identifier` of each `<item>`, in document order. feed-rs keeps Dublin
 /// Core's creator and date but not the identifier, where DOIs often are.
 pub fn dublin_core_identifiers(xml: &str) -> Vec<Option<String>> {
@@ -927,6 +967,21 @@ mod tests {
             escape_bare_ampersands("&#;&#x;&é;"),
             "&amp;#;&amp;#x;&amp;é;"
         );
+    }
+
+    #[test]
+    fn deep_nesting_is_seen_before_parsing() {
+        let deep = format!("{}{}", "<a>".repeat(100), "</a>".repeat(100));
+        assert!(nesting_exceeds(&deep, 99));
+        assert!(!nesting_exceeds(&deep, 100));
+        // Siblings, empty elements, comments, CDATA and declarations do not count.
+        let flat = format!(
+            "<?xml version=\"1.0\"?><!DOCTYPE x><r>{}<!-- <a><a> --><![CDATA[<a><a>]]></r>",
+            "<a></a><b/>".repeat(1000)
+        );
+        assert!(!nesting_exceeds(&flat, 2));
+        assert!(nesting_exceeds("<a", 0));
+        assert!(!nesting_exceeds("<!-- never closed <a><a>", 1));
     }
 
     #[test]
