@@ -230,3 +230,45 @@ proptest! {
         prop_assert_eq!(drafts(site.path()).len(), 1);
     }
 }
+
+#[test]
+fn an_untouched_draft_follows_upstream_a_published_item_is_flagged() {
+    let with_title = |title: &str| Entry {
+        id: "item-1".into(),
+        title: Some(title.into()),
+        summary: Some(format!("Over {title}.")),
+        ..Default::default()
+    };
+    let site = tempfile::tempdir().unwrap();
+    run(site.path(), vec![with_title("Eerste titel")], "t1");
+    let path = drafts(site.path()).pop().unwrap();
+    run(site.path(), vec![with_title("Tweede titel")], "t2");
+    let table = front(&path);
+    assert_eq!(table["title"].as_str(), Some("Tweede titel"));
+    assert_eq!(table["description"].as_str(), Some("Over Tweede titel."));
+    assert!(table["extra"].get("review").is_none());
+    assert!(std::fs::read_to_string(&path)
+        .unwrap()
+        .ends_with("\nOver Tweede titel.\n"));
+
+    // Published as it came: the page keeps its title, the editors are told.
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("status = \"draft\"", "status = \"published\"");
+    std::fs::write(&path, text).unwrap();
+    run(site.path(), vec![with_title("Derde titel")], "t3");
+    let table = front(&path);
+    assert_eq!(table["title"].as_str(), Some("Tweede titel"));
+    assert_eq!(table["extra"]["review"].as_bool(), Some(true));
+    let notes = table["extra"]["review_notes"].as_array().unwrap();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("\"Derde titel\"")),
+        "{notes:?}"
+    );
+    assert_eq!(
+        table["extra"]["harvest"]["upstream_title"].as_str(),
+        Some("Derde titel")
+    );
+}

@@ -390,9 +390,10 @@ impl Store {
         Ok(path)
     }
 
-    /// Brings a stored publication up to date with `item`. Editor-owned
-    /// values follow upstream only where the editor left them as they
-    /// came; where both changed, the item is flagged for review.
+    /// Brings a stored publication up to date with `item`. The shown title,
+    /// summary and text follow upstream only in a draft whose editor left
+    /// them as they came; otherwise a change upstream flags the item for
+    /// review, and the editor's value stays.
     pub fn update(
         &mut self,
         known: Known,
@@ -415,9 +416,18 @@ impl Store {
         let mut notes: Vec<String> = Vec::new();
         let mut set: Vec<(&str, Item)> = Vec::new();
 
+        // A draft nobody has touched follows upstream; once an editor has
+        // edited a value, or published the item, the shown value is theirs
+        // and a change upstream is flagged for review instead.
+        let follows = stored.extra.status == Status::Draft;
         if item.title != old_title {
-            if stored.title == old_title {
+            if follows && stored.title == old_title {
                 set.push(("title", toml_edit::value(item.title.as_str())));
+            } else if stored.title == old_title {
+                notes.push(format!(
+                    "title: upstream now \"{}\" (was \"{old_title}\"); the page shows the old one",
+                    item.title
+                ));
             } else {
                 notes.push(format!(
                     "title: upstream now \"{}\" (was \"{old_title}\"); the title shown was edited",
@@ -429,15 +439,20 @@ impl Store {
             }
         }
         if new_summary != old_summary {
-            if stored.description.clone().unwrap_or_default() == old_summary {
+            let unedited = stored.description.clone().unwrap_or_default() == old_summary;
+            if follows && unedited {
                 set.push(("description", toml_edit::value(new_summary.as_str())));
+            } else if unedited {
+                notes.push(
+                    "description: upstream abstract changed; the page shows the old summary".into(),
+                );
             } else {
                 notes.push(
                     "description: upstream abstract changed; the summary shown was edited".into(),
                 );
             }
         }
-        if stored.body == old_body {
+        if follows && stored.body == old_body {
             stored.body = body_of(item.abstract_html.as_deref());
         }
         let mut status = stored.extra.status;
