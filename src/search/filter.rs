@@ -201,6 +201,13 @@ fn tokenize(text: &str) -> Result<Vec<(Token, usize)>, FilterError> {
     Ok(tokens)
 }
 
+/// How deep parentheses and `NOT`s may nest, together.
+pub const MAX_DEPTH: usize = 100;
+
+fn too_deep() -> String {
+    format!("The filter is nested too deeply: parentheses and `NOT`s may nest at most {MAX_DEPTH} levels.")
+}
+
 struct Parser<'a> {
     tokens: Vec<(Token, usize)>,
     at: usize,
@@ -285,18 +292,31 @@ impl Parser<'_> {
         })
     }
 
+    /// `NOT`s count towards the depth like parentheses: each one is a level
+    /// of the tree that every later step walks.
     fn not(&mut self) -> Result<Filter, FilterError> {
-        if self.keyword("NOT") {
+        let mut nots = 0;
+        while self.keyword("NOT") {
             self.at += 1;
-            return Ok(Filter::Not(Box::new(self.not()?)));
+            nots += 1;
+            if self.depth + nots > MAX_DEPTH {
+                return Err(self.error(self.column(), &too_deep()));
+            }
         }
-        self.primary()
+        self.depth += nots;
+        let mut filter = self.primary();
+        self.depth -= nots;
+        for _ in 0..nots {
+            filter = filter.map(|f| Filter::Not(Box::new(f)));
+        }
+        filter
     }
 
     fn primary(&mut self) -> Result<Filter, FilterError> {
         self.depth += 1;
-        if self.depth > 100 {
-            return Err(self.error(self.column(), "The filter is nested too deeply."));
+        if self.depth > MAX_DEPTH {
+            self.depth -= 1;
+            return Err(self.error(self.column(), &too_deep()));
         }
         let result = self.primary_inner();
         self.depth -= 1;
@@ -500,6 +520,22 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(matches!(f, Filter::And(ref v) if v.len() == 2 && matches!(v[1], Filter::Or(_))));
+    }
+
+    #[test]
+    fn nots_count_towards_the_depth() {
+        // 400,000 NOTs overflowed the stack and took the server down.
+        let many = format!("{}type = rapport", "NOT ".repeat(400_000));
+        let e = parse_filter(&json!(many), F).unwrap_err();
+        assert!(e.0.contains("nested too deeply"), "{}", &e.0[..200]);
+        let nested = format!("{}type = a{}", "(NOT ".repeat(60), ")".repeat(60));
+        assert!(parse_filter(&json!(nested), F).is_err());
+        let fine = format!("{}type = rapport", "NOT ".repeat(MAX_DEPTH - 1));
+        let f = parse_filter(&json!(fine), F).unwrap().unwrap();
+        assert!(matches!(f, Filter::Not(_)));
+        assert!(parse_filter(&json!("NOT NOT type = a"), F)
+            .unwrap()
+            .is_some());
     }
 
     #[test]
