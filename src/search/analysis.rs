@@ -100,14 +100,24 @@ pub struct Analyzer {
     stemmer: std::sync::Arc<Stemmer>,
     /// Folded word → its term, `None` for a stop word.
     cache: HashMap<Box<str>, Option<std::sync::Arc<str>>, FnvBuild>,
+    /// Bytes of the cache's keys and terms: the cache is bounded by size,
+    /// not by entries, since query words come from anyone.
+    cached_bytes: usize,
     scratch: String,
 }
+
+/// Words longer than this are stemmed but not remembered.
+const MAX_CACHED_WORD: usize = 64;
+/// The most a cache holds, in bytes of words and terms (about 500,000
+/// words of a corpus).
+const MAX_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 impl Default for Analyzer {
     fn default() -> Self {
         Analyzer {
             stemmer: std::sync::Arc::new(Stemmer::create(Algorithm::Dutch)),
             cache: HashMap::default(),
+            cached_bytes: 0,
             scratch: String::new(),
         }
     }
@@ -148,7 +158,9 @@ impl Analyzer {
         }
         let term: Option<std::sync::Arc<str>> =
             (!is_stop_word(folded)).then(|| self.stemmer.stem(folded).into());
-        if self.cache.len() < 500_000 {
+        let size = folded.len() + term.as_deref().map_or(0, str::len);
+        if folded.len() <= MAX_CACHED_WORD && self.cached_bytes + size <= MAX_CACHE_BYTES {
+            self.cached_bytes += size;
             self.cache.insert(folded.into(), term.clone());
         }
         term

@@ -977,7 +977,10 @@ impl QueryPlan {
         let letters = word.chars().count();
         // Typos and prefixes stand in for a word the index does not have:
         // a known word ranks by itself, and its postings alone are read.
-        if letters >= 5 && !exact {
+        // Past MAX_WORD_CHARS a word is searched as it is: no typos, no
+        // compound split (each costs per letter, and no real word is that long).
+        let bounded = letters <= super::request::MAX_WORD_CHARS;
+        if letters >= 5 && !exact && bounded {
             let distance = if letters >= 9 { 2 } else { 1 };
             for (term, d) in fuzzy_terms(searcher, &[fields.text], &stem, distance) {
                 if term != stem {
@@ -1001,7 +1004,7 @@ impl QueryPlan {
             self.matched.insert(term);
         }
         // A compound, split against the index's own words.
-        if letters >= 8 {
+        if letters >= 8 && bounded {
             if let Some(parts) =
                 decompound_with(word, |part| analyzer_term(part).is_some_and(|t| known(&t)))
             {

@@ -10,9 +10,29 @@ use super::filter::{parse_filter, Filter};
 /// The longest query accepted, in characters. A reader types a few words;
 /// a pasted page is refused rather than searched for seconds.
 pub const MAX_QUERY_CHARS: usize = 1_000;
+/// At most this many words of a query are searched (Meilisearch uses the
+/// first 10 and drops the rest silently; here more is a 400).
+pub const MAX_QUERY_WORDS: usize = 10;
+/// Longer words are searched as they are, without typos or compound
+/// splitting (both cost per letter; "arbeidsmarktdiscriminatie" has 25).
+pub const MAX_WORD_CHARS: usize = 64;
 /// At most this many hits can be paged through (Meilisearch's
 /// `maxTotalHits` default).
 pub const MAX_TOTAL_HITS: usize = 1_000;
+/// The longest filter expression (all strings of the array form together).
+pub const MAX_FILTER_CHARS: usize = 10_000;
+/// Conditions and `IN` values of one filter, together.
+pub const MAX_FILTER_TERMS: usize = 1_000;
+/// `cropMarker`, `highlightPreTag`, `highlightPostTag`: copied into every
+/// field of every hit, so short.
+pub const MAX_TAG_CHARS: usize = 100;
+/// Entries of `facets`, `attributesToRetrieve`, `attributesToHighlight`,
+/// `attributesToCrop` and `attributesToSearchOn`.
+pub const MAX_LIST: usize = 100;
+/// Sort rules of one request.
+pub const MAX_SORT_RULES: usize = 10;
+/// Queries of one `multi-search` request.
+pub const MAX_MULTI_SEARCH_QUERIES: usize = 100;
 
 /// An error in Meilisearch's format.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -205,6 +225,20 @@ fn strings(field: &str, value: &Value) -> Result<Vec<String>, SearchError> {
     let Value::Array(items) = value else {
         return Err(wrong_type(field, "an array", value));
     };
+    let most = if field == "sort" {
+        MAX_SORT_RULES
+    } else {
+        MAX_LIST
+    };
+    if items.len() > most {
+        return Err(SearchError::invalid(
+            code_for(field),
+            format!(
+                "Invalid value at `.{field}`: {} entries given; at most {most} are accepted.",
+                items.len()
+            ),
+        ));
+    }
     items
         .iter()
         .enumerate()
@@ -214,6 +248,58 @@ fn strings(field: &str, value: &Value) -> Result<Vec<String>, SearchError> {
             })
         })
         .collect()
+}
+
+/// A marker or tag: a string of at most [`MAX_TAG_CHARS`].
+fn tag(field: &str, value: &Value) -> Result<String, SearchError> {
+    let text = string(field, value)?;
+    let chars = text.chars().count();
+    if chars > MAX_TAG_CHARS {
+        return Err(SearchError::invalid(
+            code_for(field),
+            format!("Invalid value at `.{field}`: {chars} characters; at most {MAX_TAG_CHARS} are accepted."),
+        ));
+    }
+    Ok(text)
+}
+
+/// The characters of a filter in either form (other values count 0: the
+/// parser names their type).
+fn filter_chars(value: &Value) -> usize {
+    match value {
+        Value::String(s) => s.chars().count(),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| match i {
+                Value::String(s) => s.chars().count(),
+                Value::Array(inner) => inner
+                    .iter()
+                    .map(|v| v.as_str().map_or(0, |s| s.chars().count()))
+                    .sum(),
+                _ => 0,
+            })
+            .sum(),
+        _ => 0,
+    }
+}
+
+/// Conditions and `IN` values of a filter, counted without recursion.
+fn count_terms(filter: &Filter) -> usize {
+    let mut count = 0;
+    let mut stack = vec![filter];
+    while let Some(f) = stack.pop() {
+        match f {
+            Filter::And(items) | Filter::Or(items) => stack.extend(items),
+            Filter::Not(inner) => stack.push(inner),
+            Filter::Condition { test, .. } => {
+                count += match test {
+                    super::filter::Test::In(values) => values.len().max(1),
+                    _ => 1,
+                }
+            }
+        }
+    }
+    count
 }
 
 impl SearchError {
@@ -272,6 +358,15 @@ impl SearchRequest {
                     ),
                 ));
             }
+            let words = super::analysis::words(&request.q).len();
+            if words > MAX_QUERY_WORDS {
+                return Err(SearchError::invalid(
+                    "invalid_search_q",
+                    format!(
+                        "The query `q` has {words} words; at most {MAX_QUERY_WORDS} are searched. Use fewer words."
+                    ),
+                ));
+            }
         }
         if let Some(v) = get("offset") {
             request.offset = positive("offset", v)?;
@@ -294,8 +389,22 @@ impl SearchRequest {
             .limit
             .min(MAX_TOTAL_HITS.saturating_sub(request.offset));
         if let Some(v) = get("filter") {
+            let chars = filter_chars(v);
+            if chars > MAX_FILTER_CHARS {
+                return Err(SearchError::invalid(
+                    "invalid_search_filter",
+                    format!("The filter is {chars} characters long; at most {MAX_FILTER_CHARS} are accepted."),
+                ));
+            }
             request.filter = parse_filter(v, FILTERABLE)
                 .map_err(|e| SearchError::invalid("invalid_search_filter", e.0))?;
+            let terms = request.filter.as_ref().map(count_terms).unwrap_or(0);
+            if terms > MAX_FILTER_TERMS {
+                return Err(SearchError::invalid(
+                    "invalid_search_filter",
+                    format!("The filter has {terms} conditions and `IN` values; at most {MAX_FILTER_TERMS} are accepted."),
+                ));
+            }
         }
         if let Some(v) = get("facets") {
             request.facets = strings("facets", v)?;
@@ -388,13 +497,13 @@ impl SearchRequest {
             request.crop_length = positive("cropLength", v)?;
         }
         if let Some(v) = get("cropMarker") {
-            request.crop_marker = string("cropMarker", v)?;
+            request.crop_marker = tag("cropMarker", v)?;
         }
         if let Some(v) = get("highlightPreTag") {
-            request.highlight_pre_tag = string("highlightPreTag", v)?;
+            request.highlight_pre_tag = tag("highlightPreTag", v)?;
         }
         if let Some(v) = get("highlightPostTag") {
-            request.highlight_post_tag = string("highlightPostTag", v)?;
+            request.highlight_post_tag = tag("highlightPostTag", v)?;
         }
         if let Some(v) = get("matchingStrategy") {
             request.matching_strategy = match v.as_str() {

@@ -13,7 +13,7 @@ use std::time::Duration;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
@@ -52,10 +52,62 @@ pub fn files(public_dir: &Path) -> Router {
     let files = ServeDir::new(public_dir)
         .append_index_html_on_directories(true)
         .not_found_service(not_found);
+    let not_found_page = public_dir.join("404.html");
     Router::new()
         .fallback_service(files)
+        .layer(middleware::from_fn(move |request, next| {
+            path_guard(not_found_page.clone(), request, next)
+        }))
         .layer(middleware::from_fn(cache_headers))
         .layer(CompressionLayer::new().gzip(true).br(true))
+}
+
+/// The longest path segment a file system takes (`NAME_MAX`).
+const MAX_SEGMENT_BYTES: usize = 255;
+/// The longest path asked of the static files.
+const MAX_PATH_BYTES: usize = 2048;
+
+/// Paths no file can have are a 404 at once: a segment longer than a file
+/// name may be, a NUL byte, or a very long path (the file system would
+/// answer with an error, and the file server with a 500).
+async fn path_guard(not_found_page: PathBuf, request: Request, next: Next) -> Response {
+    let raw = request.uri().path();
+    let decoded = percent_decoded(raw);
+    let impossible = raw.len() > MAX_PATH_BYTES
+        || decoded.contains(&0)
+        || decoded
+            .split(|b| *b == b'/' || *b == b'\\')
+            .any(|segment| segment.len() > MAX_SEGMENT_BYTES);
+    if !impossible {
+        return next.run(request).await;
+    }
+    let body = tokio::fs::read(&not_found_page).await.unwrap_or_default();
+    (
+        axum::http::StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+fn percent_decoded(path: &str) -> Vec<u8> {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = |at: usize| bytes.get(at).and_then(|c| (*c as char).to_digit(16));
+        match (b, hex(i + 1), hex(i + 2)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// HTML is revalidated on every visit so a rebuild shows at once; other

@@ -5,13 +5,15 @@
 //! to this exactly as they would to Meilisearch.
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
+use crate::search::request::MAX_MULTI_SEARCH_QUERIES;
 use crate::search::{SearchBackend, SearchError, SearchRequest, INDEX_UID};
 
 /// The search routes, answered by `backend`.
@@ -29,7 +31,55 @@ where
             "/health",
             get(|| async { Json(json!({"status": "available"})) }),
         )
+        // Everything else under the API's own paths answers in its format.
+        .route("/indexes", any(not_found))
+        .route("/indexes/{uid}", any(not_found))
+        .route("/indexes/{uid}/{*rest}", any(not_found))
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(backend)
+}
+
+/// The largest request body, in bytes (Meilisearch's default
+/// `http-payload-size-limit` is 100 MB; a search needs a few hundred bytes).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+async fn not_found(uri: axum::http::Uri) -> Response {
+    error_response(&SearchError {
+        status: 404,
+        code: "not_found",
+        kind: "invalid_request",
+        message: format!("Nothing is served at `{}` here: the search API has `/indexes/{INDEX_UID}/search`, `/multi-search` and `/health`.", uri.path()),
+    })
+}
+
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    error_response(&SearchError {
+        status: 405,
+        code: "method_not_allowed",
+        kind: "invalid_request",
+        message: format!("`{method}` is not allowed on `{}`.", uri.path()),
+    })
+}
+
+/// The body, or Meilisearch's error when it is too large or cut off.
+fn body_or_error(body: Result<Bytes, BytesRejection>) -> Result<Bytes, SearchError> {
+    body.map_err(|rejection| {
+        let status = rejection.status().as_u16();
+        if status == 413 {
+            SearchError {
+                status,
+                code: "payload_too_large",
+                kind: "invalid_request",
+                message: format!(
+                    "The provided payload reached the size limit. The maximum accepted payload size is {} KiB.",
+                    MAX_BODY_BYTES / 1024
+                ),
+            }
+        } else {
+            SearchError::invalid("bad_request", format!("The request body could not be read: {rejection}"))
+        }
+    })
 }
 
 fn error_response(error: &SearchError) -> Response {
@@ -79,9 +129,9 @@ async fn search_post<B: SearchBackend + Clone + 'static>(
     State(backend): State<B>,
     Path(uid): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let result = match json_body(&headers, &body) {
+    let result = match body_or_error(body).and_then(|body| json_body(&headers, &body)) {
         Ok(value) => run(&backend, &uid, &value).await,
         Err(e) => Err(e),
     };
@@ -132,9 +182,9 @@ async fn search_get<B: SearchBackend + Clone + 'static>(
 async fn multi_search<B: SearchBackend + Clone + 'static>(
     State(backend): State<B>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let value = match json_body(&headers, &body) {
+    let value = match body_or_error(body).and_then(|body| json_body(&headers, &body)) {
         Ok(v) => v,
         Err(e) => return error_response(&e),
     };
@@ -144,6 +194,15 @@ async fn multi_search<B: SearchBackend + Clone + 'static>(
             "Missing field `queries`: expected an array of search queries.",
         ));
     };
+    if queries.len() > MAX_MULTI_SEARCH_QUERIES {
+        return error_response(&SearchError::invalid(
+            "bad_request",
+            format!(
+                "Invalid value at `.queries`: {} queries given; at most {MAX_MULTI_SEARCH_QUERIES} are accepted in one request.",
+                queries.len()
+            ),
+        ));
+    }
     if value.get("federation").is_some_and(|f| !f.is_null()) {
         return error_response(&SearchError::invalid(
             "bad_request",

@@ -101,10 +101,19 @@
     return types[value] || value;
   }
 
+  // The engine searches at most 10 words (as Meilisearch does); longer
+  // queries are cut here, and the reader is told.
+  var MAX_WORDS = 10;
+  function searchedWords(q) {
+    var words = q.split(/[^\p{L}\p{N}]+/u).filter(function (w) { return w; });
+    if (words.length <= MAX_WORDS) return q;
+    return words.slice(0, MAX_WORDS).join(" ");
+  }
+
   function search() {
     var id = ++lastRequest;
     var body = {
-      q: state.q,
+      q: searchedWords(state.q),
       hitsPerPage: PER_PAGE,
       page: state.page,
       facets: FACETS.map(function (f) { return f.name; }),
@@ -207,6 +216,7 @@
     var text2 = total + (total === 1 ? " resultaat" : " resultaten") + what;
     if (filters) text2 += ", met " + filters + (filters === 1 ? " filter" : " filters");
     if (state.page > 1) text2 += " (pagina " + state.page + ")";
+    if (searchedWords(state.q) !== state.q) text2 += "; alleen de eerste " + MAX_WORDS + " woorden zijn gezocht";
     status.textContent = text2 + ".";
   }
 
