@@ -69,6 +69,10 @@ enum Command {
         /// Serve the index as it is; do not index the site into it.
         #[arg(long)]
         no_reindex: bool,
+        /// With --drafts, also answer for this host name (loopback names
+        /// always); may be given more than once.
+        #[arg(long, value_name = "NAME")]
+        allow_host: Vec<String>,
     },
     /// Build or update the search index: the embedded one (default) or,
     /// with --meilisearch, a Meilisearch server.
@@ -181,6 +185,7 @@ fn main() -> anyhow::Result<()> {
             no_watch,
             index_dir,
             no_reindex,
+            allow_host,
         } => {
             let on_index: serve::IndexObserver = Arc::new(|result| match result {
                 Ok(r) => print_index_report(r),
@@ -194,6 +199,7 @@ fn main() -> anyhow::Result<()> {
                 index_dir: index_dir.unwrap_or_else(|| search::index_dir_in(&cli.site)),
                 reindex: !no_reindex,
                 on_index,
+                allowed_hosts: allow_host,
             };
             let on_build: serve::BuildObserver =
                 Arc::new(|result: &Result<BuildReport, BuildError>| match result {

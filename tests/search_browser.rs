@@ -61,6 +61,8 @@ async fn browser(chromium: &std::path::Path, driver: &std::path::Path) -> (Drive
     let driver = Driver(child);
     let profile = tempfile::tempdir().unwrap().keep();
     let mut caps = serde_json::Map::new();
+    // The console, for Content-Security-Policy violations.
+    caps.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
     caps.insert(
         "goog:chromeOptions".into(),
         json!({
@@ -87,6 +89,43 @@ async fn browser(chromium: &std::path::Path, driver: &std::path::Path) -> (Drive
             Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
         }
     }
+}
+
+/// chromedriver's console log (`se/log`), read and emptied.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        (
+            axum::http::Method::POST,
+            Some(r#"{"type": "browser"}"#.into()),
+        )
+    }
+}
+
+/// The console messages since the last call that report a
+/// Content-Security-Policy violation.
+async fn csp_violations(client: &Client) -> Vec<String> {
+    let log = client.issue_cmd(BrowserLog).await.expect("the console log");
+    log.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry["message"].as_str())
+        .filter(|m| m.contains("Content Security Policy") || m.contains("Content-Security-Policy"))
+        .map(String::from)
+        .collect()
 }
 
 /// Waits until `script` (a JS expression) is truthy; returns its value.
@@ -266,6 +305,29 @@ async fn a_reader_searches_filters_and_goes_back() {
     )
     .await;
     assert!(status.as_str().unwrap().contains("filter"), "{status}");
+
+    // Everything above ran under serve's Content-Security-Policy, and the
+    // console holds no violation of it.
+    let answer = reqwest::get(format!("{}/zoeken/", server.base))
+        .await
+        .unwrap();
+    let policy = answer.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(policy.contains("script-src 'self'"), "{policy}");
+    let violations = csp_violations(&client).await;
+    assert!(violations.is_empty(), "{violations:#?}");
+    // The check sees a violation when there is one: an inline script is refused.
+    client
+        .execute(
+            "var s = document.createElement('script'); s.textContent = 'window.binnen = 1;'; document.body.appendChild(s); return window.binnen || 0;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let refused = csp_violations(&client).await;
+    assert!(!refused.is_empty(), "an inline script ran unseen");
 
     // axe-core on the page with results, facets and pages.
     client

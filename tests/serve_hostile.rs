@@ -310,3 +310,116 @@ async fn raw_status(base: &str, path: &str) -> u16 {
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("{path:.60}: no status in {head:.200}"))
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_answer_carries_the_security_headers() {
+    let site = common::shipped_site_copy();
+    let server = common::start_server(site.path(), &["--no-watch"]);
+    let client = reqwest::Client::new();
+    for path in [
+        "/",
+        "/zoeken/",
+        "/bestaat-niet/",
+        "/css/site.css",
+        "/health",
+    ] {
+        let answer = client
+            .get(format!("{}{path}", server.base))
+            .send()
+            .await
+            .unwrap();
+        let headers = answer.headers();
+        let policy = headers["content-security-policy"].to_str().unwrap();
+        for directive in [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "connect-src 'self'",
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+        ] {
+            assert!(policy.contains(directive), "{path}: {policy}");
+        }
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert!(headers.contains_key("referrer-policy"), "{path}");
+    }
+}
+
+/// The status line of a GET of `/` for `host`, or of nothing if the server
+/// closes.
+async fn status_for_host(base: &str, host: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    String::from_utf8_lossy(&answer)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drafts_preview_answers_only_loopback_host_names() {
+    let site = common::shipped_site_copy();
+    let preview = common::start_server(
+        site.path(),
+        &[
+            "--no-watch",
+            "--drafts",
+            "--allow-host",
+            "voorvertoning.example",
+        ],
+    );
+    for (host, expected) in [
+        ("localhost", "200"),
+        ("127.0.0.1:1111", "200"),
+        ("voorvertoning.example", "200"),
+        // DNS rebinding: a name the attacker controls, pointed at loopback.
+        ("evil.example", "421"),
+        ("127.0.0.1.evil.example", "421"),
+    ] {
+        let status = status_for_host(&preview.base, host).await;
+        assert!(status.contains(expected), "{host}: {status}");
+    }
+    // Without --drafts every host name is answered (production sits behind
+    // its own domain).
+    let public = common::start_server(site.path(), &["--no-watch"]);
+    assert!(status_for_host(&public.base, "evil.example")
+        .await
+        .contains("200"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_finishes_its_headers_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let site = common::shipped_site_copy();
+    let server = common::start_server(site.path(), &["--no-watch"]);
+    let addr = server.base.trim_start_matches("http://").to_string();
+    let started = std::time::Instant::now();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
+        .await
+        .unwrap();
+    // Meanwhile the site answers others.
+    let page = reqwest::get(format!("{}/", server.base)).await.unwrap();
+    assert!(page.status().is_success());
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        slow.read_to_end(&mut rest),
+    )
+    .await;
+    assert!(
+        closed.is_ok(),
+        "the slow connection was still open after 30 s"
+    );
+    let waited = started.elapsed();
+    assert!(
+        waited >= std::time::Duration::from_secs(5),
+        "closed after {waited:?}, before the header timeout"
+    );
+}

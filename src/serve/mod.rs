@@ -21,7 +21,10 @@ use tower_http::services::{ServeDir, ServeFile};
 use crate::search::{EmbeddedIndex, SearchDocument, SiteIndexError, SyncReport};
 use crate::site::{self, BuildOptions, BuildReport};
 
+pub mod guard;
 pub mod search;
+
+pub use guard::Hosts;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -145,6 +148,8 @@ pub struct ServeOptions {
     pub reindex: bool,
     /// Sees every reindex (the CLI prints it).
     pub on_index: IndexObserver,
+    /// Host names answered besides loopback ones when drafts are shown.
+    pub allowed_hosts: Vec<String>,
 }
 
 /// Sees the outcome of every reindex.
@@ -213,12 +218,27 @@ pub async fn serve(
     };
     tracing::info!("serving {} on http://{addr}", report.output_dir.display());
     on_listen(addr);
-    axum::serve(listener, router(&report.output_dir, index))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(ServeError::Server)
+    let hosts = Arc::new(if options.include_drafts {
+        Hosts::Only(options.allowed_hosts.clone())
+    } else {
+        Hosts::Any
+    });
+    let search_url = std::env::var("VINDPLAATS_SEARCH_URL").ok();
+    let policy = HeaderValue::from_str(&guard::content_security_policy(search_url.as_deref()))
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
+    let policy = Arc::new(policy);
+    let app = router(&report.output_dir, index)
+        .layer(middleware::from_fn(move |request, next| {
+            guard::security_headers(policy.clone(), request, next)
+        }))
+        .layer(middleware::from_fn(move |request, next| {
+            guard::check_host(hosts.clone(), request, next)
+        }));
+    guard::serve_connections(listener, app, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(ServeError::Server)
 }
 
 /// The published items a build loaded, for the search index.

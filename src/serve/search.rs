@@ -84,7 +84,16 @@ fn body_or_error(body: Result<Bytes, BytesRejection>) -> Result<Bytes, SearchErr
 
 fn error_response(error: &SearchError) -> Response {
     let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST);
-    (status, Json(error.to_json())).into_response()
+    let mut response = (status, Json(error.to_json())).into_response();
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        // The rest of the body was never read: this connection cannot carry
+        // another request.
+        response.headers_mut().insert(
+            header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    response
 }
 
 /// The JSON body, or Meilisearch's error for a wrong type or bad JSON.
