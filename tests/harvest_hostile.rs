@@ -212,7 +212,10 @@ fn script_in_html(html: &Html, our_base: &str) -> Vec<String> {
             }
             // Our own redirects (aliases, page 1 of a pager) point home.
             "meta"
-                if el.value().attr("http-equiv").is_some()
+                if el
+                    .value()
+                    .attr("http-equiv")
+                    .is_some_and(|h| !h.eq_ignore_ascii_case("content-security-policy"))
                     && !el
                         .value()
                         .attr("content")
