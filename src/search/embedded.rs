@@ -508,6 +508,7 @@ impl EmbeddedIndex {
                     filters.as_deref(),
                     request.matching_strategy == MatchingStrategy::All,
                     request.offset + request.limit,
+                    started + super::request::SEARCH_CUTOFF,
                 )
                 .map_err(|e| SearchError::internal(e.to_string()))?;
                 let counts = segments

@@ -75,11 +75,14 @@ impl SearchBackend for Arc<EmbeddedIndex> {
         request: SearchRequest,
     ) -> impl Future<Output = Result<SearchResponse, SearchError>> + Send {
         let index = self.clone();
-        // Answered on the runtime's own worker (one per core): a search
-        // takes about a millisecond of CPU, less than handing it to a
-        // blocking thread and back costs in context switches. Indexing,
-        // which takes seconds, does go to a blocking thread.
-        async move { EmbeddedIndex::search(&index, &request) }
+        // On a blocking thread, so that the runtime's workers are always
+        // free for pages and static files, however heavy the searches
+        // (serve bounds how many run at once).
+        async move {
+            tokio::task::spawn_blocking(move || EmbeddedIndex::search(&index, &request))
+                .await
+                .map_err(|e| SearchError::internal(format!("the search stopped: {e}")))?
+        }
     }
 }
 

@@ -65,6 +65,7 @@ pub fn rank(
     filters: Option<&[Arc<DocBits>]>,
     all_words: bool,
     wanted: usize,
+    deadline: std::time::Instant,
 ) -> tantivy::Result<Ranking> {
     let segments = searcher.segment_readers();
     // Per segment: the documents that may be counted, then each word's.
@@ -157,7 +158,7 @@ pub fn rank(
                 field,
                 &weighted,
                 matched,
-                prune,
+                (prune, deadline),
                 &mut best,
             )?;
         }
@@ -250,7 +251,7 @@ fn score_segment(
     field: Field,
     weighted: &[(usize, &Term, Bm25Weight)],
     matched: &DocBits,
-    prune: bool,
+    (prune, deadline): (bool, std::time::Instant),
     best: &mut Best<Scored>,
 ) -> tantivy::Result<()> {
     let Some(first) = matched.next_from(0) else {
@@ -283,7 +284,15 @@ fn score_segment(
     let mut group_missing = vec![false; groups];
 
     let mut next = Some(first);
+    let mut windows: u32 = 0;
     while let Some(doc) = next {
+        // The search budget (Meilisearch's searchCutoffMs): past it, the
+        // best found so far is the answer. Checked every 64 windows of
+        // postings blocks, so the clock costs nothing.
+        windows = windows.wrapping_add(1);
+        if windows.is_multiple_of(64) && std::time::Instant::now() >= deadline {
+            break;
+        }
         for cursor in &mut cursors {
             cursor.reach(doc);
         }

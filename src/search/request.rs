@@ -16,6 +16,10 @@ pub const MAX_QUERY_WORDS: usize = 10;
 /// Longer words are searched as they are, without typos or compound
 /// splitting (both cost per letter; "arbeidsmarktdiscriminatie" has 25).
 pub const MAX_WORD_CHARS: usize = 64;
+/// A search's time budget (Meilisearch's `searchCutoffMs`, 1,500 ms by
+/// default): past it, ranking stops and the best hits found so far are the
+/// answer. Totals and facets are counted in full before ranking starts.
+pub const SEARCH_CUTOFF: std::time::Duration = std::time::Duration::from_millis(1_500);
 /// At most this many hits can be paged through (Meilisearch's
 /// `maxTotalHits` default).
 pub const MAX_TOTAL_HITS: usize = 1_000;

@@ -13,14 +13,36 @@ use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+
 use crate::search::request::MAX_MULTI_SEARCH_QUERIES;
 use crate::search::{SearchBackend, SearchError, SearchRequest, INDEX_UID};
+
+/// Searches answered at once, per core; more wait up to [`QUEUE_WAIT`],
+/// then get a 503 with `Retry-After`.
+pub const SEARCHES_PER_CORE: usize = 2;
+/// How long a search waits for its turn.
+pub const QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The backend and the gate every search passes.
+#[derive(Clone)]
+struct Api<B> {
+    backend: B,
+    gate: Arc<Semaphore>,
+}
 
 /// The search routes, answered by `backend`.
 pub fn router<B>(backend: B) -> Router
 where
     B: SearchBackend + Clone + 'static,
 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let api = Api {
+        backend,
+        gate: Arc::new(Semaphore::new(cores * SEARCHES_PER_CORE)),
+    };
     Router::new()
         .route(
             "/indexes/{uid}/search",
@@ -37,7 +59,7 @@ where
         .route("/indexes/{uid}/{*rest}", any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(backend)
+        .with_state(api)
 }
 
 /// The largest request body, in bytes (Meilisearch's default
@@ -85,6 +107,12 @@ fn body_or_error(body: Result<Bytes, BytesRejection>) -> Result<Bytes, SearchErr
 fn error_response(error: &SearchError) -> Response {
     let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST);
     let mut response = (status, Json(error.to_json())).into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static("1"),
+        );
+    }
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         // The rest of the body was never read: this connection cannot carry
         // another request.
@@ -126,22 +154,34 @@ fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, SearchError> {
     })
 }
 
-async fn run<B: SearchBackend>(backend: &B, uid: &str, body: &Value) -> Result<Value, SearchError> {
+async fn run<B: SearchBackend>(
+    api: &Api<B>,
+    uid: &str,
+    body: &Value,
+) -> Result<Value, SearchError> {
     if uid != INDEX_UID {
         return Err(SearchError::index_not_found(uid));
     }
     let request = SearchRequest::from_json(body)?;
-    Ok(backend.search(request).await?.into_json())
+    let Ok(Ok(_turn)) = tokio::time::timeout(QUEUE_WAIT, api.gate.acquire()).await else {
+        return Err(SearchError {
+            status: 503,
+            code: "too_many_search_requests",
+            kind: "system",
+            message: "Too many searches at once; try again in a second.".into(),
+        });
+    };
+    Ok(api.backend.search(request).await?.into_json())
 }
 
 async fn search_post<B: SearchBackend + Clone + 'static>(
-    State(backend): State<B>,
+    State(api): State<Api<B>>,
     Path(uid): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let result = match body_or_error(body).and_then(|body| json_body(&headers, &body)) {
-        Ok(value) => run(&backend, &uid, &value).await,
+        Ok(value) => run(&api, &uid, &value).await,
         Err(e) => Err(e),
     };
     match result {
@@ -153,7 +193,7 @@ async fn search_post<B: SearchBackend + Clone + 'static>(
 /// `GET /indexes/{uid}/search?q=...&limit=...`: numbers and lists given
 /// as text, the way Meilisearch reads them.
 async fn search_get<B: SearchBackend + Clone + 'static>(
-    State(backend): State<B>,
+    State(api): State<Api<B>>,
     Path(uid): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -182,14 +222,14 @@ async fn search_get<B: SearchBackend + Clone + 'static>(
         };
         body.insert(key.to_string(), parsed);
     }
-    match run(&backend, &uid, &Value::Object(body)).await {
+    match run(&api, &uid, &Value::Object(body)).await {
         Ok(value) => Json(value).into_response(),
         Err(e) => error_response(&e),
     }
 }
 
 async fn multi_search<B: SearchBackend + Clone + 'static>(
-    State(backend): State<B>,
+    State(api): State<Api<B>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -230,7 +270,7 @@ async fn multi_search<B: SearchBackend + Clone + 'static>(
         if let Some(map) = body.as_object_mut() {
             map.remove("indexUid");
         }
-        match run(&backend, uid, &body).await {
+        match run(&api, uid, &body).await {
             Ok(mut result) => {
                 if let Some(map) = result.as_object_mut() {
                     map.insert("indexUid".into(), Value::String(uid.to_string()));
