@@ -180,9 +180,8 @@ async fn slow_oai(Query(q): Query<HashMap<String, String>>) -> String {
     format!("{head}<ListRecords>{records}{token}</ListRecords></OAI-PMH>")
 }
 
-// Multi-threaded: the test blocks on the child process while the server answers it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_killed_harvest_leaves_valid_files_and_the_next_run_completes() {
+/// A site whose one partner is the slow 20-page OAI repository.
+async fn slow_oai_site() -> tempfile::TempDir {
     let app = Router::new().route("/oai", get(slow_oai));
     let addr = common::serve_on_loopback(app).await;
     let site = common::small_site(&[("_index.md", "+++\n+++\n")]);
@@ -192,6 +191,13 @@ async fn a_killed_harvest_leaves_valid_files_and_the_next_run_completes() {
         format!("name = \"R\"\n[[sources]]\nkind = \"oai\"\nurl = \"http://{addr}/oai\"\n"),
     )
     .unwrap();
+    site
+}
+
+// Multi-threaded: the test blocks on the child process while the server answers it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_harvest_leaves_valid_files_and_the_next_run_completes() {
+    let site = slow_oai_site().await;
 
     let binary = env!("CARGO_BIN_EXE_vindplaats");
     let mut child = Command::new(binary)
@@ -242,15 +248,7 @@ async fn a_killed_harvest_leaves_valid_files_and_the_next_run_completes() {
 // Multi-threaded: the test blocks on the child processes while the server answers them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_runs_started_together_one_harvests_the_other_refuses() {
-    let app = Router::new().route("/oai", get(slow_oai));
-    let addr = common::serve_on_loopback(app).await;
-    let site = common::small_site(&[("_index.md", "+++\n+++\n")]);
-    std::fs::create_dir_all(site.path().join("harvesters")).unwrap();
-    std::fs::write(
-        site.path().join("harvesters/r.toml"),
-        format!("name = \"R\"\n[[sources]]\nkind = \"oai\"\nurl = \"http://{addr}/oai\"\n"),
-    )
-    .unwrap();
+    let site = slow_oai_site().await;
     let binary = env!("CARGO_BIN_EXE_vindplaats");
     let start = || {
         Command::new(binary)

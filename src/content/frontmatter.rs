@@ -291,6 +291,36 @@ impl SectionFrontMatter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("+++\n".to_string()),
+            Just("title = \"T\"\n".to_string()),
+            Just("date = 2020-01-01\n".to_string()),
+            Just("date = \"ooit\"\n".to_string()),
+            Just("[extra]\n".to_string()),
+            Just("[taxonomies]\nthema = [\"A\"]\n".to_string()),
+            Just("weight = 99999999999999999999\n".to_string()),
+            Just("[[x]]\n".to_string()),
+            Just("\u{feff}".to_string()),
+            Just("\r\n".to_string()),
+            "\\PC{0,10}",
+        ]
+    }
+
+    proptest! {
+        // The fuzz target `front_matter` runs the same with coverage.
+        #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+        #[test]
+        fn any_file_is_front_matter_or_an_error(pieces in proptest::collection::vec(piece(), 0..40)) {
+            let text: String = pieces.concat();
+            if let Ok((front, _)) = split_front_matter(&text) {
+                let _ = PageFrontMatter::parse(front);
+                let _ = SectionFrontMatter::parse(front);
+            }
+        }
+    }
 
     #[test]
     fn splits_front_matter_and_body() {

@@ -338,6 +338,29 @@ async fn store_thumbnail(fetcher: &Fetcher, draft: &Path, image: &str) -> Result
     write_atomic(&target, &jpeg).map_err(|e| e.to_string())
 }
 
+/// One list of entries through the pipeline, into the shared store.
+async fn store_entries(
+    shared: &Shared,
+    partner: &Partner,
+    source: &Source,
+    entries: Vec<super::item::Entry>,
+    seen: &mut HashSet<String>,
+) -> Result<Tally, String> {
+    let stamp = now();
+    let mut tally = Tally::default();
+    let mut guard = shared.store.lock().await;
+    let store = open_store(shared, &mut guard).map_err(|e| e.to_string())?;
+    let steps = Steps {
+        partner,
+        source,
+        taxonomy: &shared.taxonomy,
+        classification: &shared.classification,
+        now: &stamp,
+    };
+    steps.run(store, entries, seen, &mut tally);
+    Ok(tally)
+}
+
 fn add(report: &mut SourceReport, tally: Tally) {
     report.new += tally.new;
     report.updated += tally.updated;
@@ -383,20 +406,8 @@ async fn harvest_feed(
             super::normalise::limits::ITEMS
         ));
     }
-    let stamp = now();
-    let mut tally = Tally::default();
-    {
-        let mut guard = shared.store.lock().await;
-        let store = open_store(shared, &mut guard).map_err(|e| e.to_string())?;
-        let steps = Steps {
-            partner,
-            source,
-            taxonomy: &shared.taxonomy,
-            classification: &shared.classification,
-            now: &stamp,
-        };
-        steps.run(store, feed.entries, &mut HashSet::new(), &mut tally);
-    }
+    let mut tally =
+        store_entries(shared, partner, source, feed.entries, &mut HashSet::new()).await?;
     let images = std::mem::take(&mut tally.images);
     add(report, tally);
     for (draft, image) in images {
@@ -447,7 +458,6 @@ async fn harvest_oai(
     let mut seen: HashSet<String> = HashSet::new();
     let mut pages = 1;
     loop {
-        let stamp = now();
         if !page.records.is_empty() {
             for record in &page.records {
                 if newest
@@ -458,19 +468,7 @@ async fn harvest_oai(
                 }
             }
             let entries = page.records.iter().map(|r| r.to_entry()).collect();
-            let mut tally = Tally::default();
-            {
-                let mut guard = shared.store.lock().await;
-                let store = open_store(shared, &mut guard).map_err(|e| e.to_string())?;
-                let steps = Steps {
-                    partner,
-                    source,
-                    taxonomy: &shared.taxonomy,
-                    classification: &shared.classification,
-                    now: &stamp,
-                };
-                steps.run(store, entries, &mut seen, &mut tally);
-            }
+            let tally = store_entries(shared, partner, source, entries, &mut seen).await?;
             add(report, tally);
         }
         let Some(token) = page.resumption_token.take() else {

@@ -452,6 +452,41 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces filters are made of, to build near-valid ones as well as noise.
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("NOT ".to_string()),
+            Just("(".to_string()),
+            Just(")".to_string()),
+            Just(" AND ".to_string()),
+            Just(" OR ".to_string()),
+            Just("type = rapport".to_string()),
+            Just("year > 2019".to_string()),
+            Just("year 2019 TO 2021".to_string()),
+            Just("partner IN [".to_string()),
+            Just(", ".to_string()),
+            Just("]".to_string()),
+            Just("\"".to_string()),
+            Just("thema EXISTS".to_string()),
+            Just("!=".to_string()),
+            "\\PC{0,6}",
+        ]
+    }
+
+    proptest! {
+        // What this finds becomes a test above (as nots_count_towards_the_depth
+        // did); the fuzz target `filter` runs the same with coverage.
+        #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+        #[test]
+        fn any_filter_text_is_a_filter_or_an_error(pieces in proptest::collection::vec(piece(), 0..80)) {
+            let text: String = pieces.concat();
+            let _ = parse_filter(&json!(text), F);
+            let _ = parse_filter(&json!([text.clone(), [text]]), F);
+        }
+    }
+
     use serde_json::json;
 
     const F: &[&str] = &["type", "thema", "year"];

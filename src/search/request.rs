@@ -624,6 +624,58 @@ impl SearchResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<f64>().prop_map(|n| json!(n)),
+            "\\PC{0,12}".prop_map(Value::String),
+            Just(json!("type = rapport")),
+            Just(json!("date:desc")),
+            Just(json!("*")),
+            Just(json!("title:5")),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+                proptest::collection::vec((field(), inner), 0..8)
+                    .prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn field() -> impl Strategy<Value = String> {
+        prop_oneof![
+            proptest::sample::select(KNOWN).prop_map(String::from),
+            "\\PC{0,8}",
+        ]
+    }
+
+    proptest! {
+        // The fuzz target `search_request` runs the same with coverage.
+        #![proptest_config(ProptestConfig { cases: 1024, failure_persistence: None, ..ProptestConfig::default() })]
+        #[test]
+        fn any_json_is_a_request_or_a_meilisearch_error(
+            pairs in proptest::collection::vec((field(), json_value()), 0..12)
+        ) {
+            let body = Value::Object(pairs.into_iter().collect());
+            match SearchRequest::from_json(&body) {
+                Ok(request) => {
+                    prop_assert!(request.limit <= MAX_TOTAL_HITS);
+                    prop_assert!(request.crop_marker.chars().count() <= MAX_TAG_CHARS);
+                    prop_assert!(request.sort.len() <= MAX_SORT_RULES);
+                }
+                Err(e) => {
+                    prop_assert!(e.status >= 400 && e.status < 500);
+                    prop_assert!(!e.message.is_empty());
+                }
+            }
+        }
+    }
+
     use serde_json::json;
 
     fn err(body: Value) -> SearchError {
