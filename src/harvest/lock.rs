@@ -18,6 +18,9 @@ pub enum LockError {
     },
 }
 
+/// How long a held lock is tried again before the run refuses to start.
+const GRACE: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// Held while a run lasts; released when dropped.
 #[derive(Debug)]
 pub struct RunLock {
@@ -39,7 +42,16 @@ pub fn acquire(state_dir: &Path) -> Result<RunLock, LockError> {
         .truncate(false)
         .open(&path)
         .map_err(io)?;
-    match file.try_lock() {
+    // A lock can look held for a moment after its run ended: a process
+    // forked just then (to run a child program) carries a copy of the file
+    // until it execs. So a held lock is tried again for a short while.
+    let started = std::time::Instant::now();
+    let mut result = file.try_lock();
+    while matches!(result, Err(TryLockError::WouldBlock)) && started.elapsed() < GRACE {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        result = file.try_lock();
+    }
+    match result {
         Ok(()) => {}
         Err(TryLockError::WouldBlock) => {
             let mut holder = String::new();
