@@ -206,7 +206,12 @@ fn main() -> anyhow::Result<()> {
                     Ok(report) => print_report(report),
                     Err(e) => eprintln!("error: build failed: {e}"),
                 });
-            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            // More workers than searches may use: pages never wait for one.
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(serve::search::worker_threads())
+                .enable_all()
+                .build()
+                .context("starting the async runtime")?;
             runtime.block_on(serve::serve(options, on_build, |addr| {
                 println!("Serving the site on http://{addr}/ (Ctrl-C stops; changes rebuild it)");
             }))?;

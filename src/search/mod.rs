@@ -75,14 +75,12 @@ impl SearchBackend for Arc<EmbeddedIndex> {
         request: SearchRequest,
     ) -> impl Future<Output = Result<SearchResponse, SearchError>> + Send {
         let index = self.clone();
-        // On a blocking thread, so that the runtime's workers are always
-        // free for pages and static files, however heavy the searches
-        // (serve bounds how many run at once).
-        async move {
-            tokio::task::spawn_blocking(move || EmbeddedIndex::search(&index, &request))
-                .await
-                .map_err(|e| SearchError::internal(format!("the search stopped: {e}")))?
-        }
+        // Answered on the runtime's own worker: a search takes about a
+        // millisecond of CPU, less than handing it to a blocking thread and
+        // back costs. `serve` runs more workers than it lets searches use
+        // (see `serve::search::SEARCHES_PER_CORE`), so pages always find a
+        // free one. Indexing, which takes seconds, goes to a blocking thread.
+        async move { EmbeddedIndex::search(&index, &request) }
     }
 }
 

@@ -21,8 +21,21 @@ use crate::search::request::MAX_MULTI_SEARCH_QUERIES;
 use crate::search::{SearchBackend, SearchError, SearchRequest, INDEX_UID};
 
 /// Searches answered at once, per core; more wait up to [`QUEUE_WAIT`],
-/// then get a 503 with `Retry-After`.
-pub const SEARCHES_PER_CORE: usize = 2;
+/// then get a 503 with `Retry-After`. Searches run on the runtime's
+/// workers, and `serve` starts [`SPARE_WORKERS`] more workers than it lets
+/// searches use, so pages and static files never wait for a search.
+pub const SEARCHES_PER_CORE: usize = 1;
+/// Workers beyond one per core, kept for everything that is not a search.
+pub const SPARE_WORKERS: usize = 2;
+
+/// The runtime's worker threads for `serve`.
+pub fn worker_threads() -> usize {
+    cores() * SEARCHES_PER_CORE + SPARE_WORKERS
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
 /// How long a search waits for its turn.
 pub const QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -38,10 +51,9 @@ pub fn router<B>(backend: B) -> Router
 where
     B: SearchBackend + Clone + 'static,
 {
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let api = Api {
         backend,
-        gate: Arc::new(Semaphore::new(cores * SEARCHES_PER_CORE)),
+        gate: Arc::new(Semaphore::new(cores() * SEARCHES_PER_CORE)),
     };
     Router::new()
         .route(
