@@ -414,16 +414,9 @@ async fn no_hostile_feed_puts_runnable_script_on_a_page_a_feed_or_json() {
     );
     std::fs::write(first, text).unwrap();
 
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vindplaats"))
-        .arg("--site")
-        .arg(site.path())
-        .args(["build", "--drafts", "--base-url", "http://vindplaats.test"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    common::run_binary(
+        site.path(),
+        &["build", "--drafts", "--base-url", "http://vindplaats.test"],
     );
     let public = site.path().join("public");
     let (files, found) = check_output(&public, "http://vindplaats.test");

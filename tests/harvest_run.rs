@@ -618,17 +618,7 @@ async fn dates_keep_their_precision_and_podcasts_their_enclosure() {
         "{day}"
     );
     // The site shows the year alone, not a made-up day.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vindplaats"))
-        .arg("--site")
-        .arg(dir.path())
-        .args(["build", "--drafts"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::run_binary(dir.path(), &["build", "--drafts"]);
     let page = walkdir::WalkDir::new(dir.path().join("public"))
         .into_iter()
         .filter_map(Result::ok)

@@ -151,8 +151,10 @@ impl SearchDocument {
         use sha2::{Digest, Sha256};
         let bytes = serde_json::to_vec(&self.0).unwrap_or_default();
         let digest = Sha256::digest(&bytes);
-        let mut first = [0u8; 8];
-        first.copy_from_slice(&digest[..8]);
+        let first: [u8; 8] = digest
+            .get(..8)
+            .and_then(|b| b.try_into().ok())
+            .unwrap_or_default();
         u64::from_le_bytes(first)
     }
 }

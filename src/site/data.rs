@@ -184,7 +184,9 @@ impl SiteData {
                 .iter()
                 .map(|&p| self.page_value(p))
                 .collect();
-            value["pages"] = Value::Array(pages);
+            if let Some(map) = value.as_object_mut() {
+                map.insert("pages".into(), Value::Array(pages));
+            }
         }
         value
     }

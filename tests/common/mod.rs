@@ -230,3 +230,19 @@ pub async fn post_json(
     let value = response.json().await.expect("a JSON answer");
     (status, value)
 }
+
+/// Runs the real binary on `site` with `args` and insists that it succeeds.
+pub fn run_binary(site: &Path, args: &[&str]) -> std::process::Output {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vindplaats"))
+        .arg("--site")
+        .arg(site)
+        .args(args)
+        .output()
+        .expect("the binary starts");
+    assert!(
+        out.status.success(),
+        "vindplaats {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
