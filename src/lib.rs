@@ -7,11 +7,15 @@
 //! - [`content`]: front matter, loading the content tree, atomic writes;
 //! - [`harvest`]: partner registry and fetching (the harvester, in progress);
 //! - [`site`]: the Zola-compatible renderer (config, markdown, templates, output);
+//! - [`publish`]: the JSON content API, OpenAPI and feeds of every listing;
+//! - [`build`]: the whole build, the site and then what [`publish`] writes;
 //! - [`serve`]: the HTTP server for the built site.
 
+pub mod build;
 pub mod content;
 pub mod harvest;
 pub mod model;
+pub mod publish;
 pub mod search;
 pub mod serve;
 pub mod site;

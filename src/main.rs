@@ -8,9 +8,10 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use vindplaats::build::{self, Error as BuildError, Report as BuildReport};
 use vindplaats::search;
 use vindplaats::serve::{self, ServeOptions};
-use vindplaats::site::{self, BuildError, BuildOptions, BuildReport};
+use vindplaats::site::BuildOptions;
 
 // Rendering copies many small JSON values; mimalloc handles that churn
 // markedly better than the system allocator on two cores.
@@ -51,6 +52,17 @@ enum Command {
         /// Exit non-zero when any problem was found.
         #[arg(long)]
         strict: bool,
+    },
+    /// Write the JSON API, its OpenAPI description and the feeds into a
+    /// site that `zola build` made (production on Netlify); `build` does
+    /// this itself.
+    Publish {
+        /// The built site to add to (default <site>/public).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Use this base URL instead of config.toml's.
+        #[arg(long)]
+        base_url: Option<String>,
     },
     /// Build, then serve the site and rebuild on changes.
     Serve {
@@ -169,15 +181,40 @@ fn main() -> anyhow::Result<()> {
                 include_drafts: drafts,
             };
             let spinner = progress("building the site");
-            let result = site::build(&cli.site, &options);
+            let result = build::build(&cli.site, &options);
             if let Some(s) = spinner {
                 s.finish_and_clear();
             }
             let report = result.with_context(|| format!("building {}", cli.site.display()))?;
             print_report(&report);
-            if strict && !report.problems.is_empty() {
-                anyhow::bail!("{} problem(s) found (--strict)", report.problems.len());
+            if strict && !report.site.problems.is_empty() {
+                anyhow::bail!("{} problem(s) found (--strict)", report.site.problems.len());
             }
+        }
+        Command::Publish { output, base_url } => {
+            let output = output.unwrap_or_else(|| cli.site.join("public"));
+            if !output.is_dir() {
+                anyhow::bail!(
+                    "{}: no built site here; run `zola build` (or `vindplaats build`) first",
+                    output.display()
+                );
+            }
+            let options = vindplaats::model::LoadOptions {
+                base_url,
+                include_drafts: false,
+            };
+            let collection = vindplaats::model::Collection::load(&cli.site, &options)?;
+            for problem in &collection.library.problems {
+                eprintln!("warning: {problem}");
+            }
+            let report = vindplaats::publish::publish(&collection, &[], &output)?;
+            println!(
+                "Published the API ({} files) and {} feeds in {:.2} s → {}",
+                report.api_files,
+                report.feeds,
+                report.time.as_secs_f64(),
+                output.display()
+            );
         }
         Command::Serve {
             bind,
@@ -337,7 +374,9 @@ fn main() -> anyhow::Result<()> {
                 include_drafts: drafts,
                 ..Default::default()
             };
-            let (_, library) = site::load(&cli.site, &options)?;
+            let collection =
+                vindplaats::model::Collection::load(&cli.site, &options.load_options())?;
+            let library = &collection.library;
             for problem in &library.problems {
                 println!("{problem}");
             }
@@ -418,7 +457,8 @@ fn print_harvest(report: &vindplaats::harvest::HarvestReport) {
     println!("Report written to harvesters/state/last-report.json");
 }
 
-fn print_report(report: &BuildReport) {
+fn print_report(full: &BuildReport) {
+    let report = &full.site;
     for problem in &report.problems {
         eprintln!("warning: {problem}");
     }
@@ -436,6 +476,12 @@ fn print_report(report: &BuildReport) {
         report.render_time.as_secs_f64(),
         report.write_time.as_secs_f64(),
         report.output_dir.display()
+    );
+    println!(
+        "Published the API ({} files) and {} feeds in {:.2} s",
+        full.publish.api_files,
+        full.publish.feeds,
+        full.publish.time.as_secs_f64()
     );
     if !report.problems.is_empty() {
         println!(

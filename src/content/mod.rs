@@ -1,13 +1,19 @@
 //! The content tree: front matter, the one in-memory [`Library`] every output
 //! reads, and atomic writes back to disk.
 //!
-//! Not for rendering: turning the library into HTML is [`crate::site`]'s job.
+//! Also `config.toml` ([`config`]) and Zola's Markdown ([`markdown`]), which
+//! the renderer and the published API share.
+//!
+//! Not for templates: turning the library into pages is [`crate::site`]'s job.
 
+pub mod config;
 mod frontmatter;
 mod library;
+pub mod markdown;
 mod problem;
 mod write;
 
+pub use config::SiteConfig;
 pub use frontmatter::{
     parse_date, split_front_matter, PageFrontMatter, ParsedDate, SectionFrontMatter, SortBy,
 };

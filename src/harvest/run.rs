@@ -166,7 +166,7 @@ pub async fn harvest(
     // Held until this function returns: a second run refuses to start.
     let _lock = lock::acquire(&state_dir(site_dir))?;
     let registry = Registry::load(&site_dir.join("harvesters"))?;
-    let config = crate::site::SiteConfig::load(&site_dir.join("config.toml"))
+    let config = crate::content::SiteConfig::load(&site_dir.join("config.toml"))
         .map_err(|e| HarvestError::Config(e.to_string()))?;
     let taxonomy = TaxonomyRules::from_extra(&config.extra)
         .map_err(|e| HarvestError::Config(format!("config.toml: {e}")))?;

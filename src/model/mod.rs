@@ -3,13 +3,16 @@
 //! theme pages) and the taxonomy they are filed under, typed from the
 //! `[extra]` of Zola pages.
 //!
-//! Not for loading files or rendering: [`check`] applies the domain's rules
-//! to an already loaded [`crate::content::Library`].
+//! [`Collection::load`] loads a site once (through [`crate::content`]),
+//! applies the domain's rules ([`check`]) and types every page's `[extra]`;
+//! every output is a view of that [`Collection`]. Not for rendering.
 
+mod collection;
 mod rules;
 mod types;
 
-pub use rules::check;
+pub use collection::{Collection, Entry, Item, LoadError, LoadOptions};
+pub use rules::{check, Checked};
 pub use types::{
     parse_extra, DatePrecision, DossierExtra, DossierGroup, EpisodeExtra, HarvestFields,
     KennisatelierExtra, Kind, Origin, PartnerExtra, PodcastSeriesExtra, PortalProjectExtra,

@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use super::collection::Item;
 use super::types::{
     parse_extra, DossierExtra, EpisodeExtra, KennisatelierExtra, Kind, PartnerExtra,
     PortalProjectExtra, PublicationExtra, QuestionExtra, Status, TaxonomyRules, ThemeKind,
@@ -12,10 +13,21 @@ use super::types::{
 };
 use crate::content::{Library, Page, Problem};
 
-/// Applies the rules; returns what it found. `extra` is `config.toml`'s
-/// `[extra]`, where the taxonomy lives.
-pub fn check(library: &mut Library, extra: &toml::Table) -> Vec<Problem> {
+/// What the rules make of a loaded library.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// Each page's typed `[extra]`, in the library's page order.
+    pub items: Vec<Item>,
+    pub rules: TaxonomyRules,
+    pub problems: Vec<Problem>,
+}
+
+/// Applies the rules, typing every page's `[extra]` once; returns the typed
+/// items and what it found. `extra` is `config.toml`'s `[extra]`, where the
+/// taxonomy lives.
+pub fn check(library: &mut Library, extra: &toml::Table) -> Checked {
     let mut problems = Vec::new();
+    let mut items = Vec::with_capacity(library.pages.len());
     let rules = match TaxonomyRules::from_extra(extra) {
         Ok(r) => r,
         Err(e) => {
@@ -48,7 +60,8 @@ pub fn check(library: &mut Library, extra: &toml::Table) -> Vec<Problem> {
         }
         let checked = check_extra(page, &rules);
         match checked {
-            Ok(Checked { status, refs, more }) => {
+            Ok((Found { status, refs, more }, item)) => {
+                items.push(item);
                 for (field, path) in refs {
                     if library.path_of(path.trim_start_matches("@/")).is_none() {
                         problems.push(Problem::field(
@@ -69,17 +82,24 @@ pub fn check(library: &mut Library, extra: &toml::Table) -> Vec<Problem> {
                     }
                 }
             }
-            Err((field, message)) => problems.push(Problem::field(&page.file, field, message)),
+            Err((field, message)) => {
+                items.push(Item::Untyped);
+                problems.push(Problem::field(&page.file, field, message))
+            }
         }
     }
     for (page, taxonomy, term) in rejected_terms {
         library.remove_term(page, &taxonomy, &term);
     }
-    problems
+    Checked {
+        items,
+        rules,
+        problems,
+    }
 }
 
 /// What the typed `[extra]` of a page says that the rules check.
-struct Checked {
+struct Found {
     /// `None` for kinds without a curation status.
     status: Option<Status>,
     /// (field, content path) pairs that must exist.
@@ -87,7 +107,7 @@ struct Checked {
     more: Vec<Problem>,
 }
 
-fn check_extra(page: &Page, rules: &TaxonomyRules) -> Result<Checked, (String, String)> {
+fn check_extra(page: &Page, rules: &TaxonomyRules) -> Result<(Found, Item), (String, String)> {
     let extra = &page.meta.extra;
     let list = |field: &str, paths: &[String]| -> Vec<(String, String)> {
         paths
@@ -102,19 +122,25 @@ fn check_extra(page: &Page, rules: &TaxonomyRules) -> Result<Checked, (String, S
             let mut refs = list("related", &p.related);
             refs.extend(list("dossiers", &p.dossiers));
             refs.extend(list("project", p.project.as_slice()));
-            Checked {
-                status: Some(p.status),
-                refs,
-                more,
-            }
+            (
+                Found {
+                    status: Some(p.status),
+                    refs,
+                    more,
+                },
+                Item::Publication(Box::new(p)),
+            )
         }
         Kind::Episode => {
             let e: EpisodeExtra = parse_extra(extra)?;
-            Checked {
-                status: Some(e.status),
-                refs: Vec::new(),
-                more,
-            }
+            (
+                Found {
+                    status: Some(e.status),
+                    refs: Vec::new(),
+                    more,
+                },
+                Item::Episode(e),
+            )
         }
         Kind::Dossier => {
             let d: DossierExtra = parse_extra(extra)?;
@@ -128,46 +154,61 @@ fn check_extra(page: &Page, rules: &TaxonomyRules) -> Result<Checked, (String, S
                         .map(move |p| (format!("extra.groups[{n}].pages"), p.clone()))
                 })
                 .collect();
-            Checked {
-                status: Some(d.status),
-                refs,
-                more,
-            }
+            (
+                Found {
+                    status: Some(d.status),
+                    refs,
+                    more,
+                },
+                Item::Dossier(d),
+            )
         }
         Kind::Question => {
             let q: QuestionExtra = parse_extra(extra)?;
-            Checked {
-                status: Some(q.status),
-                refs: list("related", &q.related),
-                more,
-            }
+            (
+                Found {
+                    status: Some(q.status),
+                    refs: list("related", &q.related),
+                    more,
+                },
+                Item::Question(q),
+            )
         }
         Kind::Kennisatelier => {
             let k: KennisatelierExtra = parse_extra(extra)?;
-            Checked {
-                status: Some(k.status),
-                refs: list("related", &k.related),
-                more,
-            }
+            (
+                Found {
+                    status: Some(k.status),
+                    refs: list("related", &k.related),
+                    more,
+                },
+                Item::Kennisatelier(k),
+            )
         }
         Kind::PortalProject => {
             let p: PortalProjectExtra = parse_extra(extra)?;
-            Checked {
-                status: None,
-                refs: list("products", &p.products),
-                more,
-            }
+            (
+                Found {
+                    status: None,
+                    refs: list("products", &p.products),
+                    more,
+                },
+                Item::PortalProject(p),
+            )
         }
         Kind::ThemePage => {
             let t: ThemePageExtra = parse_extra(extra)?;
             if !rules.themes.is_empty() {
                 check_theme_page(&page.file, &t, rules, &mut more);
             }
-            Checked {
-                status: None,
-                refs: Vec::new(),
-                more,
-            }
+            (
+                Found {
+                    status: None,
+                    refs: Vec::new(),
+                    more,
+                },
+                Item::ThemePage(t),
+            )
         }
         Kind::Partner => {
             let p: PartnerExtra = parse_extra(extra)?;
@@ -178,17 +219,23 @@ fn check_extra(page: &Page, rules: &TaxonomyRules) -> Result<Checked, (String, S
                     "missing: the partner's name is its taxonomy term",
                 ));
             }
-            Checked {
+            (
+                Found {
+                    status: None,
+                    refs: Vec::new(),
+                    more,
+                },
+                Item::Partner(p),
+            )
+        }
+        Kind::Other => (
+            Found {
                 status: None,
                 refs: Vec::new(),
                 more,
-            }
-        }
-        Kind::Other => Checked {
-            status: None,
-            refs: Vec::new(),
-            more,
-        },
+            },
+            Item::Other,
+        ),
     };
     Ok(checked)
 }
@@ -314,8 +361,9 @@ mod tests {
             include_drafts: true,
         };
         let mut library = Library::load(dir.path(), &dir.path().join("content"), &settings);
-        let problems = check(&mut library, &CONFIG_EXTRA.parse().unwrap());
-        (library, problems)
+        let checked = check(&mut library, &CONFIG_EXTRA.parse().unwrap());
+        assert_eq!(checked.items.len(), library.pages.len());
+        (library, checked.problems)
     }
 
     fn lines(problems: &[Problem]) -> Vec<String> {

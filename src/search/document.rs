@@ -3,8 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::content::Library;
-use crate::model::Kind;
+use crate::model::{Collection, Entry, Kind};
 
 /// The index uid, for both backends.
 pub const INDEX_UID: &str = "publications";
@@ -193,82 +192,83 @@ pub fn read_json_lines(text: &str) -> Result<Vec<SearchDocument>, String> {
     Ok(docs)
 }
 
-/// The published items of the site: publications, podcast episodes,
-/// questions and dossiers. Drafts never reach the index, whatever the
-/// library was loaded with.
-pub fn from_library(library: &Library) -> Vec<SearchDocument> {
-    let mut docs = Vec::new();
-    for page in &library.pages {
-        let kind = Kind::of(&page.relative_path);
-        if !matches!(
-            kind,
-            Kind::Publication | Kind::Episode | Kind::Question | Kind::Dossier
-        ) || page.meta.draft
-            || !page.meta.in_search_index
-        {
-            continue;
-        }
-        let mut map = Map::new();
-        map.insert("id".into(), Value::String(document_id(&page.path)));
-        map.insert("url".into(), Value::String(page.path.clone()));
-        map.insert(
-            "title".into(),
-            Value::String(page.meta.title.clone().unwrap_or_default()),
-        );
-        map.insert(
-            "summary".into(),
-            Value::String(page.meta.description.clone().unwrap_or_default()),
-        );
-        map.insert("body".into(), Value::String(plain_text(&page.body)));
-        let taxonomy = |name: &str| -> Vec<Value> {
-            page.meta
-                .taxonomies
-                .get(name)
-                .map(|terms| terms.iter().cloned().map(Value::String).collect())
-                .unwrap_or_default()
-        };
-        let types = taxonomy("type");
-        let fallback_type = match kind {
-            Kind::Episode => "podcast-aflevering",
-            Kind::Question => "vraag-en-antwoord",
-            Kind::Dossier => "dossier",
-            _ => "publicatie",
-        };
-        map.insert(
-            "type".into(),
-            if types.is_empty() {
-                Value::Array(vec![Value::String(fallback_type.into())])
-            } else {
-                Value::Array(types)
-            },
-        );
-        for name in ["thema", "programmalijn", "partner"] {
-            map.insert(name.into(), Value::Array(taxonomy(name)));
+/// The search document of one published item: a serializable view of the
+/// typed entry, in the field order both backends index.
+#[derive(Debug, serde::Serialize)]
+struct SearchView<'a> {
+    id: String,
+    url: &'a str,
+    title: &'a str,
+    summary: &'a str,
+    body: String,
+    #[serde(rename = "type")]
+    types: Vec<&'a str>,
+    thema: &'a [String],
+    programmalijn: &'a [String],
+    partner: &'a [String],
+    year: Option<i64>,
+    date: Option<String>,
+}
+
+impl<'a> SearchView<'a> {
+    fn of(entry: &Entry<'a>) -> SearchView<'a> {
+        let page = entry.page;
+        let mut types: Vec<&str> = entry.terms("type").iter().map(String::as_str).collect();
+        if types.is_empty() {
+            types.push(match entry.kind() {
+                Kind::Episode => "podcast-aflevering",
+                Kind::Question => "vraag-en-antwoord",
+                Kind::Dossier => "dossier",
+                _ => "publicatie",
+            });
         }
         let date = page
             .date
             .as_ref()
             .map(|d| d.moment.format("%Y-%m-%d").to_string());
-        let year = page
-            .meta
-            .taxonomies
-            .get("jaar")
-            .and_then(|j| j.first())
+        let year = entry
+            .terms("jaar")
+            .first()
             .and_then(|j| j.parse::<i64>().ok())
             .or_else(|| {
                 date.as_deref()
                     .and_then(|d| d.get(..4))
                     .and_then(|y| y.parse().ok())
             });
-        map.insert("year".into(), year.map(Value::from).unwrap_or(Value::Null));
-        map.insert(
-            "date".into(),
-            date.map(|d| Value::String(d.chars().take(10).collect()))
-                .unwrap_or(Value::Null),
-        );
-        docs.push(SearchDocument(map));
+        SearchView {
+            id: document_id(&page.path),
+            url: &page.path,
+            title: page.meta.title.as_deref().unwrap_or_default(),
+            summary: page.meta.description.as_deref().unwrap_or_default(),
+            body: plain_text(&page.body),
+            types,
+            thema: entry.terms("thema"),
+            programmalijn: entry.terms("programmalijn"),
+            partner: entry.terms("partner"),
+            year,
+            date,
+        }
     }
-    docs
+}
+
+/// The published items of the site: publications, podcast episodes,
+/// questions and dossiers. Drafts never reach the index, whatever the
+/// collection was loaded with.
+pub fn from_collection(collection: &Collection) -> Vec<SearchDocument> {
+    collection
+        .entries()
+        .filter(|e| {
+            matches!(
+                e.kind(),
+                Kind::Publication | Kind::Episode | Kind::Question | Kind::Dossier
+            ) && !e.page.meta.draft
+                && e.page.meta.in_search_index
+        })
+        .filter_map(|e| match serde_json::to_value(SearchView::of(&e)) {
+            Ok(Value::Object(map)) => Some(SearchDocument(map)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// `/publicaties/de-stilte-voorbij/` → `publicaties-de-stilte-voorbij`.

@@ -96,22 +96,17 @@ pub enum SiteIndexError {
 
 /// The published items of the site in `site_dir`, for either backend.
 pub fn site_documents(site_dir: &std::path::Path) -> Result<Vec<SearchDocument>, SiteIndexError> {
-    let options = crate::site::BuildOptions {
-        output_dir: None,
-        base_url: None,
-        include_drafts: false,
-    };
-    let (_, library) =
-        crate::site::load(site_dir, &options).map_err(|e| SiteIndexError::Site(e.to_string()))?;
-    library_documents(&library)
+    let collection = crate::model::Collection::load(site_dir, &Default::default())
+        .map_err(|e| SiteIndexError::Site(e.to_string()))?;
+    library_documents(&collection)
 }
 
 /// The published items of a loaded site (drafts never, whatever the
 /// library was loaded with), each id once.
 pub fn library_documents(
-    library: &crate::content::Library,
+    collection: &crate::model::Collection,
 ) -> Result<Vec<SearchDocument>, SiteIndexError> {
-    let docs = document::from_library(library);
+    let docs = document::from_collection(collection);
     document::check_unique(&docs).map_err(|e| SiteIndexError::Site(e.to_string()))?;
     Ok(docs)
 }

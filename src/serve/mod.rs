@@ -2,7 +2,10 @@
 //! the site's 404 page, caching headers and gzip/brotli, and rebuilds when
 //! the content, theme or config changes.
 //!
-//! Not for rendering: it calls [`crate::site::build`] and serves the result.
+//! The JSON API and the feeds under `/api/` and `/feeds/` are files like
+//! the rest, with an ETag, CORS and JSON errors ([`open_data`]).
+//!
+//! Not for rendering: it calls [`crate::build::build`] and serves the result.
 #![deny(clippy::indexing_slicing, clippy::string_slice)]
 
 use std::net::SocketAddr;
@@ -18,10 +21,12 @@ use axum::Router;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 
+use crate::build::{self, Report as BuildReport};
 use crate::search::{EmbeddedIndex, SearchDocument, SiteIndexError, SyncReport};
-use crate::site::{self, BuildOptions, BuildReport};
+use crate::site::BuildOptions;
 
 pub mod guard;
+pub mod open_data;
 pub mod search;
 
 pub use guard::Hosts;
@@ -56,12 +61,16 @@ pub fn files(public_dir: &Path) -> Router {
         .append_index_html_on_directories(true)
         .not_found_service(not_found);
     let not_found_page = public_dir.join("404.html");
+    let public = Arc::new(public_dir.to_path_buf());
     Router::new()
         .fallback_service(files)
         .layer(middleware::from_fn(move |request, next| {
             path_guard(not_found_page.clone(), request, next)
         }))
         .layer(middleware::from_fn(cache_headers))
+        .layer(middleware::from_fn(move |request, next| {
+            open_data::open_data(public.clone(), request, next)
+        }))
         .layer(CompressionLayer::new().gzip(true).br(true))
 }
 
@@ -93,7 +102,7 @@ async fn path_guard(not_found_page: PathBuf, request: Request, next: Next) -> Re
         .into_response()
 }
 
-fn percent_decoded(path: &str) -> Vec<u8> {
+pub(crate) fn percent_decoded(path: &str) -> Vec<u8> {
     let bytes = path.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -156,7 +165,7 @@ pub struct ServeOptions {
 pub type IndexObserver = Arc<dyn Fn(&Result<SyncReport, SiteIndexError>) + Send + Sync>;
 
 /// Sees every build's report (the CLI prints it).
-pub type BuildObserver = Arc<dyn Fn(&Result<BuildReport, site::BuildError>) + Send + Sync>;
+pub type BuildObserver = Arc<dyn Fn(&Result<BuildReport, build::Error>) + Send + Sync>;
 
 /// Builds the site for the address it listens on, serves it, and rebuilds
 /// on changes. `on_listen` learns the address once the site is ready (the
@@ -216,7 +225,10 @@ pub async fn serve(
     } else {
         None
     };
-    tracing::info!("serving {} on http://{addr}", report.output_dir.display());
+    tracing::info!(
+        "serving {} on http://{addr}",
+        report.site.output_dir.display()
+    );
     on_listen(addr);
     let hosts = Arc::new(if options.include_drafts {
         Hosts::Only(options.allowed_hosts.clone())
@@ -227,7 +239,7 @@ pub async fn serve(
     let policy = HeaderValue::from_str(&guard::content_security_policy(search_url.as_deref()))
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
     let policy = Arc::new(policy);
-    let app = router(&report.output_dir, index)
+    let app = router(&report.site.output_dir, index)
         .layer(middleware::from_fn(move |request, next| {
             guard::security_headers(policy.clone(), request, next)
         }))
@@ -248,17 +260,17 @@ type Documents = Result<Vec<SearchDocument>, SiteIndexError>;
 type Reindex = Arc<dyn Fn(Documents) + Send + Sync>;
 
 /// Sees every rebuild and the published items it loaded.
-type AfterBuild = Arc<dyn Fn(Result<BuildReport, site::BuildError>, Documents) + Send + Sync>;
+type AfterBuild = Arc<dyn Fn(Result<BuildReport, build::Error>, Documents) + Send + Sync>;
 
 /// Builds the site and keeps the published items it loaded, so the index
 /// is brought up to date without loading the content a second time.
 fn build_site(
     site_dir: &Path,
     options: &BuildOptions,
-) -> (Result<BuildReport, site::BuildError>, Documents) {
+) -> (Result<BuildReport, build::Error>, Documents) {
     let mut documents = None;
-    let result = site::build_seeing(site_dir, options, |library| {
-        documents = Some(crate::search::library_documents(library));
+    let result = build::build_seeing(site_dir, options, |collection| {
+        documents = Some(crate::search::library_documents(collection));
     });
     let documents = documents.unwrap_or_else(|| {
         Err(SiteIndexError::Site(

@@ -4,9 +4,8 @@
 //! Meilisearch's error format. The search page and `meilisearch-sdk` talk
 //! to this exactly as they would to Meilisearch.
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
@@ -70,7 +69,6 @@ where
         .route("/indexes/{uid}", any(not_found))
         .route("/indexes/{uid}/{*rest}", any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(api)
 }
 
@@ -96,24 +94,43 @@ async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) ->
     })
 }
 
+/// An oversized body is read and thrown away up to this many bytes before
+/// the 413, so that a client still sending it reads the answer instead of
+/// a reset connection; past it the connection is closed at once.
+pub const DRAIN_BYTES: usize = 4 * 1024 * 1024;
+
 /// The body, or Meilisearch's error when it is too large or cut off.
-fn body_or_error(body: Result<Bytes, BytesRejection>) -> Result<Bytes, SearchError> {
-    body.map_err(|rejection| {
-        let status = rejection.status().as_u16();
-        if status == 413 {
-            SearchError {
-                status,
-                code: "payload_too_large",
-                kind: "invalid_request",
-                message: format!(
-                    "The provided payload reached the size limit. The maximum accepted payload size is {} KiB.",
-                    MAX_BODY_BYTES / 1024
-                ),
-            }
-        } else {
-            SearchError::invalid("bad_request", format!("The request body could not be read: {rejection}"))
+async fn read_body(body: Body) -> Result<Bytes, SearchError> {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut kept = Vec::new();
+    let mut total = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            SearchError::invalid(
+                "bad_request",
+                format!("The request body could not be read: {e}"),
+            )
+        })?;
+        total = total.saturating_add(chunk.len());
+        if total <= MAX_BODY_BYTES {
+            kept.extend_from_slice(&chunk);
+        } else if total > DRAIN_BYTES {
+            break;
         }
-    })
+    }
+    if total > MAX_BODY_BYTES {
+        return Err(SearchError {
+            status: 413,
+            code: "payload_too_large",
+            kind: "invalid_request",
+            message: format!(
+                "The provided payload reached the size limit. The maximum accepted payload size is {} KiB.",
+                MAX_BODY_BYTES / 1024
+            ),
+        });
+    }
+    Ok(Bytes::from(kept))
 }
 
 fn error_response(error: &SearchError) -> Response {
@@ -190,9 +207,12 @@ async fn search_post<B: SearchBackend + Clone + 'static>(
     State(api): State<Api<B>>,
     Path(uid): Path<String>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
-    let result = match body_or_error(body).and_then(|body| json_body(&headers, &body)) {
+    let result = match read_body(body)
+        .await
+        .and_then(|body| json_body(&headers, &body))
+    {
         Ok(value) => run(&api, &uid, &value).await,
         Err(e) => Err(e),
     };
@@ -243,9 +263,12 @@ async fn search_get<B: SearchBackend + Clone + 'static>(
 async fn multi_search<B: SearchBackend + Clone + 'static>(
     State(api): State<Api<B>>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
-    let value = match body_or_error(body).and_then(|body| json_body(&headers, &body)) {
+    let value = match read_body(body)
+        .await
+        .and_then(|body| json_body(&headers, &body))
+    {
         Ok(v) => v,
         Err(e) => return error_response(&e),
     };

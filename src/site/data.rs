@@ -4,15 +4,19 @@
 
 use serde_json::{json, Map, Value};
 
-use super::config::{toml_to_json, SiteConfig};
-use super::markdown::{self, Rendered};
 use super::needs::ContextNeeds;
+use crate::content::config::{toml_to_json, SiteConfig};
+use crate::content::markdown::{self, Rendered};
 use crate::content::{Library, Problem};
+use crate::model::{Collection, Item, TaxonomyRules};
 
 pub struct SiteData {
     pub config: SiteConfig,
     pub config_value: Value,
     pub library: Library,
+    /// `items[i]` is the typed `[extra]` of `library.pages[i]`.
+    items: Vec<Item>,
+    rules: TaxonomyRules,
     pub page_html: Vec<Rendered>,
     pub section_html: Vec<Rendered>,
     /// What the templates read (large lists nobody reads are left out).
@@ -26,21 +30,16 @@ pub struct SiteData {
 impl SiteData {
     /// Renders every page's and section's Markdown (in parallel) and
     /// serializes the pages. Broken internal links become problems.
-    pub fn prepare(config: SiteConfig, mut library: Library, needs: ContextNeeds) -> SiteData {
+    pub fn prepare(collection: Collection, needs: ContextNeeds) -> SiteData {
         use rayon::prelude::*;
+        let Collection {
+            config,
+            mut library,
+            items,
+            rules,
+        } = collection;
         let resolve = |rel: &str| library.path_of(rel).map(|p| config.make_permalink(p));
-        let page_html: Vec<Rendered> = library
-            .pages
-            .par_iter()
-            .map(|p| {
-                markdown::render(
-                    &p.body,
-                    &config.markdown,
-                    &config.make_permalink(&p.path),
-                    &resolve,
-                )
-            })
-            .collect();
+        let page_html = markdown::render_pages(&library, &config);
         let section_html: Vec<Rendered> = library
             .sections
             .par_iter()
@@ -71,6 +70,8 @@ impl SiteData {
             config,
             config_value,
             library,
+            items,
+            rules,
             page_html,
             section_html,
             needs,
@@ -85,6 +86,20 @@ impl SiteData {
             .map(|s| data.serialize_section(s))
             .collect();
         data
+    }
+
+    /// The loaded collection again, with each page's rendered Markdown, for
+    /// the outputs that follow the site (the API, feeds and citations).
+    pub fn into_parts(self) -> (Collection, Vec<Rendered>) {
+        (
+            Collection {
+                config: self.config,
+                library: self.library,
+                items: self.items,
+                rules: self.rules,
+            },
+            self.page_html,
+        )
     }
 
     pub fn permalink(&self, path: &str) -> String {

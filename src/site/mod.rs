@@ -6,9 +6,7 @@
 //! [`markdown`], [`templates`], [`render`] (pure, parallel) and [`output`]
 //! (the thin writing step).
 
-pub mod config;
 mod data;
-pub mod markdown;
 mod needs;
 mod output;
 pub mod render;
@@ -18,22 +16,23 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub use config::SiteConfig;
+pub use crate::content::config::{self, SiteConfig};
+pub use crate::content::markdown;
 pub use data::SiteData;
 pub use needs::ContextNeeds;
 
-use crate::content::{Library, LoadSettings, Problem};
+use crate::content::markdown::Rendered;
+use crate::content::Problem;
+use crate::model::{Collection, LoadError, LoadOptions};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
     #[error(transparent)]
-    Config(#[from] config::ConfigError),
+    Load(#[from] LoadError),
     #[error(transparent)]
     Templates(#[from] templates::TemplateError),
     #[error(transparent)]
     Output(#[from] output::OutputError),
-    #[error("{0}: no such site directory (it should hold config.toml and content/)")]
-    NoSite(PathBuf),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -69,23 +68,14 @@ impl BuildReport {
     }
 }
 
-/// Loads the site once: config, content tree and the domain rules.
-pub fn load(site_dir: &Path, options: &BuildOptions) -> Result<(SiteConfig, Library), BuildError> {
-    if !site_dir.join("config.toml").is_file() {
-        return Err(BuildError::NoSite(site_dir.to_path_buf()));
+impl BuildOptions {
+    /// What loading the site needs of these options.
+    pub fn load_options(&self) -> LoadOptions {
+        LoadOptions {
+            base_url: self.base_url.clone(),
+            include_drafts: self.include_drafts,
+        }
     }
-    let mut config = SiteConfig::load(&site_dir.join("config.toml"))?;
-    if let Some(base_url) = &options.base_url {
-        config.base_url = base_url.trim_end_matches('/').to_string();
-    }
-    let settings = LoadSettings {
-        taxonomies: config.taxonomies.iter().map(|t| t.name.clone()).collect(),
-        include_drafts: options.include_drafts,
-    };
-    let mut library = Library::load(site_dir, &site_dir.join("content"), &settings);
-    let problems = crate::model::check(&mut library, &config.extra);
-    library.problems.extend(problems);
-    Ok((config, library))
 }
 
 /// Builds the site in `site_dir` into its output folder.
@@ -93,16 +83,35 @@ pub fn build(site_dir: &Path, options: &BuildOptions) -> Result<BuildReport, Bui
     build_seeing(site_dir, options, |_| {})
 }
 
-/// Builds the site, showing `see` the loaded content first (the server
-/// indexes it for search without loading it again).
+/// Builds the site, showing `see` the loaded collection first (the server
+/// indexes it for search and publishes its API without loading it again).
 pub fn build_seeing(
     site_dir: &Path,
     options: &BuildOptions,
-    see: impl FnOnce(&Library),
+    see: impl FnOnce(&Collection),
+) -> Result<BuildReport, BuildError> {
+    build_with(site_dir, options, see, |_, _| Vec::new())
+}
+
+/// More files for the same output folder: (path inside it, contents).
+pub type ExtraFiles = Vec<(String, String)>;
+
+/// Builds the site, showing `see` the loaded collection first. `extra`
+/// gets the collection with every page's rendered Markdown once the site is
+/// rendered, and returns more files to write with the site's (the API and
+/// feeds, made without loading or rendering again). They are written in the
+/// same pass, so a rebuild leaves an unchanged one untouched and removes
+/// one no longer made.
+pub fn build_with(
+    site_dir: &Path,
+    options: &BuildOptions,
+    see: impl FnOnce(&Collection),
+    extra: impl FnOnce(&Collection, &[Rendered]) -> ExtraFiles,
 ) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
-    let (config, library) = load(site_dir, options)?;
-    see(&library);
+    let collection = Collection::load(site_dir, &options.load_options())?;
+    see(&collection);
+    let config = &collection.config;
     let theme = config.theme.clone();
     let files = templates::template_files(site_dir, theme.as_deref())?;
     let sources: Vec<(String, String)> = files
@@ -115,12 +124,39 @@ pub fn build_seeing(
         })
         .collect();
     let needs = ContextNeeds::analyse(&sources, &config.feed_filenames);
-    let data = Arc::new(SiteData::prepare(config, library, needs));
+    let data = Arc::new(SiteData::prepare(collection, needs));
     let load_time = started.elapsed();
 
     let started = Instant::now();
     let tera = templates::build_tera(&files, &data)?;
-    let rendering = render::render_site(&data, &tera);
+    let mut rendering = render::render_site(&data, &tera);
+    // The template functions hold the only other handles on the data.
+    drop(tera);
+    let collection = match Arc::try_unwrap(data) {
+        Ok(data) => {
+            let (collection, html) = data.into_parts();
+            let files = extra(&collection, &html);
+            rendering.outputs.extend(
+                files
+                    .into_iter()
+                    .map(|(path, body)| render::Output { path, body }),
+            );
+            collection
+        }
+        // Not reached today; the extra files then render the Markdown
+        // themselves when given none.
+        Err(data) => {
+            let collection = Collection::load(site_dir, &options.load_options())?;
+            let files = extra(&collection, &[]);
+            rendering.outputs.extend(
+                files
+                    .into_iter()
+                    .map(|(path, body)| render::Output { path, body }),
+            );
+            drop(data);
+            collection
+        }
+    };
     let render_time = started.elapsed();
 
     let started = Instant::now();
@@ -137,12 +173,12 @@ pub fn build_seeing(
         &rendering.outputs,
         &static_dirs,
         site_dir,
-        &data.library,
+        &collection.library,
         &output_dir,
     )?;
     let write_time = started.elapsed();
 
-    let mut problems = data.library.problems.clone();
+    let mut problems = collection.library.problems.clone();
     problems.extend(rendering.problems);
     problems.extend(collisions);
     problems.sort_by(|a, b| a.file.cmp(&b.file));

@@ -591,7 +591,8 @@ impl Renderer<'_> {
     fn sitemap_entries(&self) -> Vec<Value> {
         let lib = &self.data.library;
         let mut entries: Vec<(String, Value)> = Vec::new();
-        let extra = |t: &toml::Table| super::config::toml_to_json(&toml::Value::Table(t.clone()));
+        let extra =
+            |t: &toml::Table| crate::content::config::toml_to_json(&toml::Value::Table(t.clone()));
         for page in lib.pages.iter().filter(|p| p.meta.render) {
             let permalink = self.data.permalink(&page.path);
             let updated = page

@@ -13,7 +13,7 @@ use tera::Tera;
 use walkdir::WalkDir;
 
 use super::data::SiteData;
-use super::markdown::render_fragment;
+use crate::content::markdown::render_fragment;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {

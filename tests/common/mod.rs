@@ -143,11 +143,12 @@ pub async fn serve_on_loopback(app: axum::Router) -> std::net::SocketAddr {
 /// The problems `vindplaats check --drafts` would list for a site, less the
 /// partner terms (test partners have no page in content/partners/).
 pub fn problems_with_drafts(site: &Path) -> (usize, Vec<String>) {
-    let options = vindplaats::site::BuildOptions {
+    let options = vindplaats::model::LoadOptions {
         include_drafts: true,
         ..Default::default()
     };
-    let (_, library) = vindplaats::site::load(site, &options).unwrap();
+    let collection = vindplaats::model::Collection::load(site, &options).unwrap();
+    let library = collection.library;
     let problems = library
         .problems
         .iter()

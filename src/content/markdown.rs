@@ -33,6 +33,24 @@ pub struct Rendered {
     pub broken_links: Vec<String>,
 }
 
+/// Renders every page of `library`, in parallel, in the library's order.
+pub fn render_pages(library: &super::Library, config: &super::SiteConfig) -> Vec<Rendered> {
+    use rayon::prelude::*;
+    let resolve = |rel: &str| library.path_of(rel).map(|p| config.make_permalink(p));
+    library
+        .pages
+        .par_iter()
+        .map(|p| {
+            render(
+                &p.body,
+                &config.markdown,
+                &config.make_permalink(&p.path),
+                &resolve,
+            )
+        })
+        .collect()
+}
+
 /// Renders `body`. `resolve` turns `publicaties/x.md` into a permalink;
 /// `permalink` is the page's own, for heading links in the toc.
 pub fn render(

@@ -1,0 +1,50 @@
+//! The whole build: the site ([`crate::site`]), then its API and feeds
+//! ([`crate::publish`]) from the same loaded collection and the Markdown the
+//! site rendered, written with the site's files in one pass.
+
+use std::path::Path;
+
+use crate::model::Collection;
+use crate::publish::{self, PublishReport};
+use crate::site::{self, BuildError, BuildOptions, BuildReport};
+
+/// What the whole build did.
+#[derive(Debug)]
+pub struct Report {
+    pub site: BuildReport,
+    pub publish: PublishReport,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Site(#[from] BuildError),
+}
+
+/// Builds the site in `site_dir` and publishes its API and feeds.
+pub fn build(site_dir: &Path, options: &BuildOptions) -> Result<Report, Error> {
+    build_seeing(site_dir, options, |_| {})
+}
+
+/// As [`build`], showing `see` the loaded collection first.
+pub fn build_seeing(
+    site_dir: &Path,
+    options: &BuildOptions,
+    see: impl FnOnce(&Collection),
+) -> Result<Report, Error> {
+    let mut publish = PublishReport::default();
+    let site = site::build_with(site_dir, options, see, |collection, rendered| {
+        let started = std::time::Instant::now();
+        let (api, feeds) = publish::outputs(collection, rendered);
+        publish.api_files = api.len();
+        publish.feeds = feeds.len();
+        let files = api
+            .into_iter()
+            .chain(feeds)
+            .map(|o| (o.path, o.body))
+            .collect();
+        publish.time = started.elapsed();
+        files
+    })?;
+    Ok(Report { site, publish })
+}

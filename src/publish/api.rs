@@ -1,0 +1,244 @@
+//! The JSON content API under `api/v1/`: one document per published item
+//! (`items/<id>.json`), paginated lists per kind (`<list>/page/<n>.json`),
+//! filtered lists of publications per thema, programmalijn, partner, type
+//! and year (`publications/<facet>/<slug>/page/<n>.json`), the entry point
+//! `index.json` and the OpenAPI description `openapi.json`.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::listing::Listings;
+use super::openapi;
+use super::view::{self, Document, SeriesDocument, Summary, Urls, API_ROOT};
+use super::Output;
+use crate::model::{Collection, Entry, Item, Kind};
+use crate::search::document::document_id;
+
+/// Items on one list page, at most.
+pub const PER_PAGE: usize = 100;
+
+/// The lists by kind: (path below `api/v1/`, kind).
+pub const KIND_LISTS: &[(&str, Kind)] = &[
+    ("publications", Kind::Publication),
+    ("episodes", Kind::Episode),
+    ("dossiers", Kind::Dossier),
+    ("questions", Kind::Question),
+    ("kennisateliers", Kind::Kennisatelier),
+    ("portaalprojecten", Kind::PortalProject),
+    ("partners", Kind::Partner),
+    ("themes", Kind::ThemePage),
+];
+
+#[derive(Debug, Serialize)]
+struct Links {
+    #[serde(rename = "self")]
+    this: String,
+    first: String,
+    prev: Option<String>,
+    next: Option<String>,
+    last: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Meta {
+    total: usize,
+    page: usize,
+    pages: usize,
+    per_page: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct ListPage<'a, T: Serialize> {
+    data: &'a [T],
+    links: Links,
+    meta: Meta,
+}
+
+/// The pages of one list at `api/v1/<folder>/page/<n>.json`. An empty list
+/// still has its first page.
+fn list_pages<T: Serialize + Sync>(urls: &Urls, folder: &str, items: &[T]) -> Vec<Output> {
+    let pages = items.len().div_ceil(PER_PAGE).max(1);
+    let file = |n: usize| format!("{API_ROOT}/{folder}/page/{n}.json");
+    (1..=pages)
+        .map(|n| {
+            let start = (n - 1) * PER_PAGE;
+            let data = items
+                .get(start..items.len().min(start + PER_PAGE))
+                .unwrap_or_default();
+            let page = ListPage {
+                data,
+                links: Links {
+                    this: urls.api(&file(n)),
+                    first: urls.api(&file(1)),
+                    prev: (n > 1).then(|| urls.api(&file(n - 1))),
+                    next: (n < pages).then(|| urls.api(&file(n + 1))),
+                    last: urls.api(&file(pages)),
+                },
+                meta: Meta {
+                    total: items.len(),
+                    page: n,
+                    pages,
+                    per_page: PER_PAGE,
+                },
+            };
+            json_output(file(n), &page)
+        })
+        .collect()
+}
+
+pub(super) fn json_output(path: String, value: &impl Serialize) -> Output {
+    // A view of plain data always serializes; an empty body would fail
+    // the schema test loudly.
+    let body = serde_json::to_string_pretty(value).unwrap_or_default();
+    Output { path, body }
+}
+
+/// Sorted for lists: themes by number, partners by name, the rest newest
+/// first.
+fn ordered<'a>(collection: &'a Collection, kind: Kind) -> Vec<Entry<'a>> {
+    let mut entries: Vec<Entry> = collection.published(kind).collect();
+    match kind {
+        Kind::ThemePage => entries.sort_by_key(|e| match e.item {
+            Item::ThemePage(t) => (
+                matches!(t.kind, crate::model::ThemeKind::Programmalijn),
+                t.number,
+                e.page.path.clone(),
+            ),
+            _ => (true, u32::MAX, e.page.path.clone()),
+        }),
+        Kind::Partner => entries.sort_by(|a, b| a.page.meta.title.cmp(&b.page.meta.title)),
+        _ => {
+            let mut ids: Vec<usize> = entries.iter().map(|e| e.id).collect();
+            super::listing::newest_first(collection, &mut ids);
+            entries = ids
+                .into_iter()
+                .filter_map(|id| entries.iter().find(|e| e.id == id).copied())
+                .collect();
+        }
+    }
+    entries
+}
+
+/// Every API file.
+pub fn files(collection: &Collection, listings: &Listings, html: &[String]) -> Vec<Output> {
+    let urls = Urls { collection };
+    let mut out = Vec::new();
+
+    // One document per published item.
+    let published: Vec<Entry> = collection
+        .entries()
+        .filter(|e| e.is_published() && KIND_LISTS.iter().any(|(_, k)| *k == e.kind()))
+        .collect();
+    out.par_extend(published.par_iter().map(|e| {
+        let body = html.get(e.id).map_or("", String::as_str);
+        let doc = Document::of(&urls, e, body);
+        json_output(Urls::item_file(&doc.summary.id), &doc)
+    }));
+
+    // Lists per kind.
+    for (folder, kind) in KIND_LISTS {
+        let summaries: Vec<Summary> = ordered(collection, *kind)
+            .iter()
+            .map(|e| Summary::of(&urls, e))
+            .collect();
+        out.extend(list_pages(&urls, folder, &summaries));
+    }
+
+    // Podcast series: documents and their list.
+    let series = view::series(collection);
+    let series_docs: Vec<SeriesDocument> = series
+        .iter()
+        .map(|s| SeriesDocument::of(&urls, s))
+        .collect();
+    for doc in &series_docs {
+        out.push(json_output(Urls::item_file(&doc.id), doc));
+    }
+    out.extend(list_pages(&urls, "series", &series_docs));
+
+    // Publications per thema, programmalijn, partner, type and year.
+    for listing in &listings.by_facet {
+        let Some((facet, _)) = &listing.facet else {
+            continue;
+        };
+        if *facet == super::listing::Facet::Dossier {
+            continue;
+        }
+        let summaries: Vec<Summary> = listing
+            .pages
+            .iter()
+            .filter_map(|&id| collection.entry(&collection.library.pages.get(id)?.relative_path))
+            .map(|e| Summary::of(&urls, &e))
+            .collect();
+        out.extend(list_pages(
+            &urls,
+            &format!("publications/{}", listing.key()),
+            &summaries,
+        ));
+    }
+
+    out.push(json_output(
+        format!("{API_ROOT}/index.json"),
+        &index(&urls, listings),
+    ));
+    // What a static host answers for a path below the API that has no
+    // file (netlify.toml sends it with status 404).
+    out.push(json_output(
+        format!("{API_ROOT}/404.json"),
+        &serde_json::json!({
+            "message": "Nothing is published here; /api/v1/index.json lists every list, and /api/v1/openapi.json describes them.",
+            "code": "not_found"
+        }),
+    ));
+    out.push(json_output(
+        format!("{API_ROOT}/openapi.json"),
+        &openapi::description(&collection.config.base_url),
+    ));
+    out
+}
+
+#[derive(Debug, Serialize)]
+struct Index {
+    title: String,
+    openapi: String,
+    lists: Vec<IndexList>,
+    filters: Vec<IndexList>,
+}
+
+#[derive(Debug, Serialize)]
+struct IndexList {
+    name: String,
+    url: String,
+}
+
+fn index(urls: &Urls, listings: &Listings) -> Index {
+    let mut lists: Vec<IndexList> = KIND_LISTS
+        .iter()
+        .map(|(folder, _)| *folder)
+        .chain(["series"])
+        .map(|folder| IndexList {
+            name: folder.to_string(),
+            url: urls.api(&format!("{API_ROOT}/{folder}/page/1.json")),
+        })
+        .collect();
+    lists.sort_by(|a, b| a.name.cmp(&b.name));
+    let filters = listings
+        .by_facet
+        .iter()
+        .filter(|l| !matches!(l.facet, Some((super::listing::Facet::Dossier, _))))
+        .map(|l| IndexList {
+            name: l.key(),
+            url: urls.api(&format!("{API_ROOT}/publications/{}/page/1.json", l.key())),
+        })
+        .collect();
+    Index {
+        title: urls.collection.config.title.clone().unwrap_or_default(),
+        openapi: urls.api(&format!("{API_ROOT}/openapi.json")),
+        lists,
+        filters,
+    }
+}
+
+/// The API file of the item at `path` (`/publicaties/x/`).
+pub fn item_file_for(path: &str) -> String {
+    Urls::item_file(&document_id(path))
+}
