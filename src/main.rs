@@ -81,6 +81,10 @@ enum Command {
         /// Serve the index as it is; do not index the site into it.
         #[arg(long)]
         no_reindex: bool,
+        /// The address readers reach this server at, when it is behind a
+        /// proxy (the OAI-PMH baseURL is this with /oai).
+        #[arg(long, env = "VINDPLAATS_PUBLIC_URL", value_name = "URL")]
+        public_url: Option<String>,
         /// With --drafts, also answer for this host name (loopback names
         /// always); may be given more than once.
         #[arg(long, value_name = "NAME")]
@@ -223,6 +227,7 @@ fn main() -> anyhow::Result<()> {
             index_dir,
             no_reindex,
             allow_host,
+            public_url,
         } => {
             let on_index: serve::IndexObserver = Arc::new(|result| match result {
                 Ok(r) => print_index_report(r),
@@ -237,6 +242,7 @@ fn main() -> anyhow::Result<()> {
                 reindex: !no_reindex,
                 on_index,
                 allowed_hosts: allow_host,
+                public_url,
             };
             let on_build: serve::BuildObserver =
                 Arc::new(|result: &Result<BuildReport, BuildError>| match result {

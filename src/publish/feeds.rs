@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::listing::{Listing, Listings};
 use super::view::Urls;
-use super::Output;
+use super::{xml_text as xml, Output};
 use crate::content::Page;
 use crate::model::Collection;
 
@@ -78,15 +78,6 @@ fn rfc2822(moment: NaiveDateTime) -> String {
     Utc.from_utc_datetime(&moment)
         .format("%a, %d %b %Y %H:%M:%S +0000")
         .to_string()
-}
-
-/// Text for XML: escaped, without the characters XML 1.0 cannot hold.
-fn xml(text: &str) -> String {
-    let clean: String = text
-        .chars()
-        .filter(|&c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..))
-        .collect();
-    quick_xml::escape::escape(clean.as_str()).into_owned()
 }
 
 /// Every feed of every listing.
@@ -313,14 +304,6 @@ impl Feed<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn text_is_escaped_and_cleaned_for_xml() {
-        assert_eq!(
-            xml("<script>&\"x\"\u{1}</script>"),
-            "&lt;script&gt;&amp;&quot;x&quot;&lt;/script&gt;"
-        );
-    }
 
     #[test]
     fn dates_in_both_formats() {

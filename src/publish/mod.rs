@@ -1,6 +1,7 @@
 //! Everything but the HTML that a build publishes from the loaded
 //! [`Collection`]: the JSON content API with its OpenAPI description
-//! ([`api`]), Atom, RSS and JSON Feed for every listing ([`feeds`]).
+//! ([`api`]), Atom, RSS and JSON Feed for every listing ([`feeds`]), and the
+//! OAI-PMH data provider that `serve` answers with ([`oai`]).
 //!
 //! Each output is a `#[derive(Serialize)]` view ([`view`]) of the one typed
 //! collection; drafts and rejected items never reach any of them. `vindplaats
@@ -10,6 +11,7 @@
 pub mod api;
 pub mod feeds;
 pub mod listing;
+pub mod oai;
 pub mod openapi;
 pub mod view;
 
@@ -41,6 +43,17 @@ pub struct PublishReport {
 pub struct Output {
     pub path: String,
     pub body: String,
+}
+
+/// Text for XML: escaped, without the characters XML 1.0 cannot hold.
+pub(crate) fn xml_text(text: &str) -> String {
+    let clean: String = text
+        .chars()
+        .filter(|&c| {
+            matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+        })
+        .collect();
+    quick_xml::escape::escape(clean.as_str()).into_owned()
 }
 
 /// The rendered Markdown of every page: what the site rendered, or rendered
@@ -102,4 +115,15 @@ fn write_all(output_dir: &Path, outputs: &[Output]) -> Result<(), PublishError> 
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn text_is_escaped_and_cleaned_for_xml() {
+        assert_eq!(
+            super::xml_text("<script>&\"x\"\u{1}</script>"),
+            "&lt;script&gt;&amp;&quot;x&quot;&lt;/script&gt;"
+        );
+    }
 }

@@ -26,6 +26,7 @@ use crate::search::{EmbeddedIndex, SearchDocument, SiteIndexError, SyncReport};
 use crate::site::BuildOptions;
 
 pub mod guard;
+pub mod oai;
 pub mod open_data;
 pub mod search;
 
@@ -159,6 +160,9 @@ pub struct ServeOptions {
     pub on_index: IndexObserver,
     /// Host names answered besides loopback ones when drafts are shown.
     pub allowed_hosts: Vec<String>,
+    /// The address readers reach this server at (behind a proxy); the
+    /// OAI-PMH baseURL is this with `/oai`. Default: the listening address.
+    pub public_url: Option<String>,
 }
 
 /// Sees the outcome of every reindex.
@@ -213,12 +217,34 @@ pub async fn serve(
     };
     reindex(documents);
 
+    let public_url = options
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let oai_url = format!("{}/oai", public_url.trim_end_matches('/'));
+    let oai_key = oai::token_key(&options.index_dir);
+    let repository: oai::Shared = Arc::new(std::sync::RwLock::new(Arc::new(
+        oai::load(&options.site_dir, &oai_url, oai_key.clone())
+            .unwrap_or_else(|| crate::publish::oai::Repository::empty(&oai_url, oai_key.clone())),
+    )));
+    let refresh_oai = {
+        let (repository, site_dir) = (repository.clone(), options.site_dir.clone());
+        move || {
+            if let Some(fresh) = oai::load(&site_dir, &oai_url, oai_key.clone()) {
+                if let Ok(mut current) = repository.write() {
+                    *current = Arc::new(fresh);
+                }
+            }
+        }
+    };
+
     let _watcher = if options.watch {
         let on_build = on_build.clone();
         let after_build: AfterBuild = Arc::new(move |result, documents| {
             on_build(&result);
             if result.is_ok() {
                 reindex(documents);
+                refresh_oai();
             }
         });
         Some(watch(&options.site_dir, build_options, after_build)?)
@@ -240,6 +266,7 @@ pub async fn serve(
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
     let policy = Arc::new(policy);
     let app = router(&report.site.output_dir, index)
+        .merge(oai::router(repository))
         .layer(middleware::from_fn(move |request, next| {
             guard::security_headers(policy.clone(), request, next)
         }))
