@@ -35,16 +35,13 @@ pub fn build_seeing(
     let mut publish = PublishReport::default();
     let site = site::build_with(site_dir, options, see, |collection, rendered| {
         let started = std::time::Instant::now();
-        let (api, feeds) = publish::outputs(collection, rendered);
-        publish.api_files = api.len();
-        publish.feeds = feeds.len();
-        let files = api
-            .into_iter()
-            .chain(feeds)
-            .map(|o| (o.path, o.body))
-            .collect();
-        publish.time = started.elapsed();
-        files
+        let outputs = publish::outputs(collection, rendered);
+        publish = outputs.report(started.elapsed());
+        let problems = outputs.problems.clone();
+        site::Extra {
+            files: outputs.into_files(),
+            problems,
+        }
     })?;
     Ok(Report { site, publish })
 }

@@ -213,9 +213,10 @@ fn main() -> anyhow::Result<()> {
             }
             let report = vindplaats::publish::publish(&collection, &[], &output)?;
             println!(
-                "Published the API ({} files) and {} feeds in {:.2} s → {}",
+                "Published the API ({} files), {} feeds and {} citation files in {:.2} s → {}",
                 report.api_files,
                 report.feeds,
+                report.citations,
                 report.time.as_secs_f64(),
                 output.display()
             );
@@ -484,9 +485,10 @@ fn print_report(full: &BuildReport) {
         report.output_dir.display()
     );
     println!(
-        "Published the API ({} files) and {} feeds in {:.2} s",
+        "Published the API ({} files), {} feeds and {} citation files in {:.2} s",
         full.publish.api_files,
         full.publish.feeds,
+        full.publish.citations,
         full.publish.time.as_secs_f64()
     );
     if !report.problems.is_empty() {

@@ -282,15 +282,21 @@ fn drafts_and_rejected_items_never_leak_into_published_files() {
     }
 }
 
-/// The files below `api/` and `feeds/` of an output folder.
+/// What publish writes into an output folder: everything below `api/` and
+/// `feeds/`, the citation files and the podcast feeds.
 fn published_files(public: &Path) -> BTreeMap<String, Vec<u8>> {
-    ["api", "feeds"]
-        .iter()
-        .flat_map(|d| {
-            files_below(&public.join(d))
-                .into_iter()
-                .map(move |(rel, path)| (format!("{d}/{rel}"), fs::read(path).unwrap()))
+    files_below(public)
+        .into_iter()
+        .filter(|(rel, _)| {
+            rel.starts_with("api/")
+                || rel.starts_with("feeds/")
+                || rel
+                    .rsplit('/')
+                    .next()
+                    .is_some_and(|n| n.starts_with("citatie."))
+                || (rel.starts_with("podcasts/") && rel.ends_with("/feed.xml"))
         })
+        .map(|(rel, path)| (rel, fs::read(path).unwrap()))
         .collect()
 }
 
@@ -319,6 +325,10 @@ fn publish_after_another_build_writes_the_same_api_and_feeds() {
         }
     }
     assert!(!theirs.join("api").exists());
+    assert!(published_files(&ours)
+        .keys()
+        .any(|k| k.ends_with("citatie.ris")));
+    assert!(published_files(&ours).contains_key("podcasts/denkers-en-doeners/feed.xml"));
     let out = run_binary(
         site.path(),
         &["publish", "--output", theirs.to_str().unwrap()],
@@ -361,4 +371,107 @@ fn publish_after_another_build_writes_the_same_api_and_feeds() {
         .unwrap();
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("zola build"));
+}
+
+fn json_ld(html: &str) -> Vec<Value> {
+    html.split("<script type=\"application/ld+json\">")
+        .skip(1)
+        .filter_map(|rest| rest.split("</script>").next())
+        .map(|j| serde_json::from_str(j).unwrap_or_else(|e| panic!("{e}: {j}")))
+        .collect()
+}
+
+/// Every published publication has BibTeX, RIS and CSL-JSON beside its
+/// page, Highwire tags and schema.org JSON-LD of its kind, and names the
+/// platform as it was called on its date.
+#[test]
+fn citations_and_metadata_on_every_publication_page() {
+    let (site, public) = built_site();
+    let mut pages = 0;
+    for entry in fs::read_dir(site.path().join("content/publicaties")).unwrap() {
+        let path = entry.unwrap().path();
+        let slug = path.file_stem().unwrap().to_string_lossy().to_string();
+        if slug == "_index" {
+            continue;
+        }
+        let text = fs::read_to_string(&path).unwrap();
+        let folder = public.join("publicaties").join(&slug);
+        if text.contains("draft = true") {
+            assert!(
+                !folder.join("citatie.bib").exists(),
+                "{slug}: a draft's citation"
+            );
+            continue;
+        }
+        pages += 1;
+        let html = fs::read_to_string(folder.join("index.html")).unwrap();
+        for file in ["citatie.bib", "citatie.ris", "citatie.json"] {
+            assert!(folder.join(file).is_file(), "{slug}/{file}");
+            assert!(
+                html.contains(&format!("/publicaties/{slug}/{file}\"")),
+                "{slug} links {file}"
+            );
+        }
+        assert!(html.contains("<meta name=\"citation_title\""), "{slug}");
+        assert!(html.contains("<meta property=\"og:title\""), "{slug}");
+        let ld = json_ld(&html);
+        let kind = ld[0]["@type"].as_str().unwrap();
+        let scholarly = text.contains("scholarly = true");
+        let report = [
+            "rapport",
+            "monitor",
+            "synthesestudie",
+            "factsheet",
+            "verslag",
+        ]
+        .iter()
+        .any(|t| text.contains(&format!("type = [\"{t}\"")));
+        let expected = if scholarly {
+            "ScholarlyArticle"
+        } else if report {
+            "Report"
+        } else {
+            "CreativeWork"
+        };
+        assert_eq!(kind, expected, "{slug}");
+        let csl: Value = json(&folder.join("citatie.json"));
+        let bib = fs::read_to_string(folder.join("citatie.bib")).unwrap();
+        let ris = fs::read_to_string(folder.join("citatie.ris")).unwrap();
+        assert!(
+            ris.starts_with("TY  - ") && ris.ends_with("ER  - \r\n"),
+            "{slug}"
+        );
+        assert!(bib.starts_with('@') && bib.ends_with("}\n"), "{slug}");
+        // The platform's name on the date: before 2022 the old one.
+        let year = csl[0]["issued"]["date-parts"][0][0].as_i64().unwrap();
+        let publisher = ld[0]["publisher"]["name"].as_str().unwrap();
+        assert_eq!(csl[0]["publisher"].as_str().unwrap(), publisher, "{slug}");
+        if publisher.starts_with("Kennisplatform") {
+            let expected = if year < 2022 {
+                "Kennisplatform Integratie & Samenleving"
+            } else {
+                "Kennisplatform Inclusief Samenleven"
+            };
+            assert_eq!(publisher, expected, "{slug} ({year})");
+            assert!(html.contains(&format!(
+                "<meta name=\"citation_publisher\" content=\"{}\">",
+                expected.replace('&', "&amp;")
+            )));
+        }
+    }
+    assert!(pages > 10, "{pages}");
+    let series = fs::read_to_string(public.join("podcasts/denkers-en-doeners/index.html")).unwrap();
+    assert_eq!(json_ld(&series)[0]["@type"], "PodcastSeries");
+    assert!(series.contains("feed.xml\">Abonneer op de podcast"));
+    let episode = fs::read_to_string(public.join(
+        "podcasts/denkers-en-doeners/jaco-dagevos-over-de-nieuwe-wet-inburgering/index.html",
+    ))
+    .unwrap();
+    let ld = json_ld(&episode);
+    assert_eq!(ld[0]["@type"], "PodcastEpisode");
+    assert_eq!(
+        ld[0]["datePublished"], "2020",
+        "a year-only date stays a year"
+    );
+    assert_eq!(ld[0]["partOfSeries"]["@type"], "PodcastSeries");
 }

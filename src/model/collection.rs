@@ -79,6 +79,9 @@ pub enum LoadError {
 /// The whole site, loaded and checked.
 #[derive(Debug)]
 pub struct Collection {
+    /// The site directory it was loaded from (audio and artwork are read
+    /// from here).
+    pub site_dir: PathBuf,
     pub config: SiteConfig,
     pub library: Library,
     /// `items[i]` is `library.pages[i]`'s typed `[extra]`.
@@ -138,6 +141,7 @@ impl Collection {
         let checked = rules::check(&mut library, &config.extra);
         library.problems.extend(checked.problems);
         Ok(Collection {
+            site_dir: site_dir.to_path_buf(),
             config,
             library,
             items: checked.items,

@@ -196,10 +196,22 @@ pub struct EpisodeExtra {
 
 /// A podcast series is a section (`content/podcasts/<series>/_index.md`):
 /// its title and description are Zola's, its episodes the section's pages.
-/// It has no fields of its own.
+/// Its `[extra]` says what podcast directories ask of the feed.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct PodcastSeriesExtra {}
+pub struct PodcastSeriesExtra {
+    /// The series artwork: a file beside `_index.md` or a site path
+    /// (`/img/x.png`); the feed gets a square 1400-3000 px JPEG made from it.
+    pub artwork: Option<String>,
+    /// An Apple Podcasts category (`Society & Culture`) and subcategory.
+    pub category: Option<String>,
+    pub subcategory: Option<String>,
+    pub explicit: bool,
+    pub owner_name: Option<String>,
+    pub owner_email: Option<String>,
+    /// `podcast:locked`: other platforms may not import the feed.
+    pub locked: bool,
+}
 
 /// A dossier: an introduction and ordered groups of publications.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]

@@ -9,10 +9,12 @@
 //! them into the `public/` that `zola build` made.
 
 pub mod api;
+pub mod citation;
 pub mod feeds;
 pub mod listing;
 pub mod oai;
 pub mod openapi;
+pub mod podcast;
 pub mod view;
 
 use std::path::{Path, PathBuf};
@@ -21,7 +23,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::content::markdown::{self, Rendered};
-use crate::content::write_atomic;
+use crate::content::{write_atomic, Problem};
 use crate::model::Collection;
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +37,10 @@ pub enum PublishError {
 pub struct PublishReport {
     pub api_files: usize,
     pub feeds: usize,
+    /// BibTeX, RIS and CSL-JSON files.
+    pub citations: usize,
+    pub podcast_feeds: usize,
+    pub problems: Vec<Problem>,
     pub time: Duration,
 }
 
@@ -68,13 +74,57 @@ pub fn page_html(collection: &Collection, rendered: &[Rendered]) -> Vec<String> 
         .collect()
 }
 
-/// Every API file and feed of `collection`, in memory.
-pub fn outputs(collection: &Collection, rendered: &[Rendered]) -> (Vec<Output>, Vec<Output>) {
+/// Everything publish writes, in memory.
+#[derive(Debug, Default)]
+pub struct Outputs {
+    pub api: Vec<Output>,
+    pub feeds: Vec<Output>,
+    pub citations: Vec<Output>,
+    /// Each podcast series' feed, and its artwork (not text).
+    pub podcasts: Vec<Output>,
+    pub artwork: Vec<(String, Vec<u8>)>,
+    /// What publishing found wrong (an episode without its audio file).
+    pub problems: Vec<Problem>,
+}
+
+impl Outputs {
+    pub fn report(&self, time: Duration) -> PublishReport {
+        PublishReport {
+            api_files: self.api.len(),
+            feeds: self.feeds.len(),
+            citations: self.citations.len(),
+            podcast_feeds: self.podcasts.len(),
+            problems: self.problems.clone(),
+            time,
+        }
+    }
+
+    /// Every file: (path inside the output folder, contents).
+    pub fn into_files(self) -> Vec<(String, Vec<u8>)> {
+        self.api
+            .into_iter()
+            .chain(self.feeds)
+            .chain(self.citations)
+            .chain(self.podcasts)
+            .map(|o| (o.path, o.body.into_bytes()))
+            .chain(self.artwork)
+            .collect()
+    }
+}
+
+/// Every API file, feed and citation of `collection`, in memory.
+pub fn outputs(collection: &Collection, rendered: &[Rendered]) -> Outputs {
     let html = page_html(collection, rendered);
     let listings = listing::Listings::of(collection);
-    let api = api::files(collection, &listings, &html);
-    let feeds = feeds::files(collection, &listings);
-    (api, feeds)
+    let podcasts = podcast::files(collection);
+    Outputs {
+        api: api::files(collection, &listings, &html),
+        feeds: feeds::files(collection, &listings),
+        citations: citation::files(collection),
+        podcasts: podcasts.feeds,
+        artwork: podcasts.artwork,
+        problems: podcasts.problems,
+    }
 }
 
 /// Writes the API and the feeds of `collection` into `output_dir`.
@@ -84,19 +134,18 @@ pub fn publish(
     output_dir: &Path,
 ) -> Result<PublishReport, PublishError> {
     let started = Instant::now();
-    let (api, feeds) = outputs(collection, rendered);
-    write_all(output_dir, &api)?;
-    write_all(output_dir, &feeds)?;
+    let all = outputs(collection, rendered);
+    let report = all.report(Duration::ZERO);
+    write_all(output_dir, &all.into_files())?;
     Ok(PublishReport {
-        api_files: api.len(),
-        feeds: feeds.len(),
         time: started.elapsed(),
+        ..report
     })
 }
 
-fn write_all(output_dir: &Path, outputs: &[Output]) -> Result<(), PublishError> {
-    outputs.par_iter().try_for_each(|o| {
-        let path = output_dir.join(&o.path);
+fn write_all(output_dir: &Path, outputs: &[(String, Vec<u8>)]) -> Result<(), PublishError> {
+    outputs.par_iter().try_for_each(|(relative, body)| {
+        let path = output_dir.join(relative);
         let failed = |message: String| PublishError::Write {
             path: path.clone(),
             message,
@@ -104,14 +153,14 @@ fn write_all(output_dir: &Path, outputs: &[Output]) -> Result<(), PublishError> 
         match std::fs::read(&path) {
             // Unchanged files keep their modification time (and so their
             // ETag).
-            Ok(old) if old == o.body.as_bytes() => Ok(()),
+            Ok(old) if old == *body => Ok(()),
             // A changed file is replaced whole, by rename.
-            Ok(_) => write_atomic(&path, o.body.as_bytes()).map_err(|e| failed(e.to_string())),
+            Ok(_) => write_atomic(&path, body).map_err(|e| failed(e.to_string())),
             Err(_) => {
                 if let Some(parent) = path.parent() {
                     std::fs::create_dir_all(parent).map_err(|e| failed(e.to_string()))?;
                 }
-                std::fs::write(&path, &o.body).map_err(|e| failed(e.to_string()))
+                std::fs::write(&path, body).map_err(|e| failed(e.to_string()))
             }
         }
     })

@@ -44,21 +44,26 @@ pub fn content_security_policy(search_url: Option<&str>) -> String {
     )
 }
 
-/// Adds the security headers to every answer.
-pub async fn security_headers(policy: Arc<HeaderValue>, request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, (*policy).clone());
-    headers.insert(
+/// Adds the security headers to every answer (tower-http's header layers:
+/// no boxed middleware on the path of every request).
+pub fn with_security_headers(app: Router, policy: Arc<HeaderValue>) -> Router {
+    use tower_http::set_header::SetResponseHeaderLayer;
+    app.layer(SetResponseHeaderLayer::overriding(
+        header::CONTENT_SECURITY_POLICY,
+        (*policy).clone(),
+    ))
+    .layer(SetResponseHeaderLayer::overriding(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
+    ))
+    .layer(SetResponseHeaderLayer::overriding(
         header::REFERRER_POLICY,
         HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    response
+    ))
+    .layer(SetResponseHeaderLayer::overriding(
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static("DENY"),
+    ))
 }
 
 /// Which `Host` names may be answered.

@@ -265,14 +265,17 @@ pub async fn serve(
     let policy = HeaderValue::from_str(&guard::content_security_policy(search_url.as_deref()))
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
     let policy = Arc::new(policy);
-    let app = router(&report.site.output_dir, index)
-        .merge(oai::router(repository))
-        .layer(middleware::from_fn(move |request, next| {
-            guard::security_headers(policy.clone(), request, next)
-        }))
-        .layer(middleware::from_fn(move |request, next| {
+    let app = guard::with_security_headers(
+        router(&report.site.output_dir, index).merge(oai::router(repository)),
+        policy,
+    );
+    // The host check matters only for a drafts preview.
+    let app = match *hosts {
+        Hosts::Any => app,
+        Hosts::Only(_) => app.layer(middleware::from_fn(move |request, next| {
             guard::check_host(hosts.clone(), request, next)
-        }));
+        })),
+    };
     guard::serve_connections(listener, app, async {
         let _ = tokio::signal::ctrl_c().await;
     })

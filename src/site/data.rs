@@ -11,6 +11,7 @@ use crate::content::{Library, Problem};
 use crate::model::{Collection, Item, TaxonomyRules};
 
 pub struct SiteData {
+    site_dir: std::path::PathBuf,
     pub config: SiteConfig,
     pub config_value: Value,
     pub library: Library,
@@ -33,6 +34,7 @@ impl SiteData {
     pub fn prepare(collection: Collection, needs: ContextNeeds) -> SiteData {
         use rayon::prelude::*;
         let Collection {
+            site_dir,
             config,
             mut library,
             items,
@@ -67,6 +69,7 @@ impl SiteData {
 
         let config_value = config.to_template_value();
         let mut data = SiteData {
+            site_dir,
             config,
             config_value,
             library,
@@ -93,6 +96,7 @@ impl SiteData {
     pub fn into_parts(self) -> (Collection, Vec<Rendered>) {
         (
             Collection {
+                site_dir: self.site_dir,
                 config: self.config,
                 library: self.library,
                 items: self.items,

@@ -90,11 +90,16 @@ pub fn build_seeing(
     options: &BuildOptions,
     see: impl FnOnce(&Collection),
 ) -> Result<BuildReport, BuildError> {
-    build_with(site_dir, options, see, |_, _| Vec::new())
+    build_with(site_dir, options, see, |_, _| Extra::default())
 }
 
-/// More files for the same output folder: (path inside it, contents).
-pub type ExtraFiles = Vec<(String, String)>;
+/// More for the same output folder: files (path inside it, contents) and
+/// the problems found making them.
+#[derive(Debug, Default)]
+pub struct Extra {
+    pub files: Vec<(String, Vec<u8>)>,
+    pub problems: Vec<Problem>,
+}
 
 /// Builds the site, showing `see` the loaded collection first. `extra`
 /// gets the collection with every page's rendered Markdown once the site is
@@ -106,7 +111,7 @@ pub fn build_with(
     site_dir: &Path,
     options: &BuildOptions,
     see: impl FnOnce(&Collection),
-    extra: impl FnOnce(&Collection, &[Rendered]) -> ExtraFiles,
+    extra: impl FnOnce(&Collection, &[Rendered]) -> Extra,
 ) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
     let collection = Collection::load(site_dir, &options.load_options())?;
@@ -132,31 +137,22 @@ pub fn build_with(
     let mut rendering = render::render_site(&data, &tera);
     // The template functions hold the only other handles on the data.
     drop(tera);
-    let collection = match Arc::try_unwrap(data) {
+    let (collection, more) = match Arc::try_unwrap(data) {
         Ok(data) => {
             let (collection, html) = data.into_parts();
-            let files = extra(&collection, &html);
-            rendering.outputs.extend(
-                files
-                    .into_iter()
-                    .map(|(path, body)| render::Output { path, body }),
-            );
-            collection
+            let more = extra(&collection, &html);
+            (collection, more)
         }
         // Not reached today; the extra files then render the Markdown
         // themselves when given none.
         Err(data) => {
-            let collection = Collection::load(site_dir, &options.load_options())?;
-            let files = extra(&collection, &[]);
-            rendering.outputs.extend(
-                files
-                    .into_iter()
-                    .map(|(path, body)| render::Output { path, body }),
-            );
             drop(data);
-            collection
+            let collection = Collection::load(site_dir, &options.load_options())?;
+            let more = extra(&collection, &[]);
+            (collection, more)
         }
     };
+    rendering.problems.extend(more.problems);
     let render_time = started.elapsed();
 
     let started = Instant::now();
@@ -171,6 +167,7 @@ pub fn build_with(
     static_dirs.push(site_dir.join("static"));
     let (files_written, collisions) = output::write_site(
         &rendering.outputs,
+        &more.files,
         &static_dirs,
         site_dir,
         &collection.library,

@@ -41,19 +41,24 @@ struct Copy {
 /// found (two outputs for one path: the first wins).
 pub fn write_site(
     outputs: &[Output],
+    extra: &[(String, Vec<u8>)],
     static_dirs: &[PathBuf],
     site_dir: &Path,
     library: &Library,
     out_dir: &Path,
 ) -> Result<(usize, Vec<Problem>), OutputError> {
     let mut problems = Vec::new();
-    let mut chosen: HashMap<&str, &Output> = HashMap::with_capacity(outputs.len());
-    for output in outputs {
-        if chosen.contains_key(output.path.as_str()) {
-            problems.push(Problem::new(&output.path, "two outputs want this path (an alias or slug collides with a page); the first is kept"));
+    let mut chosen: HashMap<&str, &[u8]> = HashMap::with_capacity(outputs.len() + extra.len());
+    let all = outputs
+        .iter()
+        .map(|o| (o.path.as_str(), o.body.as_bytes()))
+        .chain(extra.iter().map(|(p, b)| (p.as_str(), b.as_slice())));
+    for (path, body) in all {
+        if chosen.contains_key(path) {
+            problems.push(Problem::new(path, "two outputs want this path (an alias or slug collides with a page); the first is kept"));
             continue;
         }
-        chosen.insert(&output.path, output);
+        chosen.insert(path, body);
     }
 
     let mut copies: Vec<Copy> = Vec::new();
@@ -117,7 +122,7 @@ pub fn write_site(
 
     let written: usize = chosen
         .par_iter()
-        .map(|(path, output)| put(&out_dir.join(path), output.body.as_bytes()))
+        .map(|(path, body)| put(&out_dir.join(path), body))
         .collect::<Result<Vec<bool>, OutputError>>()?
         .into_iter()
         .filter(|w| *w)
@@ -210,7 +215,7 @@ mod tests {
             output("b/index.html", "B"),
             output("oud/index.html", "O"),
         ];
-        let (count, problems) = write_site(&first, &[], site.path(), &library, &out).unwrap();
+        let (count, problems) = write_site(&first, &[], &[], site.path(), &library, &out).unwrap();
         assert_eq!((count, problems.len()), (3, 0));
         let before = fs::metadata(out.join("a/index.html"))
             .unwrap()
@@ -219,7 +224,7 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(20));
 
         let second = [output("a/index.html", "A"), output("b/index.html", "B2")];
-        write_site(&second, &[], site.path(), &library, &out).unwrap();
+        write_site(&second, &[], &[], site.path(), &library, &out).unwrap();
         assert_eq!(
             fs::metadata(out.join("a/index.html"))
                 .unwrap()
@@ -244,7 +249,7 @@ mod tests {
             output("x/index.html", "alias"),
         ];
         let (_, problems) =
-            write_site(&outputs, &[], site.path(), &Library::default(), &out).unwrap();
+            write_site(&outputs, &[], &[], site.path(), &Library::default(), &out).unwrap();
         assert_eq!(problems.len(), 1);
         assert!(problems[0]
             .to_string()

@@ -544,6 +544,20 @@ fn write_record(out: &mut String, record: &Record, with_metadata: bool) {
     out.push_str("</record>\n");
 }
 
+/// The publisher of an item: its first partner, or the platform; the
+/// platform (as a partner or not) under the name it had on `date`.
+pub fn publisher(
+    collection: &Collection,
+    partners: &[String],
+    date: Option<NaiveDateTime>,
+) -> String {
+    let current = collection.config.title.as_deref().unwrap_or_default();
+    match partners.first() {
+        Some(p) if p != current => p.clone(),
+        _ => platform_name(collection, date),
+    }
+}
+
 /// The platform's name on `date`: an earlier name from
 /// `[[extra.eerdere_namen]]` (`naam`, `tot`) when the date is before its
 /// `tot`, else the site's title.
@@ -585,12 +599,14 @@ fn dublin_core(collection: &Collection, entry: &Entry) -> DublinCore {
     for taxonomy in ["thema", "programmalijn"] {
         dc.subjects.extend(entry.terms(taxonomy).iter().cloned());
     }
-    dc.publishers = entry.terms("partner").to_vec();
+    let date = page.date.as_ref().map(|d| d.moment);
+    dc.publishers = entry
+        .terms("partner")
+        .iter()
+        .map(|p| publisher(collection, std::slice::from_ref(p), date))
+        .collect();
     if dc.publishers.is_empty() {
-        dc.publishers.push(platform_name(
-            collection,
-            page.date.as_ref().map(|d| d.moment),
-        ));
+        dc.publishers.push(publisher(collection, &[], date));
     }
     dc.types = entry
         .terms("type")
