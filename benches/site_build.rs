@@ -89,6 +89,8 @@ fn run_one(size: usize) {
     );
     println!("  peak memory (VmHWM): {}", peak_memory());
 
+    publish_figures(&site_path, rebuild);
+
     if let Some(zola) = std::env::var_os("ZOLA_BIN") {
         let mut zola_times: Vec<Duration> = Vec::new();
         for _ in 0..3 {
@@ -115,6 +117,91 @@ fn run_one(size: usize) {
     } else {
         println!("zola: not compared (set ZOLA_BIN to a zola 0.22 binary)");
     }
+}
+
+/// The whole build (site, then API, feeds, citations and podcast feeds from
+/// the same collection) against the site alone, the OAI-PMH repository's
+/// build, and a full Sickle harvest of `/oai` on loopback.
+fn publish_figures(site_path: &Path, site_rebuild: f64) {
+    let mut full = Vec::new();
+    let mut report = None;
+    for _ in 0..3 {
+        let r =
+            vindplaats::build::build(site_path, &BuildOptions::default()).expect("the whole build");
+        full.push(r.site.total_time().as_secs_f64());
+        report = Some(r);
+    }
+    let report = report.expect("built");
+    let full_rebuild = full[1].min(full[2]);
+    // serve makes the repository from the collection the build loaded.
+    let collection =
+        vindplaats::model::Collection::load(site_path, &vindplaats::model::LoadOptions::default())
+            .expect("loads");
+    let started = Instant::now();
+    let key = vindplaats::publish::oai::token::TokenKey::random();
+    let repository = vindplaats::publish::oai::Repository::from_collection(
+        &collection,
+        "http://127.0.0.1/oai",
+        key,
+    );
+    let oai_build = started.elapsed().as_secs_f64();
+    let records = repository.records.len();
+    println!(
+        "whole build (site + API, feeds, citations, podcast feeds): first {:.3} s, rebuild {full_rebuild:.3} s; making them took {:.3} s; {} API files, {} feeds, {} citation files",
+        full[0],
+        report.publish.time.as_secs_f64(),
+        report.publish.api_files,
+        report.publish.feeds,
+        report.publish.citations,
+    );
+    println!(
+        "  added to the site's rebuild ({site_rebuild:.3} s): {:.0}% with the OAI-PMH repository's build ({oai_build:.3} s, {records} records)",
+        100.0 * (full_rebuild + oai_build - site_rebuild) / site_rebuild
+    );
+    sickle_harvest(repository, records);
+}
+
+/// Serves `repository` at /oai on loopback and harvests it whole with
+/// Sickle (tests/oai/sickle_harvest.py), if Sickle is installed.
+fn sickle_harvest(repository: vindplaats::publish::oai::Repository, records: usize) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let python_path = root.join("target/python");
+    let has_sickle = Command::new("python3")
+        .env("PYTHONPATH", &python_path)
+        .args(["-c", "import sickle"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_sickle {
+        println!("OAI-PMH harvest: not measured (python3 -m pip install --target target/python sickle==0.7.0)");
+        return;
+    }
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let shared = std::sync::Arc::new(std::sync::RwLock::new(std::sync::Arc::new(repository)));
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("a loopback port");
+    let addr = listener.local_addr().expect("its address");
+    let app = vindplaats::serve::oai::router(shared);
+    runtime.spawn(async move { axum::serve(listener, app).await });
+    let out = Command::new("python3")
+        .env("PYTHONPATH", &python_path)
+        .arg(root.join("tests/oai/sickle_harvest.py"))
+        .arg(format!("http://{addr}/oai"))
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let harvested = result["records"].as_array().map_or(0, Vec::len);
+    let seconds = result["seconds"].as_f64().unwrap_or(f64::NAN);
+    assert_eq!(harvested, records, "Sickle harvested every record");
+    println!(
+        "OAI-PMH: a full Sickle ListRecords harvest of {harvested} records in {seconds:.2} s: {:.0} records/s",
+        harvested as f64 / seconds
+    );
 }
 
 /// The shipped site (config, theme, content) plus `size` publications.

@@ -94,6 +94,10 @@ pub struct Library {
     pub sections: Vec<Section>,
     pub taxonomies: Vec<Taxonomy>,
     pub problems: Vec<Problem>,
+    /// Draft pages left out of the tree (loaded without drafts): parsed,
+    /// but in no section and under no term. The OAI-PMH provider reads the
+    /// withdrawn ones among them as deleted records.
+    pub drafts_aside: Vec<Page>,
     page_index: HashMap<String, usize>,
     section_index: HashMap<String, usize>,
 }
@@ -164,6 +168,9 @@ impl Library {
                 Parsed::Section(s) => (s.path.clone(), s.file.clone(), s.meta.draft),
             };
             if draft && !settings.include_drafts {
+                if let Parsed::Page(page) = parsed {
+                    library.drafts_aside.push(*page);
+                }
                 continue;
             }
             if let Some(first) = seen_paths.get(&path) {

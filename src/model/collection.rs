@@ -83,6 +83,9 @@ pub struct Collection {
     /// from here).
     pub site_dir: PathBuf,
     pub config: SiteConfig,
+    /// `base_url` as config.toml gives it, before `LoadOptions::base_url`
+    /// replaced it: the public address (OAI-PMH identifiers keep it).
+    pub canonical_base_url: String,
     pub library: Library,
     /// `items[i]` is `library.pages[i]`'s typed `[extra]`.
     pub items: Vec<Item>,
@@ -130,6 +133,7 @@ impl Collection {
             return Err(LoadError::NoSite(site_dir.to_path_buf()));
         }
         let mut config = SiteConfig::load(&site_dir.join("config.toml"))?;
+        let canonical_base_url = config.base_url.clone();
         if let Some(base_url) = &options.base_url {
             config.base_url = base_url.trim_end_matches('/').to_string();
         }
@@ -143,6 +147,7 @@ impl Collection {
         Ok(Collection {
             site_dir: site_dir.to_path_buf(),
             config,
+            canonical_base_url,
             library,
             items: checked.items,
             rules: checked.rules,

@@ -110,9 +110,11 @@ fn ordered<'a>(collection: &'a Collection, kind: Kind) -> Vec<Entry<'a>> {
         _ => {
             let mut ids: Vec<usize> = entries.iter().map(|e| e.id).collect();
             super::listing::newest_first(collection, &mut ids);
+            let by_id: std::collections::HashMap<usize, Entry> =
+                entries.iter().map(|e| (e.id, *e)).collect();
             entries = ids
                 .into_iter()
-                .filter_map(|id| entries.iter().find(|e| e.id == id).copied())
+                .filter_map(|id| by_id.get(&id).copied())
                 .collect();
         }
     }
@@ -136,13 +138,13 @@ pub fn files(collection: &Collection, listings: &Listings, html: &[String]) -> V
     }));
 
     // Lists per kind.
-    for (folder, kind) in KIND_LISTS {
+    out.par_extend(KIND_LISTS.par_iter().flat_map_iter(|(folder, kind)| {
         let summaries: Vec<Summary> = ordered(collection, *kind)
             .iter()
             .map(|e| Summary::of(&urls, e))
             .collect();
-        out.extend(list_pages(&urls, folder, &summaries));
-    }
+        list_pages(&urls, folder, &summaries)
+    }));
 
     // Podcast series: documents and their list.
     let series = view::series(collection);
@@ -156,25 +158,34 @@ pub fn files(collection: &Collection, listings: &Listings, html: &[String]) -> V
     out.extend(list_pages(&urls, "series", &series_docs));
 
     // Publications per thema, programmalijn, partner, type and year.
-    for listing in &listings.by_facet {
-        let Some((facet, _)) = &listing.facet else {
-            continue;
-        };
-        if *facet == super::listing::Facet::Dossier {
-            continue;
-        }
+    let facet_lists: Vec<_> = listings
+        .by_facet
+        .iter()
+        .filter(|l| {
+            l.facet
+                .as_ref()
+                .is_some_and(|(f, _)| *f != super::listing::Facet::Dossier)
+        })
+        .collect();
+    out.par_extend(facet_lists.par_iter().flat_map_iter(|listing| {
         let summaries: Vec<Summary> = listing
             .pages
             .iter()
-            .filter_map(|&id| collection.entry(&collection.library.pages.get(id)?.relative_path))
+            .filter_map(|&id| {
+                Some(Entry {
+                    id,
+                    page: collection.library.pages.get(id)?,
+                    item: collection.items.get(id)?,
+                })
+            })
             .map(|e| Summary::of(&urls, &e))
             .collect();
-        out.extend(list_pages(
+        list_pages(
             &urls,
             &format!("publications/{}", listing.key()),
             &summaries,
-        ));
-    }
+        )
+    }));
 
     out.push(json_output(
         format!("{API_ROOT}/index.json"),

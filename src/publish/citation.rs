@@ -291,10 +291,12 @@ fn bibtex_key(key: &str) -> String {
 
 /// The citation files of every published publication.
 pub fn files(collection: &Collection) -> Vec<Output> {
-    collection
-        .published(Kind::Publication)
+    use rayon::prelude::*;
+    let entries: Vec<Entry> = collection.published(Kind::Publication).collect();
+    entries
+        .par_iter()
         .filter_map(|entry| {
-            let citation = Citation::of(collection, &entry)?;
+            let citation = Citation::of(collection, entry)?;
             let folder = entry.page.path.trim_matches('/').to_string();
             Some([
                 Output {
@@ -311,7 +313,7 @@ pub fn files(collection: &Collection) -> Vec<Output> {
                 },
             ])
         })
-        .flatten()
+        .flatten_iter()
         .collect()
 }
 

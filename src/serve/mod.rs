@@ -194,7 +194,19 @@ pub async fn serve(
         base_url: Some(format!("http://{addr}")),
         include_drafts: options.include_drafts,
     };
-    let (first, documents) = build_site(&options.site_dir, &build_options);
+    let public_url = options
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let oai_source = Arc::new(oai::Source {
+        url: format!("{}/oai", public_url.trim_end_matches('/')),
+        key: oai::token_key(&options.index_dir),
+    });
+    let (first, loaded) = build_site(&options.site_dir, &build_options, &oai_source);
+    let Loaded {
+        documents,
+        repository: first_repository,
+    } = loaded;
     on_build(&first);
     let report = first.map_err(|e| ServeError::Build(e.to_string()))?;
     let index = Arc::new(EmbeddedIndex::open(
@@ -217,37 +229,30 @@ pub async fn serve(
     };
     reindex(documents);
 
-    let public_url = options
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{addr}"));
-    let oai_url = format!("{}/oai", public_url.trim_end_matches('/'));
-    let oai_key = oai::token_key(&options.index_dir);
     let repository: oai::Shared = Arc::new(std::sync::RwLock::new(Arc::new(
-        oai::load(&options.site_dir, &oai_url, oai_key.clone())
-            .unwrap_or_else(|| crate::publish::oai::Repository::empty(&oai_url, oai_key.clone())),
+        first_repository.unwrap_or_else(|| {
+            crate::publish::oai::Repository::empty(&oai_source.url, oai_source.key.clone())
+        }),
     )));
-    let refresh_oai = {
-        let (repository, site_dir) = (repository.clone(), options.site_dir.clone());
-        move || {
-            if let Some(fresh) = oai::load(&site_dir, &oai_url, oai_key.clone()) {
-                if let Ok(mut current) = repository.write() {
-                    *current = Arc::new(fresh);
-                }
-            }
-        }
-    };
 
     let _watcher = if options.watch {
         let on_build = on_build.clone();
-        let after_build: AfterBuild = Arc::new(move |result, documents| {
+        let repository = repository.clone();
+        let after_build: AfterBuild = Arc::new(move |result, loaded| {
             on_build(&result);
             if result.is_ok() {
-                reindex(documents);
-                refresh_oai();
+                reindex(loaded.documents);
+                if let (Some(fresh), Ok(mut current)) = (loaded.repository, repository.write()) {
+                    *current = Arc::new(fresh);
+                }
             }
         });
-        Some(watch(&options.site_dir, build_options, after_build)?)
+        Some(watch(
+            &options.site_dir,
+            build_options,
+            oai_source.clone(),
+            after_build,
+        )?)
     } else {
         None
     };
@@ -289,25 +294,45 @@ type Documents = Result<Vec<SearchDocument>, SiteIndexError>;
 /// Brings the search index up to date with a build's published items.
 type Reindex = Arc<dyn Fn(Documents) + Send + Sync>;
 
-/// Sees every rebuild and the published items it loaded.
-type AfterBuild = Arc<dyn Fn(Result<BuildReport, build::Error>, Documents) + Send + Sync>;
+/// What a build loaded, for the outputs `serve` answers from itself: the
+/// search index's documents and the OAI-PMH repository.
+struct Loaded {
+    documents: Documents,
+    repository: Option<crate::publish::oai::Repository>,
+}
 
-/// Builds the site and keeps the published items it loaded, so the index
-/// is brought up to date without loading the content a second time.
+/// Sees every rebuild and what it loaded.
+type AfterBuild = Arc<dyn Fn(Result<BuildReport, build::Error>, Loaded) + Send + Sync>;
+
+/// Builds the site and keeps what the index and the OAI-PMH provider need
+/// of the collection it loaded, so nothing loads the content a second time.
 fn build_site(
     site_dir: &Path,
     options: &BuildOptions,
-) -> (Result<BuildReport, build::Error>, Documents) {
+    oai_source: &oai::Source,
+) -> (Result<BuildReport, build::Error>, Loaded) {
     let mut documents = None;
+    let mut repository = None;
     let result = build::build_seeing(site_dir, options, |collection| {
         documents = Some(crate::search::library_documents(collection));
+        repository = Some(crate::publish::oai::Repository::from_collection(
+            collection,
+            &oai_source.url,
+            oai_source.key.clone(),
+        ));
     });
     let documents = documents.unwrap_or_else(|| {
         Err(SiteIndexError::Site(
             "the site was not loaded, so nothing was indexed".into(),
         ))
     });
-    (result, documents)
+    (
+        result,
+        Loaded {
+            documents,
+            repository,
+        },
+    )
 }
 
 /// Watches content, theme, templates, static files and the config; after a
@@ -315,6 +340,7 @@ fn build_site(
 fn watch(
     site_dir: &Path,
     options: BuildOptions,
+    oai_source: Arc<oai::Source>,
     on_build: AfterBuild,
 ) -> Result<notify::RecommendedWatcher, ServeError> {
     use notify::{RecursiveMode, Watcher};
@@ -360,8 +386,8 @@ fn watch(
         while rx.recv().is_ok() {
             // Let a burst of saves settle into one rebuild.
             while rx.recv_timeout(Duration::from_millis(250)).is_ok() {}
-            let (result, documents) = build_site(&site_dir, &options);
-            on_build(result, documents);
+            let (result, loaded) = build_site(&site_dir, &options, &oai_source);
+            on_build(result, loaded);
         }
     });
     Ok(watcher)

@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use crate::model::{Collection, LoadOptions};
 use crate::publish::oai::request::MAX_ARGUMENTS;
 use crate::publish::oai::token::TokenKey;
 use crate::publish::oai::Repository;
@@ -24,22 +23,12 @@ pub const MAX_FORM_BYTES: usize = 16 * 1024;
 /// The repository answered from; replaced after every rebuild.
 pub type Shared = Arc<RwLock<Arc<Repository>>>;
 
-/// The repository of the site in `site_dir`, served at `oai_url`: loaded
-/// with drafts so that withdrawn items stay as deleted records, and with
-/// the site's own base URL, so identifiers and links are the public ones
-/// whatever address `serve` listens on.
-pub fn load(site_dir: &Path, oai_url: &str, key: TokenKey) -> Option<Repository> {
-    let options = LoadOptions {
-        base_url: None,
-        include_drafts: true,
-    };
-    match Collection::load(site_dir, &options) {
-        Ok(collection) => Some(Repository::from_collection(&collection, oai_url, key)),
-        Err(e) => {
-            tracing::warn!("OAI-PMH: the site did not load, so the repository is unchanged: {e}");
-            None
-        }
-    }
+/// Where the repository is served and the key its tokens are signed with.
+#[derive(Debug)]
+pub struct Source {
+    /// The OAI-PMH baseURL.
+    pub url: String,
+    pub key: TokenKey,
 }
 
 /// The key that signs resumption tokens, kept beside the search index

@@ -12,6 +12,7 @@ use crate::model::{Collection, Item, TaxonomyRules};
 
 pub struct SiteData {
     site_dir: std::path::PathBuf,
+    canonical_base_url: String,
     pub config: SiteConfig,
     pub config_value: Value,
     pub library: Library,
@@ -35,6 +36,7 @@ impl SiteData {
         use rayon::prelude::*;
         let Collection {
             site_dir,
+            canonical_base_url,
             config,
             mut library,
             items,
@@ -70,6 +72,7 @@ impl SiteData {
         let config_value = config.to_template_value();
         let mut data = SiteData {
             site_dir,
+            canonical_base_url,
             config,
             config_value,
             library,
@@ -97,6 +100,7 @@ impl SiteData {
         (
             Collection {
                 site_dir: self.site_dir,
+                canonical_base_url: self.canonical_base_url,
                 config: self.config,
                 library: self.library,
                 items: self.items,

@@ -115,11 +115,14 @@ pub struct Repository {
 /// When an entry last changed, in seconds: `updated`, the harvest's fetch
 /// time, or its date; the epoch when none is known.
 fn datestamp(entry: &Entry) -> i64 {
-    let page = entry.page;
+    page_datestamp(entry.page, Some(entry.item))
+}
+
+fn page_datestamp(page: &crate::content::Page, item: Option<&Item>) -> i64 {
     if let Some(u) = &page.updated {
         return u.moment.and_utc().timestamp();
     }
-    if let Item::Publication(p) = entry.item {
+    if let Some(Item::Publication(p)) = item {
         if let Some(at) = p
             .harvest
             .as_ref()
@@ -146,7 +149,7 @@ impl Repository {
     /// that withdrawn items are known. `oai_url` is where `/oai` is served.
     pub fn from_collection(collection: &Collection, oai_url: &str, key: TokenKey) -> Repository {
         let config = &collection.config;
-        let host = url::Url::parse(&config.base_url)
+        let host = url::Url::parse(&collection.canonical_base_url)
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
             .unwrap_or_else(|| "localhost".into());
@@ -187,6 +190,35 @@ impl Repository {
                 sets: record_sets,
                 deleted,
                 dc: dublin_core(collection, &entry),
+            });
+        }
+        // Withdrawn items are drafts: a collection loaded without drafts
+        // keeps them aside.
+        for page in &collection.library.drafts_aside {
+            let withdrawn =
+                page.meta.extra.get("status").and_then(|s| s.as_str()) == Some("withdrawn");
+            if !withdrawn || !RECORD_KINDS.contains(&Kind::of(&page.relative_path)) {
+                continue;
+            }
+            let mut record_sets = Vec::new();
+            for (family, family_name) in SET_FAMILIES {
+                for term in page.meta.taxonomies.get(family).into_iter().flatten() {
+                    let spec = format!("{family}:{}", slug_of(family, term));
+                    sets.entry(family.to_string())
+                        .or_insert_with(|| family_name.to_string());
+                    sets.entry(spec.clone()).or_insert_with(|| term.clone());
+                    record_sets.push(spec);
+                }
+            }
+            records.push(Record {
+                identifier: format!(
+                    "oai:{repository_identifier}:{}",
+                    page.path.trim_matches('/')
+                ),
+                datestamp: page_datestamp(page, None),
+                sets: record_sets,
+                deleted: true,
+                dc: DublinCore::default(),
             });
         }
         records.sort_by(|a, b| a.key().cmp(&b.key()));
@@ -586,13 +618,17 @@ pub fn platform_name(collection: &Collection, date: Option<NaiveDateTime>) -> St
 
 fn dublin_core(collection: &Collection, entry: &Entry) -> DublinCore {
     let page = entry.page;
-    let urls = super::view::Urls { collection };
     let mut dc = DublinCore {
         title: page.meta.title.clone().unwrap_or_default(),
         creators: page.meta.authors.clone(),
         description: page.meta.description.clone().filter(|d| !d.is_empty()),
         date: DateView::of(page, entry.item.date_precision()).map(|d| d.value),
-        identifiers: vec![urls.page(&page.path)],
+        // The public address, whatever address `serve` listens on.
+        identifiers: vec![format!(
+            "{}{}",
+            collection.canonical_base_url.trim_end_matches('/'),
+            page.path
+        )],
         language: "nl".into(),
         ..DublinCore::default()
     };
