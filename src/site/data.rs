@@ -2,13 +2,77 @@
 //! library, its rendered Markdown, and every page serialized once in the
 //! shape Zola gives templates (`page`, `section`, `term`, `taxonomy`).
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::needs::ContextNeeds;
 use crate::content::config::{toml_to_json, SiteConfig};
 use crate::content::markdown::{self, Rendered};
 use crate::content::{Library, Problem};
 use crate::model::{Collection, Item, TaxonomyRules};
+
+/// A page as Zola's templates see it (Zola's `SerializingPage`), without
+/// `lower`/`higher`, which are filled in where a template reads them.
+#[derive(serde::Serialize)]
+struct PageContext<'a> {
+    relative_path: &'a str,
+    colocated_path: Option<&'a str>,
+    content: &'a str,
+    permalink: String,
+    slug: &'a str,
+    ancestors: &'a [String],
+    title: Option<&'a str>,
+    description: Option<&'a str>,
+    updated: Option<&'a str>,
+    date: Option<&'a str>,
+    year: Option<i32>,
+    month: Option<u32>,
+    day: Option<u32>,
+    taxonomies: &'a std::collections::BTreeMap<String, Vec<String>>,
+    authors: &'a [String],
+    extra: Value,
+    path: &'a str,
+    components: &'a [String],
+    summary: Option<&'a str>,
+    toc: &'a [markdown::Heading],
+    word_count: usize,
+    reading_time: usize,
+    assets: Vec<String>,
+    draft: bool,
+    lang: &'a str,
+    lower: Option<()>,
+    higher: Option<()>,
+    translations: [(); 0],
+    backlinks: [(); 0],
+}
+
+/// A section as Zola's templates see it (`SerializingSection`).
+#[derive(serde::Serialize)]
+struct SectionContext<'a> {
+    relative_path: &'a str,
+    colocated_path: Option<&'a str>,
+    content: &'a str,
+    permalink: String,
+    draft: bool,
+    ancestors: &'a [String],
+    title: Option<&'a str>,
+    description: Option<&'a str>,
+    extra: Value,
+    path: &'a str,
+    components: &'a [String],
+    toc: &'a [markdown::Heading],
+    word_count: usize,
+    reading_time: usize,
+    lang: &'a str,
+    assets: Vec<String>,
+    pages: Vec<Value>,
+    subsections: Vec<&'a str>,
+    translations: [(); 0],
+    backlinks: [(); 0],
+    generate_feeds: bool,
+    transparent: bool,
+    paginate_by: Option<usize>,
+    paginate_reversed: bool,
+}
 
 pub struct SiteData {
     site_dir: std::path::PathBuf,
@@ -117,55 +181,39 @@ impl SiteData {
     fn serialize_page(&self, i: usize) -> Value {
         let page = &self.library.pages[i];
         let html = &self.page_html[i];
-        let (year, month, day) = match &page.date {
-            Some(d) => {
-                use chrono::Datelike;
-                (
-                    json!(d.moment.year()),
-                    json!(d.moment.month()),
-                    json!(d.moment.day()),
-                )
-            }
-            None => (Value::Null, Value::Null, Value::Null),
+        use chrono::Datelike;
+        let view = PageContext {
+            relative_path: &page.relative_path,
+            colocated_path: page.colocated_path.as_deref(),
+            content: &html.html,
+            permalink: self.permalink(&page.path),
+            slug: &page.slug,
+            ancestors: &page.ancestors,
+            title: page.meta.title.as_deref(),
+            description: page.meta.description.as_deref(),
+            updated: page.updated.as_ref().map(|d| d.text.as_str()),
+            date: page.date.as_ref().map(|d| d.text.as_str()),
+            year: page.date.as_ref().map(|d| d.moment.year()),
+            month: page.date.as_ref().map(|d| d.moment.month()),
+            day: page.date.as_ref().map(|d| d.moment.day()),
+            taxonomies: &page.meta.taxonomies,
+            authors: &page.meta.authors,
+            extra: toml_to_json(&toml::Value::Table(page.meta.extra.clone())),
+            path: &page.path,
+            components: &page.components,
+            summary: html.summary.as_deref(),
+            toc: &html.toc,
+            word_count: html.word_count,
+            reading_time: html.reading_time,
+            assets: page.assets.iter().map(|a| format!("/{a}")).collect(),
+            draft: page.meta.draft,
+            lang: &self.config.default_language,
+            lower: None,
+            higher: None,
+            translations: [],
+            backlinks: [],
         };
-        let taxonomies: Map<String, Value> = page
-            .meta
-            .taxonomies
-            .iter()
-            .map(|(k, v)| (k.clone(), json!(v)))
-            .collect();
-        let assets: Vec<String> = page.assets.iter().map(|a| format!("/{a}")).collect();
-        json!({
-            "relative_path": page.relative_path,
-            "colocated_path": page.colocated_path,
-            "content": html.html,
-            "permalink": self.permalink(&page.path),
-            "slug": page.slug,
-            "ancestors": page.ancestors,
-            "title": page.meta.title,
-            "description": page.meta.description,
-            "updated": page.updated.as_ref().map(|d| &d.text),
-            "date": page.date.as_ref().map(|d| &d.text),
-            "year": year,
-            "month": month,
-            "day": day,
-            "taxonomies": taxonomies,
-            "authors": page.meta.authors,
-            "extra": toml_to_json(&toml::Value::Table(page.meta.extra.clone())),
-            "path": page.path,
-            "components": page.components,
-            "summary": html.summary,
-            "toc": html.toc,
-            "word_count": html.word_count,
-            "reading_time": html.reading_time,
-            "assets": assets,
-            "draft": page.meta.draft,
-            "lang": self.config.default_language,
-            "lower": null,
-            "higher": null,
-            "translations": [],
-            "backlinks": [],
-        })
+        serde_json::to_value(view).unwrap_or(Value::Null)
     }
 
     /// A page as `get_page` and `get_section` give it: with its neighbours
@@ -228,33 +276,33 @@ impl SiteData {
             .iter()
             .map(|&c| self.library.sections[c].relative_path.as_str())
             .collect();
-        let assets: Vec<String> = section.assets.iter().map(|a| format!("/{a}")).collect();
-        json!({
-            "relative_path": section.relative_path,
-            "colocated_path": null,
-            "content": html.html,
-            "permalink": self.permalink(&section.path),
-            "draft": section.meta.draft,
-            "ancestors": section.ancestors,
-            "title": section.meta.title,
-            "description": section.meta.description,
-            "extra": toml_to_json(&toml::Value::Table(section.meta.extra.clone())),
-            "path": section.path,
-            "components": section.components,
-            "toc": html.toc,
-            "word_count": html.word_count,
-            "reading_time": html.reading_time,
-            "lang": self.config.default_language,
-            "assets": assets,
-            "pages": pages,
-            "subsections": subsections,
-            "translations": [],
-            "backlinks": [],
-            "generate_feeds": section.meta.generate_feeds,
-            "transparent": section.meta.transparent,
-            "paginate_by": section.meta.paginate_by,
-            "paginate_reversed": section.meta.paginate_reversed,
-        })
+        let view = SectionContext {
+            relative_path: &section.relative_path,
+            colocated_path: None,
+            content: &html.html,
+            permalink: self.permalink(&section.path),
+            draft: section.meta.draft,
+            ancestors: &section.ancestors,
+            title: section.meta.title.as_deref(),
+            description: section.meta.description.as_deref(),
+            extra: toml_to_json(&toml::Value::Table(section.meta.extra.clone())),
+            path: &section.path,
+            components: &section.components,
+            toc: &html.toc,
+            word_count: html.word_count,
+            reading_time: html.reading_time,
+            lang: &self.config.default_language,
+            assets: section.assets.iter().map(|a| format!("/{a}")).collect(),
+            pages,
+            subsections,
+            translations: [],
+            backlinks: [],
+            generate_feeds: section.meta.generate_feeds,
+            transparent: section.meta.transparent,
+            paginate_by: section.meta.paginate_by,
+            paginate_reversed: section.meta.paginate_reversed,
+        };
+        serde_json::to_value(view).unwrap_or(Value::Null)
     }
 
     /// Zola's taxonomy config object (`taxonomy` in term templates).
