@@ -116,9 +116,11 @@ fn publications_are_paginated_newest_first_with_cards_and_legacy_addresses() {
     );
     assert!(public.join("artikel/theorieen-en-aanpakken-ontleed-voor-de-aanpak-van-ongewenste-polarisatie/index.html").is_file());
 
-    // An article is not scholarly: no citation tags.
+    // An article is not scholarly: Highwire tags (on every publication, for
+    // Google Scholar) but no ScholarlyArticle.
     let article = read(&public.join("publicaties/theorieen-en-aanpakken-ontleed-voor-de-aanpak-van-ongewenste-polarisatie/index.html"));
-    assert!(!article.contains("citation_title"));
+    assert!(article.contains("name=\"citation_title\""));
+    assert!(!article.contains("\"ScholarlyArticle\""));
 }
 
 #[test]
