@@ -13,15 +13,8 @@ use std::path::Path;
 use common::{shipped_site_copy, start_server, Server};
 use vindplaats::harvest::fetch::{FetchPolicy, Fetcher};
 use vindplaats::harvest::oai::{ListRequest, Repository};
-use vindplaats::model::{Collection, Kind, LoadOptions};
-
-const RECORD_KINDS: [Kind; 5] = [
-    Kind::Publication,
-    Kind::Episode,
-    Kind::Dossier,
-    Kind::Question,
-    Kind::Kennisatelier,
-];
+use vindplaats::model::{Collection, LoadOptions};
+use vindplaats::publish::oai::RECORD_KINDS;
 
 /// The shipped site with 230 more publications (so lists take three
 /// pages), a withdrawn one, a draft and a rejected one.

@@ -244,8 +244,10 @@ mod tests {
         )
         .unwrap();
         let value = c.to_template_value();
-        let keys: Vec<&String> = value["extra"]["types"]
-            .as_object()
+        let keys: Vec<&String> = value
+            .get("extra")
+            .and_then(|e| e.get("types"))
+            .and_then(|t| t.as_object())
             .unwrap()
             .keys()
             .collect();

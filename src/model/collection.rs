@@ -113,6 +113,21 @@ impl<'a> Entry<'a> {
             && self.item.status().is_none_or(|s| s == Status::Published)
     }
 
+    /// The authors: the page's own, or for a harvested publication the
+    /// ones upstream gave.
+    pub fn authors(&self) -> Vec<&'a str> {
+        let own = &self.page.meta.authors;
+        let harvested = match self.item {
+            Item::Publication(p) if own.is_empty() => p.harvest.as_ref().map(|h| &h.authors),
+            _ => None,
+        };
+        harvested
+            .unwrap_or(own)
+            .iter()
+            .map(String::as_str)
+            .collect()
+    }
+
     /// The terms of one taxonomy (`thema`), as the page lists them.
     pub fn terms(&self, taxonomy: &str) -> &'a [String] {
         self.page

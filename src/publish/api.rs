@@ -12,7 +12,6 @@ use super::openapi;
 use super::view::{self, Document, SeriesDocument, Summary, Urls, API_ROOT};
 use super::Output;
 use crate::model::{Collection, Entry, Item, Kind};
-use crate::search::document::document_id;
 
 /// Items on one list page, at most.
 pub const PER_PAGE: usize = 100;
@@ -247,9 +246,4 @@ fn index(urls: &Urls, listings: &Listings) -> Index {
         lists,
         filters,
     }
-}
-
-/// The API file of the item at `path` (`/publicaties/x/`).
-pub fn item_file_for(path: &str) -> String {
-    Urls::item_file(&document_id(path))
 }

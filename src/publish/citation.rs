@@ -58,10 +58,7 @@ impl Citation {
         };
         let page = entry.page;
         let harvest = p.harvest.as_ref();
-        let mut authors = page.meta.authors.clone();
-        if authors.is_empty() {
-            authors = harvest.map(|h| h.authors.clone()).unwrap_or_default();
-        }
+        let authors: Vec<String> = entry.authors().into_iter().map(String::from).collect();
         let kind = if p.scholarly {
             CitationKind::Article
         } else if entry

@@ -11,8 +11,7 @@ use serde::Serialize;
 use super::listing::{Listing, Listings};
 use super::view::Urls;
 use super::{xml_text as xml, Output};
-use crate::content::Page;
-use crate::model::Collection;
+use crate::model::{Collection, Entry};
 
 /// The three formats of each listing's feed.
 pub const FILES: [&str; 3] = ["atom.xml", "rss.xml", "feed.json"];
@@ -37,20 +36,11 @@ struct FeedItem<'a> {
 }
 
 impl<'a> FeedItem<'a> {
-    fn of(urls: &Urls, page: &'a Page) -> FeedItem<'a> {
+    fn of(urls: &Urls, entry: &Entry<'a>) -> FeedItem<'a> {
+        let page = entry.page;
         let epoch = NaiveDateTime::default();
         let published = page.date.as_ref().map_or(epoch, |d| d.moment);
-        let mut authors: Vec<&str> = page.meta.authors.iter().map(String::as_str).collect();
-        if authors.is_empty() {
-            authors = page
-                .meta
-                .extra
-                .get("harvest")
-                .and_then(|h| h.get("authors"))
-                .and_then(|a| a.as_array())
-                .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
-                .unwrap_or_default();
-        }
+        let authors = entry.authors();
         let categories = ["thema", "programmalijn", "type"]
             .iter()
             .flat_map(|t| page.meta.taxonomies.get(*t).into_iter().flatten())
@@ -95,8 +85,14 @@ pub fn files(collection: &Collection, listings: &Listings) -> Vec<Output> {
                 .pages
                 .iter()
                 .take(limit)
-                .filter_map(|&id| collection.library.pages.get(id))
-                .map(|page| FeedItem::of(&urls, page))
+                .filter_map(|&id| {
+                    Some(Entry {
+                        id,
+                        page: collection.library.pages.get(id)?,
+                        item: collection.items.get(id)?,
+                    })
+                })
+                .map(|entry| FeedItem::of(&urls, &entry))
                 .collect();
             let feed = Feed {
                 title: format!(

@@ -323,10 +323,9 @@ impl<'a> Document<'a> {
     pub fn of(urls: &Urls, entry: &Entry<'a>, body_html: &'a str) -> Document<'a> {
         let collection = urls.collection;
         let page = entry.page;
-        let mut authors: Vec<&str> = page.meta.authors.iter().map(String::as_str).collect();
         let mut doc = Document {
             summary: Summary::of(urls, entry),
-            authors: Vec::new(),
+            authors: entry.authors(),
             body_html,
             publication: None,
             episode: None,
@@ -352,11 +351,6 @@ impl<'a> Document<'a> {
         match entry.item {
             Item::Publication(p) => {
                 let harvest = p.harvest.as_ref();
-                if authors.is_empty() {
-                    if let Some(h) = harvest {
-                        authors = h.authors.iter().map(String::as_str).collect();
-                    }
-                }
                 doc.publication = Some(PublicationView {
                     type_labels: entry
                         .terms("type")
@@ -467,7 +461,6 @@ impl<'a> Document<'a> {
             }
             Item::Other | Item::Untyped => {}
         }
-        doc.authors = authors;
         doc
     }
 }

@@ -562,7 +562,11 @@ mod tests {
         // 400,000 NOTs overflowed the stack and took the server down.
         let many = format!("{}type = rapport", "NOT ".repeat(400_000));
         let e = parse_filter(&json!(many), F).unwrap_err();
-        assert!(e.0.contains("nested too deeply"), "{}", &e.0[..200]);
+        assert!(
+            e.0.contains("nested too deeply"),
+            "{}",
+            e.0.get(..200).unwrap_or(&e.0)
+        );
         let nested = format!("{}type = a{}", "(NOT ".repeat(60), ")".repeat(60));
         assert!(parse_filter(&json!(nested), F).is_err());
         let fine = format!("{}type = rapport", "NOT ".repeat(MAX_DEPTH - 1));

@@ -39,7 +39,7 @@ pub const IDENTIFIERS_PER_PAGE: usize = 250;
 pub const TOKEN_LIFETIME_SECS: i64 = 24 * 3600;
 
 /// The kinds that are records.
-const RECORD_KINDS: [Kind; 5] = [
+pub const RECORD_KINDS: [Kind; 5] = [
     Kind::Publication,
     Kind::Episode,
     Kind::Dossier,
@@ -620,7 +620,7 @@ fn dublin_core(collection: &Collection, entry: &Entry) -> DublinCore {
     let page = entry.page;
     let mut dc = DublinCore {
         title: page.meta.title.clone().unwrap_or_default(),
-        creators: page.meta.authors.clone(),
+        creators: entry.authors().into_iter().map(String::from).collect(),
         description: page.meta.description.clone().filter(|d| !d.is_empty()),
         date: DateView::of(page, entry.item.date_precision()).map(|d| d.value),
         // The public address, whatever address `serve` listens on.
@@ -658,9 +658,6 @@ fn dublin_core(collection: &Collection, entry: &Entry) -> DublinCore {
     );
     if let Item::Publication(p) = entry.item {
         if let Some(h) = &p.harvest {
-            if dc.creators.is_empty() {
-                dc.creators = h.authors.clone();
-            }
             if let Some(doi) = &h.doi {
                 dc.identifiers.push(format!("https://doi.org/{doi}"));
             }
