@@ -114,6 +114,7 @@ pub async fn check_host(hosts: Arc<Hosts>, request: Request, next: Next) -> Resp
 /// Serves `app` on `listener` until `shutdown` completes: at most
 /// [`MAX_CONNECTIONS`] at once, each request with a header-read time limit
 /// (which also ends a keep-alive connection left idle) and a time limit.
+/// Each request carries its peer as `ConnectInfo<SocketAddr>`.
 pub async fn serve_connections(
     listener: tokio::net::TcpListener,
     app: Router,
@@ -151,7 +152,12 @@ pub async fn serve_connections(
             let _permit = permit;
             let service = hyper::service::service_fn(
                 move |request: hyper::Request<hyper::body::Incoming>| {
-                    app.clone().oneshot(request.map(axum::body::Body::new))
+                    let mut request = request.map(axum::body::Body::new);
+                    // The peer, for limits per client address.
+                    request
+                        .extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    app.clone().oneshot(request)
                 },
             );
             let mut builder = hyper::server::conn::http1::Builder::new();
