@@ -9,13 +9,17 @@
 //! - [`site`]: the Zola-compatible renderer (config, markdown, templates, output);
 //! - [`publish`]: the JSON content API, OpenAPI and feeds of every listing;
 //! - [`build`]: the whole build, the site and then what [`publish`] writes;
+//! - [`review`]: the editors' queue and the changes they make to content;
+//! - [`accounts`]: editor accounts (argon2id);
 //! - [`serve`]: the HTTP server for the built site.
 
+pub mod accounts;
 pub mod build;
 pub mod content;
 pub mod harvest;
 pub mod model;
 pub mod publish;
+pub mod review;
 pub mod search;
 pub mod serve;
 pub mod site;

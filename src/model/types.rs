@@ -171,6 +171,9 @@ pub struct PublicationExtra {
     /// What changed upstream, for the editor who reviews.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub review_notes: Vec<String>,
+    /// Why an editor rejected it (`status = "rejected"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejection_reason: Option<String>,
     /// The classifier's suggestions; editors decide on the taxonomies.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub suggested_themes: Vec<String>,
