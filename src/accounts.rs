@@ -69,9 +69,13 @@ struct File {
 pub struct Accounts {
     path: PathBuf,
     editors: Vec<Account>,
-    /// A hash checked when the username is unknown, so that the answer
-    /// takes as long as for a known one.
-    decoy: String,
+}
+
+/// A hash checked when the username is unknown, so that the answer takes
+/// as long as for a known one; made once.
+fn decoy() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash_password("decoy password, never valid").unwrap_or_default())
 }
 
 /// The accounts file of a site, unless one is named: outside `content/`,
@@ -108,7 +112,6 @@ impl Accounts {
         Ok(Accounts {
             path: path.to_path_buf(),
             editors,
-            decoy: hash_password("decoy password, never valid")?,
         })
     }
 
@@ -172,7 +175,7 @@ impl Accounts {
             return None;
         }
         let account = self.get(username);
-        let hash = account.map_or(self.decoy.as_str(), |a| a.hash.as_str());
+        let hash = account.map_or(decoy(), |a| a.hash.as_str());
         let parsed = PasswordHash::new(hash).ok()?;
         let valid = Argon2::default()
             .verify_password(password.as_bytes(), &parsed)

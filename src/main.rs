@@ -13,6 +13,11 @@ use vindplaats::search;
 use vindplaats::serve::{self, ServeOptions};
 use vindplaats::site::BuildOptions;
 
+#[path = "cli/editor.rs"]
+mod editor_cli;
+#[path = "cli/review.rs"]
+mod review_cli;
+
 // Rendering copies many small JSON values; mimalloc handles that churn
 // markedly better than the system allocator on two cores.
 #[global_allocator]
@@ -89,6 +94,29 @@ enum Command {
         /// always); may be given more than once.
         #[arg(long, value_name = "NAME")]
         allow_host: Vec<String>,
+        /// Serve the editors' review queue at /beheer/ (accounts from
+        /// --accounts; add one with `vindplaats editor add`).
+        #[arg(long)]
+        editor: bool,
+        /// The editors' accounts file (default <site>/.beheer/editors.toml).
+        #[arg(long, env = "VINDPLAATS_ACCOUNTS", value_name = "FILE")]
+        accounts: Option<PathBuf>,
+    },
+    /// Manage the accounts of the review queue (/beheer/).
+    Editor {
+        /// The accounts file (default <site>/.beheer/editors.toml).
+        #[arg(long, env = "VINDPLAATS_ACCOUNTS", value_name = "FILE")]
+        accounts: Option<PathBuf>,
+        #[command(subcommand)]
+        command: editor_cli::EditorCommand,
+    },
+    /// The review queue on the command line: list, show, approve, reject, tag.
+    Review {
+        /// The accounts file, for --as (default <site>/.beheer/editors.toml).
+        #[arg(long, env = "VINDPLAATS_ACCOUNTS", value_name = "FILE")]
+        accounts: Option<PathBuf>,
+        #[command(subcommand)]
+        command: review_cli::ReviewCommand,
     },
     /// Build or update the search index: the embedded one (default) or,
     /// with --meilisearch, a Meilisearch server.
@@ -229,6 +257,8 @@ fn main() -> anyhow::Result<()> {
             no_reindex,
             allow_host,
             public_url,
+            editor,
+            accounts,
         } => {
             let on_index: serve::IndexObserver = Arc::new(|result| match result {
                 Ok(r) => print_index_report(r),
@@ -242,6 +272,13 @@ fn main() -> anyhow::Result<()> {
                 index_dir: index_dir.unwrap_or_else(|| search::index_dir_in(&cli.site)),
                 reindex: !no_reindex,
                 on_index,
+                editor: editor.then(|| serve::beheer::EditorOptions {
+                    accounts: accounts
+                        .unwrap_or_else(|| vindplaats::accounts::default_path(&cli.site)),
+                    secure: public_url
+                        .as_deref()
+                        .is_some_and(|u| u.starts_with("https://")),
+                }),
                 allowed_hosts: allow_host,
                 public_url,
             };
@@ -375,6 +412,14 @@ fn main() -> anyhow::Result<()> {
                 bar.finish_and_clear();
             }
             print_harvest(&report);
+        }
+        Command::Editor { accounts, command } => {
+            let path = accounts.unwrap_or_else(|| vindplaats::accounts::default_path(&cli.site));
+            editor_cli::run(&path, command)?;
+        }
+        Command::Review { accounts, command } => {
+            let path = accounts.unwrap_or_else(|| vindplaats::accounts::default_path(&cli.site));
+            review_cli::run(&cli.site, &path, command)?;
         }
         Command::Check { drafts } => {
             let options = BuildOptions {

@@ -25,6 +25,7 @@ use crate::build::{self, Report as BuildReport};
 use crate::search::{EmbeddedIndex, SearchDocument, SiteIndexError, SyncReport};
 use crate::site::BuildOptions;
 
+pub mod beheer;
 pub mod guard;
 pub mod oai;
 pub mod open_data;
@@ -45,6 +46,8 @@ pub enum ServeError {
     Build(String),
     #[error(transparent)]
     Index(#[from] crate::search::IndexError),
+    #[error("the review queue (--editor): {0}")]
+    Editor(String),
     #[error("cannot watch {path} for changes: {message}")]
     Watch { path: PathBuf, message: String },
 }
@@ -163,6 +166,8 @@ pub struct ServeOptions {
     /// The address readers reach this server at (behind a proxy); the
     /// OAI-PMH baseURL is this with `/oai`. Default: the listening address.
     pub public_url: Option<String>,
+    /// The editors' review queue at `/beheer/` (`--editor`); off when `None`.
+    pub editor: Option<beheer::EditorOptions>,
 }
 
 /// Sees the outcome of every reindex.
@@ -270,10 +275,13 @@ pub async fn serve(
     let policy = HeaderValue::from_str(&guard::content_security_policy(search_url.as_deref()))
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
     let policy = Arc::new(policy);
-    let app = guard::with_security_headers(
-        router(&report.site.output_dir, index).merge(oai::router(repository)),
-        policy,
-    );
+    let mut app = router(&report.site.output_dir, index).merge(oai::router(repository));
+    if let Some(editor) = &options.editor {
+        let beheer = beheer::Beheer::new(&options.site_dir, editor).map_err(ServeError::Editor)?;
+        app = beheer::router(Arc::new(beheer)).merge(app);
+        tracing::info!("the review queue is at http://{addr}/beheer/");
+    }
+    let app = guard::with_security_headers(app, policy);
     // The host check matters only for a drafts preview.
     let app = match *hosts {
         Hosts::Any => app,
