@@ -70,7 +70,11 @@ impl<'de> de::Deserializer<'de> for Introspect<'_> {
 fn names_of<T: DeserializeOwned>() -> BTreeSet<String> {
     let mut names = Vec::new();
     let _ = T::deserialize(Introspect(&mut names));
-    assert!(!names.is_empty(), "{} has no names", std::any::type_name::<T>());
+    assert!(
+        !names.is_empty(),
+        "{} has no names",
+        std::any::type_name::<T>()
+    );
     names.into_iter().map(String::from).collect()
 }
 
@@ -495,12 +499,18 @@ fn problems_of(site: &Path, relative: &str, text: &str) -> Vec<String> {
 #[test]
 fn the_cms_saves_zola_front_matter_through_the_editorial_workflow() {
     let config = config();
-    assert_eq!(text(&config["backend"], "name").as_deref(), Some("git-gateway"));
+    assert_eq!(
+        text(&config["backend"], "name").as_deref(),
+        Some("git-gateway")
+    );
     assert_eq!(
         text(&config, "publish_mode").as_deref(),
         Some("editorial_workflow")
     );
-    assert_eq!(text(&config, "media_folder").as_deref(), Some("static/audio"));
+    assert_eq!(
+        text(&config, "media_folder").as_deref(),
+        Some("static/audio")
+    );
     assert_eq!(text(&config, "public_folder").as_deref(), Some("/audio"));
     for c in collections(&config) {
         let name = text(&c, "name").unwrap();
@@ -537,12 +547,19 @@ fn every_kind_has_a_collection_and_every_collection_is_a_kind() {
         Kind::ThemePage,
         Kind::Partner,
     ] {
-        assert!(kinds.contains(&Model::Page(kind)), "no collection for {kind:?}");
+        assert!(
+            kinds.contains(&Model::Page(kind)),
+            "no collection for {kind:?}"
+        );
     }
     // Every folder collection holds one kind, not the catch-all.
     for (name, folder) in folders(&config) {
         let kind = Kind::of(&format!("{folder}/x.md"));
-        assert_ne!(kind, Kind::Other, "{name}: {folder} is no kind of the model");
+        assert_ne!(
+            kind,
+            Kind::Other,
+            "{name}: {folder} is no kind of the model"
+        );
     }
     // Each podcast series: its _index.md and a folder for its episodes.
     let content = project_dir().join("content");
@@ -624,7 +641,10 @@ fn the_fields_are_the_fields_of_the_model() {
                 assert_eq!(names, expected, "{}", at("extra"));
                 for nested in extra.fields.iter().filter(|w| !w.fields.is_empty()) {
                     let expected = nested_names(t.model, &nested.name).unwrap_or_else(|| {
-                        panic!("{}", at(&format!("no model struct for extra.{}", nested.name)))
+                        panic!(
+                            "{}",
+                            at(&format!("no model struct for extra.{}", nested.name))
+                        )
                     });
                     let names: BTreeSet<String> =
                         nested.fields.iter().map(|w| w.name.clone()).collect();
@@ -656,19 +676,21 @@ fn select_options_are_the_enums_and_the_taxonomy() {
         let mut found = Vec::new();
         selects(&t.fields, "", &mut found);
         for (path, w) in found {
-            let expected = expected_options(&m, &path)
-                .unwrap_or_else(|| panic!("{}: {path}: a select the test knows no source for", t.name));
+            let expected = expected_options(&m, &path).unwrap_or_else(|| {
+                panic!("{}: {path}: a select the test knows no source for", t.name)
+            });
             let (mut got, mut want) = (w.options.clone(), expected.clone());
             got.sort();
             want.sort();
             assert_eq!(got, want, "{}: {path}", t.name);
             if path == "taxonomies.type" {
-                let labels: Vec<String> = w
-                    .options
-                    .iter()
-                    .map(|o| m.rules.types[o].clone())
-                    .collect();
-                assert_eq!(w.labels, labels, "{}: {path}: the labels of config.toml", t.name);
+                let labels: Vec<String> =
+                    w.options.iter().map(|o| m.rules.types[o].clone()).collect();
+                assert_eq!(
+                    w.labels, labels,
+                    "{}: {path}: the labels of config.toml",
+                    t.name
+                );
             }
             if let Some(Yaml::String(default)) = &w.default {
                 assert!(w.options.contains(default), "{}: {path}: default", t.name);
