@@ -1,6 +1,7 @@
 //! The whole build: the site ([`crate::site`]), then its API and feeds
 //! ([`crate::publish`]) from the same loaded collection and the Markdown the
-//! site rendered, written with the site's files in one pass.
+//! site rendered, written with the site's files in one pass. The sources'
+//! health data the partner pages load is refreshed before.
 
 use std::path::Path;
 
@@ -32,6 +33,14 @@ pub fn build_seeing(
     options: &BuildOptions,
     see: impl FnOnce(&Collection),
 ) -> Result<Report, Error> {
+    // Where the harvester keeps its state, the partner pages' source health
+    // is made fresh first (editors' approvals change its counts); elsewhere
+    // the committed file is used as it is, as `zola build` does.
+    if crate::harvest::health::has_state(site_dir) {
+        if let Err(e) = crate::harvest::health::refresh(site_dir) {
+            tracing::warn!("{}: not updated: {e}", crate::harvest::health::HEALTH_FILE);
+        }
+    }
     let mut publish = PublishReport::default();
     let site = site::build_with(site_dir, options, see, |collection, rendered| {
         let started = std::time::Instant::now();

@@ -470,6 +470,12 @@ fn print_harvest(report: &vindplaats::harvest::HarvestReport) {
         "time"
     );
     for s in &report.sources {
+        if s.is_disrupted() {
+            println!(
+                "VERSTOORD: {} failed {} runs in a row",
+                s.source, s.consecutive_failures
+            );
+        }
         println!(
             "{:<40} {:>5} {:>7} {:>9} {:>8} {:>7} {:>9} {:>6} {:>6.2}s{}",
             s.source,

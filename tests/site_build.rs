@@ -200,3 +200,65 @@ fn base_url_can_be_replaced_for_local_serving() {
     assert!(home.contains("http://127.0.0.1:1111/publicaties/"));
     assert!(!home.contains("https://www.kis.nl/publicaties/"));
 }
+
+#[test]
+fn a_partner_page_shows_its_sources_health_and_a_disrupted_source() {
+    let site = shipped_site_copy();
+    let dir = site.path();
+    std::fs::create_dir_all(dir.join("harvesters/state")).unwrap();
+    std::fs::write(
+        dir.join("harvesters/movisie.toml"),
+        "name = \"Movisie\"\n[[sources]]\nid = \"feed\"\nkind = \"feed\"\nurl = \"https://movisie.example/feed.xml\"\n\
+         [[sources]]\nid = \"oai\"\nkind = \"oai\"\nurl = \"https://movisie.example/oai\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("harvesters/state/sources.json"),
+        r#"{
+          "movisie/feed": {"consecutive_failures": 5, "last_success": "2024-03-03T10:12:00Z",
+                           "last_error": "https://movisie.example/feed.xml: not a feed feed-rs can read: <script>x</script>"},
+          "movisie/oai": {"consecutive_failures": 0, "last_success": "2024-03-04T08:00:00Z"}
+        }"#,
+    )
+    .unwrap();
+    let harvested = |name: &str, status: &str, draft: bool| {
+        std::fs::write(
+            dir.join(format!("content/publicaties/{name}.md")),
+            format!(
+                "+++\ntitle = \"{name}\"\ndate = 2024-01-01\ndraft = {draft}\n[taxonomies]\npartner = [\"Movisie\"]\njaar = [\"2024\"]\n\
+                 [extra]\nstatus = \"{status}\"\n[extra.harvest]\nsource = \"movisie/feed\"\nupstream_id = \"{name}\"\n+++\n"
+            ),
+        )
+        .unwrap();
+    };
+    harvested("geoogst-gepubliceerd", "published", false);
+    harvested("geoogst-afgewezen", "rejected", true);
+    harvested("geoogst-concept", "draft", true);
+
+    vindplaats::build::build(dir, &BuildOptions::default()).unwrap();
+    let html = read(&dir.join("public/partners/movisie/index.html"));
+    let text = visible_text(&html);
+    assert!(text.contains("Hoe het ophalen gaat"), "{text}");
+    assert!(
+        text.contains("Verstoord: het ophalen is 5 keer op rij mislukt"),
+        "{text}"
+    );
+    assert!(text.contains("Opgehaald 3 publicaties"), "{text}");
+    assert!(text.contains("Gepubliceerd 1 Afgewezen 1"), "{text}");
+    assert!(text.contains("3 maart 2024 om 10:12 (UTC)"), "{text}");
+    assert!(
+        text.contains("Op dit adres staat geen feed die we kunnen lezen"),
+        "{text}"
+    );
+    // The healthy source is not disrupted; the error text stays text.
+    assert_eq!(html.matches("bron-verstoord").count(), 1, "{html}");
+    assert!(text.contains("In orde."), "{text}");
+    assert!(!html.contains("<script>x"), "{html}");
+    assert!(html.contains("&lt;script&gt;x"), "{html}");
+    // The data file both renderers read.
+    let data = read(&dir.join("data/bronstatus.json"));
+    assert!(data.contains("\"disrupted\": true"), "{data}");
+    // Another partner has no sources and shows none.
+    let other = read(&dir.join("public/partners/pharos/index.html"));
+    assert!(!other.contains("Hoe het ophalen gaat"));
+}

@@ -39,6 +39,22 @@ fn zola_and_vindplaats_build_the_same_site() {
         return;
     };
     let site = shipped_site_copy();
+    // Source health as the harvester writes it, so the partner pages'
+    // `load_data` is compared too: one disrupted source, one healthy.
+    std::fs::create_dir_all(site.path().join("data")).unwrap();
+    std::fs::write(
+        site.path().join(vindplaats::harvest::health::HEALTH_FILE),
+        r#"{"partners": [{"name": "Movisie", "sources": [
+          {"key": "movisie/feed", "id": "feed", "kind": "feed", "url": "https://movisie.example/feed.xml",
+           "last_success": "2024-03-03T10:12:00Z", "last_success_text": "3 maart 2024 om 10:12 (UTC)",
+           "harvested": 3, "published": 1, "rejected": 1, "consecutive_failures": 5, "disrupted": true,
+           "last_error": "https://movisie.example/feed.xml: timed out <b>",
+           "last_error_text": "De bron reageerde niet op tijd (time-out)."},
+          {"key": "movisie/oai", "id": "oai", "kind": "oai", "url": "https://movisie.example/oai",
+           "last_success": null, "last_success_text": null, "harvested": 0, "published": 0, "rejected": 0,
+           "consecutive_failures": 0, "disrupted": false, "last_error": null, "last_error_text": null}]}]}"#,
+    )
+    .unwrap();
     let zola_out = site.path().join("zola-public");
     let status = Command::new(&zola)
         .args(["build", "--force", "--output-dir"])
@@ -81,6 +97,12 @@ fn zola_and_vindplaats_build_the_same_site() {
         "visible text differs in {} files: {differing:?}",
         differing.len()
     );
+    let partner = visible_text(&read(&ours.join("partners/movisie/index.html")));
+    assert!(
+        partner.contains("Verstoord: het ophalen is 5 keer op rij mislukt"),
+        "{partner}"
+    );
+    assert!(our_files.contains("admin/config.yml") && our_files.contains("admin/index.html"));
     eprintln!(
         "compared {} files with zola: same paths, same visible text",
         zola_files.len()

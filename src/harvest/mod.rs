@@ -14,7 +14,8 @@
 //!
 //! [`pipeline`] runs the steps after parsing; [`run`] a whole harvest, one
 //! run at a time ([`lock`]), one source never stopping another. The
-//! partner registry is [`registry`], thumbnails [`images`].
+//! partner registry is [`registry`], thumbnails [`images`]; how each
+//! source is doing, for the partner pages, [`health`].
 //!
 //! Outside input reaches every function here: indexing and slicing that
 //! can panic are refused by the compiler's lints.
@@ -25,6 +26,7 @@ pub mod date;
 pub mod dedupe;
 pub mod feed;
 pub mod fetch;
+pub mod health;
 pub mod images;
 pub mod item;
 pub mod lock;

@@ -22,6 +22,7 @@ use tokio::sync::Mutex;
 use super::classify::Classification;
 use super::feed::parse_feed;
 use super::fetch::{FetchPolicy, Fetched, Fetcher, Validators};
+use super::health::{self, DISRUPTED_AFTER};
 use super::images::{thumbnail, THUMBNAIL_NAME};
 use super::lock::{self, LockError};
 use super::oai::{in_granularity, ListRequest, Repository};
@@ -97,6 +98,34 @@ pub struct SourceReport {
     /// The server answered 304: nothing new.
     pub not_modified: bool,
     pub seconds: f64,
+    /// Runs in a row that failed, this one included.
+    #[serde(default)]
+    pub consecutive_failures: u32,
+}
+
+impl SourceReport {
+    /// Failed [`DISRUPTED_AFTER`] runs in a row or more: "verstoord" on the
+    /// partner page, first in the report.
+    pub fn is_disrupted(&self) -> bool {
+        self.consecutive_failures >= DISRUPTED_AFTER
+    }
+}
+
+/// The report's order: disrupted sources first (most failures first), then
+/// the rest by source.
+pub fn order_sources(sources: &mut [SourceReport]) {
+    sources.sort_by(|a, b| {
+        b.is_disrupted()
+            .cmp(&a.is_disrupted())
+            .then_with(|| {
+                if a.is_disrupted() {
+                    b.consecutive_failures.cmp(&a.consecutive_failures)
+                } else {
+                    std::cmp::Ordering::Equal
+                }
+            })
+            .then_with(|| a.source.cmp(&b.source))
+    });
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -209,7 +238,7 @@ pub async fn harvest(
         .await;
 
     let mut sources = reports;
-    sources.sort_by(|a, b| a.source.cmp(&b.source));
+    order_sources(&mut sources);
     let report = HarvestReport {
         started_at,
         finished_at: now(),
@@ -217,6 +246,11 @@ pub async fn harvest(
     };
     let json = serde_json::to_vec_pretty(&report).unwrap_or_default();
     write_atomic(&state_dir(site_dir).join("last-report.json"), &json).map_err(StoreError::from)?;
+    // The partner pages read it; a failure here leaves the last one and
+    // does not undo the harvest.
+    if let Err(e) = health::refresh(site_dir) {
+        tracing::warn!("{}: not updated: {e}", health::HEALTH_FILE);
+    }
     Ok(report)
 }
 
@@ -274,12 +308,13 @@ async fn harvest_source(
             state.last_success = Some(stamp);
         }
         Err(message) => {
-            state.consecutive_failures += 1;
+            state.consecutive_failures = state.consecutive_failures.saturating_add(1);
             state.last_error = Some(message.clone());
             report.errors.push(message);
         }
     }
     report.seconds = started.elapsed().as_secs_f64();
+    report.consecutive_failures = state.consecutive_failures;
     let mut all = shared.state.lock().await;
     all.insert(key, state);
     let json = serde_json::to_vec_pretty(&*all).unwrap_or_default();
@@ -500,6 +535,26 @@ async fn harvest_oai(
 #[allow(clippy::indexing_slicing, clippy::string_slice)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn disrupted_sources_come_first_most_failures_first() {
+        let report = |source: &str, consecutive_failures| SourceReport {
+            source: source.into(),
+            consecutive_failures,
+            ..Default::default()
+        };
+        let mut sources = vec![
+            report("a/feed", 0),
+            report("b/feed", 5),
+            report("c/feed", 4),
+            report("d/oai", 9),
+            report("e/feed", 5),
+        ];
+        order_sources(&mut sources);
+        let order: Vec<&str> = sources.iter().map(|s| s.source.as_str()).collect();
+        assert_eq!(order, ["d/oai", "b/feed", "e/feed", "a/feed", "c/feed"]);
+        assert!(sources[2].is_disrupted() && !sources[4].is_disrupted());
+    }
 
     #[tokio::test]
     async fn a_panic_in_one_sources_work_becomes_its_error() {

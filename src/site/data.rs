@@ -158,6 +158,11 @@ impl SiteData {
         data
     }
 
+    /// The site directory (where `load_data` reads from).
+    pub fn site_dir(&self) -> &std::path::Path {
+        &self.site_dir
+    }
+
     /// The loaded collection again, with each page's rendered Markdown, for
     /// the outputs that follow the site (the API, feeds and citations).
     pub fn into_parts(self) -> (Collection, Vec<Rendered>) {

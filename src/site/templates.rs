@@ -1,8 +1,9 @@
 //! Tera with Zola's template surface: the theme's templates (overridable
 //! from the site's own `templates/`), built-in fallbacks for the files Zola
 //! always renders, and Zola's content functions (`get_page`, `get_section`,
-//! `get_url`, `get_taxonomy_url`, `get_taxonomy`, `get_taxonomy_term`) plus
-//! the `markdown` filter.
+//! `get_url`, `get_taxonomy_url`, `get_taxonomy`, `get_taxonomy_term`,
+//! `load_data` for local JSON, TOML and plain files) plus the `markdown`
+//! filter.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -150,6 +151,14 @@ pub fn build_tera(
     tera.register_function("get_taxonomy_url", GetTaxonomyUrl(data.clone()));
     tera.register_function("get_taxonomy", GetTaxonomy(data.clone()));
     tera.register_function("get_taxonomy_term", GetTaxonomyTerm(data.clone()));
+    tera.register_function(
+        "load_data",
+        LoadData {
+            site_dir: data.site_dir().to_path_buf(),
+            theme: data.config.theme.clone(),
+            cache: Default::default(),
+        },
+    );
     Ok(tera)
 }
 
@@ -327,5 +336,219 @@ impl tera::Function for GetTaxonomyTerm {
                 "`get_taxonomy_term` received an unknown term: {term}"
             ))),
         }
+    }
+}
+
+/// The largest file `load_data` reads: data for templates, not a dump.
+pub const MAX_DATA_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Zola's `load_data` for local files: `path` relative to the site
+/// directory (or, as Zola searches, to `static/`, `content/` and the
+/// theme's `static/`; `@/` is `content/`), `format` from the argument or the
+/// extension (json, toml, plain), `required` (default true: a missing file
+/// is an error; false: it is null). A file that does not parse is an error
+/// either way, as in Zola. Paths stay inside the site: `..` and absolute
+/// paths are refused, and so is a link that leads outside. `url` and
+/// `literal` are not supported.
+struct LoadData {
+    site_dir: PathBuf,
+    theme: Option<String>,
+    /// Parsed files by path and format: a partner template asks once per
+    /// partner page.
+    cache: std::sync::Mutex<HashMap<(PathBuf, String), Value>>,
+}
+
+impl LoadData {
+    /// The file `path` names, if it exists inside the site.
+    fn find(&self, path: &str) -> tera::Result<Option<PathBuf>> {
+        let relative = match path.strip_prefix("@/") {
+            Some(rest) => format!("content/{rest}"),
+            None => path.trim_start_matches('/').to_string(),
+        };
+        let unsafe_part = Path::new(&relative).components().any(|c| {
+            !matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        });
+        if unsafe_part || relative.contains('\\') {
+            return Err(tera::Error::msg(format!(
+                "`load_data`: {path:?} is not inside the site directory"
+            )));
+        }
+        let mut candidates = vec![
+            self.site_dir.clone(),
+            self.site_dir.join("static"),
+            self.site_dir.join("content"),
+        ];
+        if let Some(theme) = &self.theme {
+            candidates.push(self.site_dir.join("themes").join(theme).join("static"));
+        }
+        let Some(found) = candidates
+            .iter()
+            .map(|dir| dir.join(&relative))
+            .find(|p| p.is_file())
+        else {
+            return Ok(None);
+        };
+        // A link may lead anywhere: what it leads to must be in the site.
+        let real = found
+            .canonicalize()
+            .map_err(|e| tera::Error::msg(format!("`load_data`: {}: {e}", found.display())))?;
+        let root = self
+            .site_dir
+            .canonicalize()
+            .unwrap_or_else(|_| self.site_dir.clone());
+        if !real.starts_with(&root) {
+            return Err(tera::Error::msg(format!(
+                "`load_data`: {path:?} is not inside the site directory"
+            )));
+        }
+        Ok(Some(real))
+    }
+}
+
+fn read_data(file: &Path, format: &str) -> tera::Result<Value> {
+    let fail = |e: String| tera::Error::msg(format!("`load_data`: {}: {e}", file.display()));
+    let size = std::fs::metadata(file)
+        .map_err(|e| fail(e.to_string()))?
+        .len();
+    if size > MAX_DATA_BYTES {
+        return Err(fail(format!(
+            "{size} bytes, more than the {MAX_DATA_BYTES} a data file may have"
+        )));
+    }
+    let text = std::fs::read_to_string(file).map_err(|e| fail(e.to_string()))?;
+    match format {
+        "json" => serde_json::from_str(&text).map_err(|e| fail(e.to_string())),
+        "toml" => {
+            let table: toml::Table = text
+                .parse()
+                .map_err(|e: toml::de::Error| fail(e.to_string()))?;
+            Ok(crate::content::config::toml_to_json(&toml::Value::Table(
+                table,
+            )))
+        }
+        "plain" => Ok(Value::String(text)),
+        other => Err(fail(format!(
+            "format {other:?} is not supported by vindplaats (json, toml, plain)"
+        ))),
+    }
+}
+
+impl tera::Function for LoadData {
+    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        if args.contains_key("url") || args.contains_key("literal") {
+            return Err(tera::Error::msg(
+                "`load_data`: only `path` is supported by vindplaats (no `url`, no `literal`)",
+            ));
+        }
+        let path = string_arg(args, "load_data", "path")?;
+        let required = bool_arg(args, "load_data", "required")?.unwrap_or(true);
+        let format = match args.get("format") {
+            Some(Value::String(f)) => f.to_lowercase(),
+            Some(_) => return Err(tera::Error::msg("`load_data`: `format` must be a string")),
+            None => match Path::new(&path).extension().and_then(|e| e.to_str()) {
+                Some("json") => "json".into(),
+                Some("toml") => "toml".into(),
+                _ => "plain".into(),
+            },
+        };
+        let file = match self.find(&path) {
+            Ok(Some(file)) => file,
+            // As Zola: not required, then a missing or refused path is null.
+            Ok(None) | Err(_) if !required => return Ok(Value::Null),
+            Ok(None) => {
+                return Err(tera::Error::msg(format!(
+                    "`load_data`: {} doesn't exist",
+                    self.site_dir.join(&path).display()
+                )))
+            }
+            Err(e) => return Err(e),
+        };
+        let key = (file.clone(), format.clone());
+        if let Some(v) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return Ok(v);
+        }
+        let value = read_data(&file, &format)?;
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(key, value.clone());
+        }
+        Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tera::Function;
+
+    fn load_data(site: &Path) -> LoadData {
+        LoadData {
+            site_dir: site.to_path_buf(),
+            theme: Some("t".into()),
+            cache: Default::default(),
+        }
+    }
+
+    fn call(f: &LoadData, args: &[(&str, Value)]) -> tera::Result<Value> {
+        f.call(
+            &args
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn load_data_reads_json_and_toml_inside_the_site_only() {
+        let site = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(site.path().join("data")).unwrap();
+        std::fs::create_dir_all(site.path().join("themes/t/static")).unwrap();
+        std::fs::write(site.path().join("data/a.json"), r#"{"n": 1}"#).unwrap();
+        std::fs::write(site.path().join("themes/t/static/b.toml"), "n = 2").unwrap();
+        std::fs::write(site.path().join("data/bad.json"), "{").unwrap();
+        let f = load_data(site.path());
+        let path = |p: &str| ("path", Value::String(p.into()));
+        let not_required = ("required", Value::Bool(false));
+        assert_eq!(call(&f, &[path("data/a.json")]).unwrap()["n"], 1);
+        assert_eq!(call(&f, &[path("/data/a.json")]).unwrap()["n"], 1);
+        assert_eq!(call(&f, &[path("b.toml")]).unwrap()["n"], 2, "theme static");
+        assert!(call(&f, &[path("data/none.json")]).is_err());
+        assert_eq!(
+            call(&f, &[path("data/none.json"), not_required.clone()]).unwrap(),
+            Value::Null
+        );
+        assert!(
+            call(&f, &[path("data/bad.json"), not_required.clone()]).is_err(),
+            "a file that does not parse is an error even when not required"
+        );
+        let escape = call(&f, &[path("data/../../etc/passwd")]).unwrap_err();
+        assert!(
+            describe(&escape).contains("not inside"),
+            "{}",
+            describe(&escape)
+        );
+        assert_eq!(
+            call(&f, &[path("../x.json"), not_required]).unwrap(),
+            Value::Null
+        );
+        assert!(call(&f, &[("url", Value::String("https://x".into()))]).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn load_data_does_not_follow_a_link_out_of_the_site() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.json"), "{}").unwrap();
+        let site = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(
+            outside.path().join("secret.json"),
+            site.path().join("link.json"),
+        )
+        .unwrap();
+        let f = load_data(site.path());
+        let e = call(&f, &[("path", Value::String("link.json".into()))]).unwrap_err();
+        assert!(describe(&e).contains("not inside"), "{}", describe(&e));
     }
 }

@@ -22,7 +22,8 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// A copy of the shipped site (config, content, theme) in a temporary folder.
+/// A copy of the shipped site (config, content, theme, static files) in a
+/// temporary folder.
 pub fn shipped_site_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = project_dir();
@@ -30,6 +31,7 @@ pub fn shipped_site_copy() -> tempfile::TempDir {
     copy_tree(&root.join("content"), &dir.path().join("content"));
     copy_tree(&root.join("themes"), &dir.path().join("themes"));
     copy_tree(&root.join("search"), &dir.path().join("search"));
+    copy_tree(&root.join("static"), &dir.path().join("static"));
     let _ = fs::remove_dir_all(dir.path().join("search").join("index"));
     dir
 }
