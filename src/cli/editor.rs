@@ -62,7 +62,10 @@ pub fn run(path: &Path, command: EditorCommand) -> anyhow::Result<()> {
         }
         EditorCommand::Remove { username } => {
             accounts.remove(&username)?;
-            println!("Removed editor {username} from {} (their sessions end when serve restarts)", path.display());
+            println!(
+                "Removed editor {username} from {} (their sessions end when serve restarts)",
+                path.display()
+            );
         }
         EditorCommand::Passwd {
             username,
@@ -77,7 +80,10 @@ pub fn run(path: &Path, command: EditorCommand) -> anyhow::Result<()> {
         }
         EditorCommand::List => {
             if accounts.list().is_empty() {
-                println!("No editors yet in {}; add one with `vindplaats editor add`", path.display());
+                println!(
+                    "No editors yet in {}; add one with `vindplaats editor add`",
+                    path.display()
+                );
             }
             for a in accounts.list() {
                 println!("{}\t{} <{}>", a.username, a.name, a.email);

@@ -72,8 +72,10 @@ pub struct Who {
     editor: Option<String>,
 }
 
-fn git_config(key: &str) -> Option<String> {
+fn git_config(site: &Path, key: &str) -> Option<String> {
     let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(site)
         .args(["config", key])
         .output()
         .ok()?;
@@ -81,20 +83,23 @@ fn git_config(key: &str) -> Option<String> {
     (out.status.success() && !value.is_empty()).then_some(value)
 }
 
-fn author(accounts: &Path, who: &Who) -> anyhow::Result<Author> {
+fn author(site: &Path, accounts: &Path, who: &Who) -> anyhow::Result<Author> {
     if let Some(username) = &who.editor {
         let accounts = Accounts::load(accounts)?;
-        let account = accounts
-            .get(username)
-            .ok_or_else(|| anyhow::anyhow!("there is no editor named {username} in {}", accounts.path().display()))?;
+        let account = accounts.get(username).ok_or_else(|| {
+            anyhow::anyhow!(
+                "there is no editor named {username} in {}",
+                accounts.path().display()
+            )
+        })?;
         return Ok(Author {
             name: account.name.clone(),
             email: account.email.clone(),
         });
     }
     Ok(Author {
-        name: git_config("user.name").unwrap_or_else(|| "vindplaats".into()),
-        email: git_config("user.email").unwrap_or_else(|| "vindplaats@localhost".into()),
+        name: git_config(site, "user.name").unwrap_or_else(|| "vindplaats".into()),
+        email: git_config(site, "user.email").unwrap_or_else(|| "vindplaats@localhost".into()),
     })
 }
 
@@ -128,10 +133,20 @@ fn each(site: &Path, ids: &[String], change: Change, author: &Author) -> anyhow:
             failed += 1;
             continue;
         };
-        match review::apply(&queue.content_dir().to_path_buf(), &rules, &item.relative_path, &item.version, std::slice::from_ref(&change), author) {
+        match review::apply(
+            queue.content_dir(),
+            &rules,
+            &item.relative_path,
+            &item.version,
+            std::slice::from_ref(&change),
+            author,
+        ) {
             Ok(applied) => println!(
                 "{id}: done{}",
-                applied.commit.map(|c| format!(" (commit {})", c.get(..10).unwrap_or(&c))).unwrap_or_default()
+                applied
+                    .commit
+                    .map(|c| format!(" (commit {})", c.get(..10).unwrap_or(&c)))
+                    .unwrap_or_default()
             ),
             Err(e) => {
                 eprintln!("error: {id}: {e}");
@@ -194,7 +209,11 @@ pub fn run(site: &Path, accounts: &Path, command: ReviewCommand) -> anyhow::Resu
             println!("id:          {}", item.id);
             println!("file:        content/{}", item.relative_path);
             println!("version:     {}", item.version);
-            println!("status:      {:?}{}", item.status, if item.flagged { " (flagged)" } else { "" });
+            println!(
+                "status:      {:?}{}",
+                item.status,
+                if item.flagged { " (flagged)" } else { "" }
+            );
             println!("title:       {}", item.title);
             println!("summary:     {}", item.description);
             println!("date:        {}", item.date.as_deref().unwrap_or("-"));
@@ -202,23 +221,34 @@ pub fn run(site: &Path, accounts: &Path, command: ReviewCommand) -> anyhow::Resu
             println!("type:        {}", item.types.join(", "));
             println!("themes:      {}", item.themes.join(", "));
             println!("lines:       {}", item.programmalijnen.join(", "));
-            println!("suggested:   {} | {}", item.suggested_themes.join(", "), item.suggested_programmalijnen.join(", "));
+            println!(
+                "suggested:   {} | {}",
+                item.suggested_themes.join(", "),
+                item.suggested_programmalijnen.join(", ")
+            );
             if let Some(r) = &item.rejection_reason {
                 println!("rejected:    {r}");
             }
             for note in &item.notes {
                 println!("note:        {note}");
             }
-            for (field, shown, upstream) in review::edit::flagged_values(queue.content_dir(), &item.relative_path)? {
+            for (field, shown, upstream) in
+                review::edit::flagged_values(queue.content_dir(), &item.relative_path)?
+            {
                 println!("{}: shown    {shown}", field.key());
                 println!("{}: upstream {upstream}", field.key());
             }
         }
         ReviewCommand::Approve { ids, who } => {
-            each(site, &ids, Change::Approve, &author(accounts, &who)?)?;
+            each(site, &ids, Change::Approve, &author(site, accounts, &who)?)?;
         }
         ReviewCommand::Reject { ids, reason, who } => {
-            each(site, &ids, Change::Reject { reason }, &author(accounts, &who)?)?;
+            each(
+                site,
+                &ids,
+                Change::Reject { reason },
+                &author(site, accounts, &who)?,
+            )?;
         }
         ReviewCommand::Tag {
             ids,
@@ -235,7 +265,7 @@ pub fn run(site: &Path, accounts: &Path, command: ReviewCommand) -> anyhow::Resu
                 programmalijnen: programmalijn,
                 kind,
             };
-            each(site, &ids, Change::Tag(tag), &author(accounts, &who)?)?;
+            each(site, &ids, Change::Tag(tag), &author(site, accounts, &who)?)?;
         }
     }
     Ok(())

@@ -48,15 +48,16 @@ fn decode(part: &str) -> Vec<u8> {
 impl Form {
     /// Parses `a=1&b=2`; the body must be UTF-8 before and after decoding.
     pub fn parse(body: &[u8]) -> Result<Form, FormError> {
-        let text = std::str::from_utf8(body).map_err(|_| FormError::NotUtf8("(formulier)".into()))?;
+        let text =
+            std::str::from_utf8(body).map_err(|_| FormError::NotUtf8("(formulier)".into()))?;
         let mut fields = Vec::new();
         for pair in text.split('&').filter(|p| !p.is_empty()) {
             if fields.len() >= MAX_FIELDS {
                 return Err(FormError::TooManyFields);
             }
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let name = String::from_utf8(decode(name))
-                .map_err(|_| FormError::NotUtf8("(naam)".into()))?;
+            let name =
+                String::from_utf8(decode(name)).map_err(|_| FormError::NotUtf8("(naam)".into()))?;
             let value = String::from_utf8(decode(value))
                 .map_err(|_| FormError::NotUtf8(name.chars().take(40).collect()))?;
             fields.push((name, value));
@@ -95,7 +96,9 @@ mod tests {
 
     #[test]
     fn reads_repeated_and_encoded_fields() {
-        let form = Form::parse(b"thema=Gelijke+kansen&thema=Werk%20en%20inkomen&titel=%C3%A9%26x&leeg=").unwrap();
+        let form =
+            Form::parse(b"thema=Gelijke+kansen&thema=Werk%20en%20inkomen&titel=%C3%A9%26x&leeg=")
+                .unwrap();
         assert_eq!(form.all("thema"), ["Gelijke kansen", "Werk en inkomen"]);
         assert_eq!(form.get("titel"), "é&x");
         assert_eq!(form.value("leeg"), None);
@@ -104,7 +107,10 @@ mod tests {
 
     #[test]
     fn refuses_invalid_utf8_and_too_many_fields() {
-        assert_eq!(Form::parse(b"titel=%FF%FE"), Err(FormError::NotUtf8("titel".into())));
+        assert_eq!(
+            Form::parse(b"titel=%FF%FE"),
+            Err(FormError::NotUtf8("titel".into()))
+        );
         assert!(Form::parse(&[b't', b'=', 0xff]).is_err());
         let many = "a=1&".repeat(MAX_FIELDS + 1);
         assert_eq!(Form::parse(many.as_bytes()), Err(FormError::TooManyFields));

@@ -26,7 +26,10 @@ use tera::{Context, Tera};
 
 use crate::accounts::Accounts;
 use crate::model::{Status, TaxonomyRules};
-use crate::review::{self, dossier, Author, Change, Edit, FlagField, ItemId, Queue, QueueItem, ReviewError, Show, Tag};
+use crate::review::{
+    self, dossier, Author, Change, Edit, FlagField, ItemId, Queue, QueueItem, ReviewError, Show,
+    Tag,
+};
 
 pub mod form;
 pub mod session;
@@ -113,7 +116,10 @@ pub fn router(beheer: Arc<Beheer>) -> Router {
         .route("/beheer/bulk", post(bulk))
         .route("/beheer/items/{id}/", get(item_page).post(item_post))
         .route("/beheer/dossiers/", get(dossiers_page))
-        .route("/beheer/dossiers/{slug}/", get(dossier_page).post(dossier_post))
+        .route(
+            "/beheer/dossiers/{slug}/",
+            get(dossier_page).post(dossier_post),
+        )
         .route("/beheer/{*rest}", axum::routing::any(not_found))
         .with_state(beheer)
 }
@@ -165,7 +171,12 @@ fn rules_of(site_dir: &Path) -> Result<TaxonomyRules, String> {
 async fn read_form(body: Body) -> Result<Form, String> {
     let bytes = axum::body::to_bytes(body, form::MAX_BODY_BYTES)
         .await
-        .map_err(|_| format!("het formulier is groter dan {} kB", form::MAX_BODY_BYTES / 1024))?;
+        .map_err(|_| {
+            format!(
+                "het formulier is groter dan {} kB",
+                form::MAX_BODY_BYTES / 1024
+            )
+        })?;
     Form::parse(&bytes).map_err(|e| e.to_string())
 }
 
@@ -181,11 +192,10 @@ fn cross_site(headers: &HeaderMap) -> bool {
         Some(origin) => url::Url::parse(origin)
             .ok()
             .and_then(|u| {
-                u.host_str()
-                    .map(|h| match u.port() {
-                        Some(p) => format!("{h}:{p}"),
-                        None => h.to_string(),
-                    })
+                u.host_str().map(|h| match u.port() {
+                    Some(p) => format!("{h}:{p}"),
+                    None => h.to_string(),
+                })
             })
             .is_none_or(|o| !o.eq_ignore_ascii_case(host)),
     }
@@ -338,7 +348,11 @@ macro_rules! checked_form {
     }};
 }
 
-async fn not_found(State(beheer): State<Arc<Beheer>>, headers: HeaderMap, method: Method) -> Response {
+async fn not_found(
+    State(beheer): State<Arc<Beheer>>,
+    headers: HeaderMap,
+    method: Method,
+) -> Response {
     let signed = signed_in_or!(beheer, headers, method);
     beheer.message(
         Some(&signed),
@@ -358,7 +372,12 @@ async fn sign_in_form(State(beheer): State<Arc<Beheer>>, headers: HeaderMap) -> 
     sign_in_page(&beheer, StatusCode::OK, None, "")
 }
 
-fn sign_in_page(beheer: &Beheer, status: StatusCode, error: Option<String>, username: &str) -> Response {
+fn sign_in_page(
+    beheer: &Beheer,
+    status: StatusCode,
+    error: Option<String>,
+    username: &str,
+) -> Response {
     let token = session::token();
     let mut context = beheer.context(None, "inloggen");
     context.insert("login_csrf", &token);
@@ -486,7 +505,11 @@ async fn sign_in(
     response
 }
 
-async fn sign_out(State(beheer): State<Arc<Beheer>>, headers: HeaderMap, request: Request) -> Response {
+async fn sign_out(
+    State(beheer): State<Arc<Beheer>>,
+    headers: HeaderMap,
+    request: Request,
+) -> Response {
     let (signed, _form) = checked_form!(beheer, headers, request.into_body());
     beheer
         .sessions
@@ -554,9 +577,13 @@ fn date_filter(text: &str) -> Option<String> {
     let t = text.trim();
     let shape = t.len() == 4 || t.len() == 7 || t.len() == 10;
     let valid = shape
-        && t.bytes()
-            .enumerate()
-            .all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+        && t.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
     valid.then(|| t.to_string())
 }
 
@@ -582,11 +609,20 @@ fn notice(key: &str) -> Option<&'static str> {
     })
 }
 
-async fn queue_page(State(beheer): State<Arc<Beheer>>, headers: HeaderMap, request: Request) -> Response {
+async fn queue_page(
+    State(beheer): State<Arc<Beheer>>,
+    headers: HeaderMap,
+    request: Request,
+) -> Response {
     let signed = signed_in_or!(beheer, headers, Method::GET);
-    let query = Form::parse(request.uri().query().unwrap_or_default().as_bytes()).unwrap_or_default();
+    let query =
+        Form::parse(request.uri().query().unwrap_or_default().as_bytes()).unwrap_or_default();
     let show = Show::parse(query.get("toon")).unwrap_or_default();
-    let text: String = query.get("q").chars().take(review::queue::MAX_QUERY_CHARS).collect();
+    let text: String = query
+        .get("q")
+        .chars()
+        .take(review::queue::MAX_QUERY_CHARS)
+        .collect();
     let filter = review::Filter {
         show,
         partner: query.value("partner"),
@@ -631,7 +667,13 @@ async fn queue_page(State(beheer): State<Arc<Beheer>>, headers: HeaderMap, reque
             format!("/beheer/?{}", query_string(&pairs))
         };
         context.insert("filter", &filter_view);
-        context.insert("filtered", &(f != review::Filter { show: f.show, ..Default::default() }));
+        context.insert(
+            "filtered",
+            &(f != review::Filter {
+                show: f.show,
+                ..Default::default()
+            }),
+        );
         context.insert("here", &at(listing.page));
         context.insert("prev", &at(listing.page.saturating_sub(1).max(1)));
         context.insert("next", &at(listing.page + 1));
@@ -640,11 +682,14 @@ async fn queue_page(State(beheer): State<Arc<Beheer>>, headers: HeaderMap, reque
         context.insert("pages", &listing.pages);
         let items: Vec<ItemView<'_>> = listing.items.iter().map(|i| view(i)).collect();
         context.insert("items", &items);
-        context.insert("facets", &serde_json::json!({
-            "partners": facets.partners,
-            "themes": facets.themes,
-            "types": facets.types,
-        }));
+        context.insert(
+            "facets",
+            &serde_json::json!({
+                "partners": facets.partners,
+                "themes": facets.themes,
+                "types": facets.types,
+            }),
+        );
         let unreadable: Vec<serde_json::Value> = queue
             .unreadable()
             .iter()
@@ -652,7 +697,12 @@ async fn queue_page(State(beheer): State<Arc<Beheer>>, headers: HeaderMap, reque
             .map(|u| serde_json::json!({"path": u.relative_path, "message": u.message}))
             .collect();
         context.insert("unreadable", &unreadable);
-        context.insert("themes", &rules.themes);
+        let themes: Vec<serde_json::Value> = rules
+            .themes
+            .iter()
+            .map(|t| serde_json::json!({"name": t.name, "programmalijnen": t.programmalijnen}))
+            .collect();
+        context.insert("themes", &themes);
         let types: Vec<(&String, &String)> = rules.types.iter().collect();
         context.insert("types", &types);
         if let Some(text) = notice(query.get("melding")) {
@@ -780,11 +830,18 @@ async fn bulk(State(beheer): State<Arc<Beheer>>, headers: HeaderMap, request: Re
     })
     .await
     .unwrap_or_default();
-    let failed = done.iter().filter(|o| o.outcome.starts_with("niet")).count();
+    let failed = done
+        .iter()
+        .filter(|o| o.outcome.starts_with("niet"))
+        .count();
     let mut context = beheer.context(Some(&signed), "wachtrij");
     context.insert(
         "heading",
-        if failed == 0 { "Klaar" } else { "Klaar, met uitzonderingen" },
+        if failed == 0 {
+            "Klaar"
+        } else {
+            "Klaar, met uitzonderingen"
+        },
     );
     context.insert(
         "lines",
@@ -797,7 +854,11 @@ async fn bulk(State(beheer): State<Arc<Beheer>>, headers: HeaderMap, request: Re
     context.insert("results", &done);
     context.insert("back", &back);
     context.insert("back_label", "Terug naar de wachtrij");
-    let status = if failed == 0 { StatusCode::OK } else { StatusCode::CONFLICT };
+    let status = if failed == 0 {
+        StatusCode::OK
+    } else {
+        StatusCode::CONFLICT
+    };
     beheer.render("melding.html", &context, status)
 }
 
@@ -1017,7 +1078,8 @@ async fn item_page(
     request: Request,
 ) -> Response {
     let signed = signed_in_or!(beheer, headers, Method::GET);
-    let query = Form::parse(request.uri().query().unwrap_or_default().as_bytes()).unwrap_or_default();
+    let query =
+        Form::parse(request.uri().query().unwrap_or_default().as_bytes()).unwrap_or_default();
     let melding = notice(query.get("melding"));
     let b = beheer.clone();
     blocking(move || {
@@ -1200,7 +1262,10 @@ fn after_change(
             }
             let reason = form.get("reden");
             if !reason.is_empty() {
-                attempted.push(("Reden van afwijzing".into(), reason.chars().take(1000).collect()));
+                attempted.push((
+                    "Reden van afwijzing".into(),
+                    reason.chars().take(1000).collect(),
+                ));
             }
             let problem = ItemProblem {
                 status: StatusCode::CONFLICT,
@@ -1249,10 +1314,19 @@ async fn dossiers_page(State(beheer): State<Arc<Beheer>>, headers: HeaderMap) ->
 }
 
 fn dossier_by_slug(content_dir: &Path, slug: &str) -> Option<dossier::Dossier> {
-    dossier::list(content_dir).into_iter().find(|d| d.slug == slug)
+    dossier::list(content_dir)
+        .into_iter()
+        .find(|d| d.slug == slug)
 }
 
-fn render_dossier(beheer: &Beheer, signed: &Signed, d: &dossier::Dossier, status: StatusCode, melding: Option<&str>, fout: Option<String>) -> Response {
+fn render_dossier(
+    beheer: &Beheer,
+    signed: &Signed,
+    d: &dossier::Dossier,
+    status: StatusCode,
+    melding: Option<&str>,
+    fout: Option<String>,
+) -> Response {
     let titles = {
         let mut queue = beheer.queue.lock().unwrap_or_else(|e| e.into_inner());
         queue.refresh();
@@ -1270,7 +1344,10 @@ fn render_dossier(beheer: &Beheer, signed: &Signed, d: &dossier::Dossier, status
                 .pages
                 .iter()
                 .map(|p| {
-                    let title = titles.get(p.trim_start_matches("@/")).cloned().unwrap_or_else(|| p.clone());
+                    let title = titles
+                        .get(p.trim_start_matches("@/"))
+                        .cloned()
+                        .unwrap_or_else(|| p.clone());
                     serde_json::json!({"path": p, "title": title})
                 })
                 .collect();
@@ -1299,7 +1376,8 @@ async fn dossier_page(
     request: Request,
 ) -> Response {
     let signed = signed_in_or!(beheer, headers, Method::GET);
-    let query = Form::parse(request.uri().query().unwrap_or_default().as_bytes()).unwrap_or_default();
+    let query =
+        Form::parse(request.uri().query().unwrap_or_default().as_bytes()).unwrap_or_default();
     let melding = notice(query.get("melding"));
     let b = beheer.clone();
     blocking(move || match dossier_by_slug(&b.content_dir, &slug) {
@@ -1358,7 +1436,17 @@ async fn dossier_post(
                 } else {
                     StatusCode::UNPROCESSABLE_ENTITY
                 };
-                render_dossier(&b, &signed, &fresh, status, None, Some(format!("Niet opgeslagen: {}. Hieronder staat de huidige volgorde.", dutch(&e))))
+                render_dossier(
+                    &b,
+                    &signed,
+                    &fresh,
+                    status,
+                    None,
+                    Some(format!(
+                        "Niet opgeslagen: {}. Hieronder staat de huidige volgorde.",
+                        dutch(&e)
+                    )),
+                )
             }
         }
     })
@@ -1388,10 +1476,19 @@ mod tests {
     fn posts_from_elsewhere_are_cross_site() {
         let mut h = HeaderMap::new();
         h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
-        assert!(!cross_site(&h), "no Origin: a form from the same page in older browsers");
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://127.0.0.1:8080"));
+        assert!(
+            !cross_site(&h),
+            "no Origin: a form from the same page in older browsers"
+        );
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:8080"),
+        );
         assert!(!cross_site(&h));
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://evil.example"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://evil.example"),
+        );
         assert!(cross_site(&h));
         h.insert(header::ORIGIN, HeaderValue::from_static("null"));
         assert!(cross_site(&h));

@@ -45,7 +45,10 @@ pub fn same(a: &str, b: &str) -> bool {
     if a.len() != b.len() || a.is_empty() {
         return false;
     }
-    a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.bytes()
+        .zip(b.bytes())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
 }
 
 #[derive(Debug, Clone)]
@@ -136,7 +139,10 @@ pub struct Limiter {
 }
 
 fn prune(times: &mut VecDeque<Instant>, now: Instant) {
-    while times.front().is_some_and(|t| now.duration_since(*t) >= WINDOW) {
+    while times
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= WINDOW)
+    {
         times.pop_front();
     }
 }
@@ -252,23 +258,33 @@ mod tests {
             assert!(limiter.blocked("anna", one).is_none());
             limiter.failed("anna", one);
         }
-        let wait = limiter.blocked("anna", two).expect("the account is blocked from anywhere");
+        let wait = limiter
+            .blocked("anna", two)
+            .expect("the account is blocked from anywhere");
         assert!(wait > Duration::from_secs(14 * 60));
         assert!(limiter.blocked("bert", two).is_none());
         for n in 0..MAX_FAILURES_PER_ADDRESS {
             limiter.failed(&format!("naam{n}"), two);
         }
-        assert!(limiter.blocked("carla", two).is_some(), "the address is blocked for any name");
+        assert!(
+            limiter.blocked("carla", two).is_some(),
+            "the address is blocked for any name"
+        );
         limiter.succeeded("anna");
         assert!(limiter.blocked("anna", one).is_none());
     }
 
     #[test]
     fn cookies_are_read_and_set_strictly() {
-        assert_eq!(cookie("a=1; vindplaats_beheer=xyz; b=2", SESSION_COOKIE), Some("xyz"));
+        assert_eq!(
+            cookie("a=1; vindplaats_beheer=xyz; b=2", SESSION_COOKIE),
+            Some("xyz")
+        );
         assert_eq!(cookie("a=1", SESSION_COOKIE), None);
         let set = set_cookie(SESSION_COOKIE, "t", true, None);
-        assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.ends_with("Secure"));
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.ends_with("Secure")
+        );
         assert!(!set_cookie(SESSION_COOKIE, "t", false, None).contains("Secure"));
     }
 }
