@@ -7,128 +7,18 @@
 //! installs all three; `AXE_CORE_JS` may point at axe.min.js). Without
 //! them it says it did not run, except under CI, where that fails.
 
+#[path = "browser/mod.rs"]
+mod browser;
 mod common;
 
 use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{project_dir, shipped_site_copy, start_server};
-use fantoccini::{Client, ClientBuilder, Locator};
+use browser::{browser, csp_violations, tools};
+use common::{shipped_site_copy, start_server};
+use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn tools() -> Result<(PathBuf, PathBuf, PathBuf), String> {
-    let chromium = PathBuf::from(std::env::var("CHROMIUM").unwrap_or("/usr/bin/chromium".into()));
-    let driver =
-        PathBuf::from(std::env::var("CHROMEDRIVER").unwrap_or("/usr/bin/chromedriver".into()));
-    let axe = std::env::var("AXE_CORE_JS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| project_dir().join("target/axe/node_modules/axe-core/axe.min.js"));
-    for path in [&chromium, &driver, &axe] {
-        if !path.exists() {
-            return Err(format!("{} is missing", path.display()));
-        }
-    }
-    Ok((chromium, driver, axe))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn browser(chromium: &std::path::Path, driver: &std::path::Path) -> (Driver, Client) {
-    let port = free_port();
-    let child = Command::new(driver)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    let driver = Driver(child);
-    let profile = tempfile::tempdir().unwrap().keep();
-    let mut caps = serde_json::Map::new();
-    // The console, for Content-Security-Policy violations.
-    caps.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": chromium,
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--disable-quic", "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--window-size=1280,900",
-                     format!("--user-data-dir={}", profile.display())]
-        }),
-    );
-    // fantoccini talks plain HTTP to chromedriver, but its TLS stack
-    // still wants a crypto provider chosen.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        match ClientBuilder::rustls()
-            .expect("TLS set-up")
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(client) => return (driver, client),
-            Err(e) if Instant::now() > deadline => panic!("chromedriver did not answer: {e}"),
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
-}
-
-/// chromedriver's console log (`se/log`), read and emptied.
-#[derive(Debug)]
-struct BrowserLog;
-
-impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/se/log",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
-        (
-            axum::http::Method::POST,
-            Some(r#"{"type": "browser"}"#.into()),
-        )
-    }
-}
-
-/// The console messages since the last call that report a
-/// Content-Security-Policy violation.
-async fn csp_violations(client: &Client) -> Vec<String> {
-    let log = client.issue_cmd(BrowserLog).await.expect("the console log");
-    log.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|entry| entry["message"].as_str())
-        .filter(|m| m.contains("Content Security Policy") || m.contains("Content-Security-Policy"))
-        .map(String::from)
-        .collect()
-}
-
-/// Waits until `script` (a JS expression) is truthy; returns its value.
 async fn wait_for(client: &Client, script: &str, what: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
