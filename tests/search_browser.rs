@@ -19,6 +19,7 @@ use common::{shipped_site_copy, start_server};
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 
+/// Waits until `script` (a JS expression) is truthy; returns its value.
 async fn wait_for(client: &Client, script: &str, what: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {

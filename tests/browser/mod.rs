@@ -122,8 +122,6 @@ pub async fn csp_violations(client: &Client) -> Vec<String> {
         .collect()
 }
 
-/// Waits until `script` (a JS expression) is truthy; returns its value.
-
 /// Whether a browser test may be skipped: it says so, except under CI,
 /// where a missing tool fails it.
 pub fn tools_or_skip(what: &str) -> Option<(PathBuf, PathBuf, PathBuf)> {
