@@ -321,6 +321,14 @@ async fn nothing_answers_without_a_session_and_signing_in_is_limited() {
     );
     assert_eq!(queue.cookies.len(), 0);
 
+    // A removed account is signed out at once.
+    let mut carla = Agent::new(&server.base);
+    add_editor(site.path(), "carla", "Carla", "carla@kis.example");
+    assert_eq!(carla.sign_in("carla", PASSWORD).await.status, 303);
+    assert_eq!(carla.get("/beheer/").await.status, 200);
+    run_binary(site.path(), &["editor", "remove", "carla"]);
+    assert_eq!(carla.get("/beheer/").await.status, 303);
+
     // Five failures for bert lock bert out, even with his password.
     let mut other = Agent::new(&server.base);
     for _ in 0..5 {
@@ -343,6 +351,21 @@ async fn nothing_answers_without_a_session_and_signing_in_is_limited() {
         other.sign_in(&format!("niemand{n}"), "x").await;
     }
     assert_eq!(other.sign_in("anna", PASSWORD).await.status, 429);
+
+    // Behind a TLS proxy the cookies are Secure.
+    let behind = reqwest::Client::new()
+        .get(format!("{}/beheer/inloggen", server.base))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    let cookie = behind
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(cookie.ends_with("; Secure"), "{cookie}");
 
     // Signing out ends the session.
     let page = agent.get("/beheer/").await;

@@ -26,6 +26,7 @@ use crate::search::{EmbeddedIndex, SearchDocument, SiteIndexError, SyncReport};
 use crate::site::BuildOptions;
 
 pub mod beheer;
+pub mod body;
 pub mod guard;
 pub mod oai;
 pub mod open_data;

@@ -94,33 +94,11 @@ async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) ->
     })
 }
 
-/// An oversized body is read and thrown away up to this many bytes before
-/// the 413, so that a client still sending it reads the answer instead of
-/// a reset connection; past it the connection is closed at once.
-pub const DRAIN_BYTES: usize = 4 * 1024 * 1024;
-
 /// The body, or Meilisearch's error when it is too large or cut off.
 async fn read_body(body: Body) -> Result<Bytes, SearchError> {
-    use futures_util::StreamExt;
-    let mut stream = body.into_data_stream();
-    let mut kept = Vec::new();
-    let mut total = 0usize;
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| {
-            SearchError::invalid(
-                "bad_request",
-                format!("The request body could not be read: {e}"),
-            )
-        })?;
-        total = total.saturating_add(chunk.len());
-        if total <= MAX_BODY_BYTES {
-            kept.extend_from_slice(&chunk);
-        } else if total > DRAIN_BYTES {
-            break;
-        }
-    }
-    if total > MAX_BODY_BYTES {
-        return Err(SearchError {
+    match super::body::read_bounded(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => Ok(bytes),
+        Err(super::body::BodyError::TooLarge(_)) => Err(SearchError {
             status: 413,
             code: "payload_too_large",
             kind: "invalid_request",
@@ -128,9 +106,12 @@ async fn read_body(body: Body) -> Result<Bytes, SearchError> {
                 "The provided payload reached the size limit. The maximum accepted payload size is {} KiB.",
                 MAX_BODY_BYTES / 1024
             ),
-        });
+        }),
+        Err(super::body::BodyError::Read(e)) => Err(SearchError::invalid(
+            "bad_request",
+            format!("The request body could not be read: {e}"),
+        )),
     }
-    Ok(Bytes::from(kept))
 }
 
 fn error_response(error: &SearchError) -> Response {

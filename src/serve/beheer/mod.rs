@@ -169,15 +169,25 @@ fn rules_of(site_dir: &Path) -> Result<TaxonomyRules, String> {
 
 /// The largest form body read.
 async fn read_form(body: Body) -> Result<Form, String> {
-    let bytes = axum::body::to_bytes(body, form::MAX_BODY_BYTES)
+    let bytes = super::body::read_bounded(body, form::MAX_BODY_BYTES)
         .await
-        .map_err(|_| {
-            format!(
-                "het formulier is groter dan {} kB",
-                form::MAX_BODY_BYTES / 1024
-            )
+        .map_err(|e| match e {
+            super::body::BodyError::TooLarge(max) => {
+                format!("het formulier is groter dan {} kB", max / 1024)
+            }
+            super::body::BodyError::Read(_) => "het formulier kwam niet helemaal aan".to_string(),
         })?;
     Form::parse(&bytes).map_err(|e| e.to_string())
+}
+
+/// Cookies get `Secure` when the public address is https, or a proxy in
+/// front says the request came over TLS.
+fn secure(beheer: &Beheer, headers: &HeaderMap) -> bool {
+    beheer.secure
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("https"))
 }
 
 /// A form post from another site is refused even with a valid cookie
@@ -218,6 +228,17 @@ impl Beheer {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(&token)?;
+        // A removed account is signed out at its next request.
+        let exists = Accounts::load(&self.accounts)
+            .map(|a| a.get(&session.username).is_some())
+            .unwrap_or(false);
+        if !exists {
+            self.sessions
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .end_all_of(&session.username);
+            return None;
+        }
         Some(Signed { token, session })
     }
 
@@ -369,11 +390,12 @@ async fn sign_in_form(State(beheer): State<Arc<Beheer>>, headers: HeaderMap) -> 
     if beheer.signed_in(&headers).is_some() {
         return see_other("/beheer/");
     }
-    sign_in_page(&beheer, StatusCode::OK, None, "")
+    sign_in_page(&beheer, &headers, StatusCode::OK, None, "")
 }
 
 fn sign_in_page(
     beheer: &Beheer,
+    headers: &HeaderMap,
     status: StatusCode,
     error: Option<String>,
     username: &str,
@@ -386,7 +408,12 @@ fn sign_in_page(
         context.insert("fout", &error);
     }
     let mut response = beheer.render("inloggen.html", &context, status);
-    let cookie = session::set_cookie(session::SIGN_IN_COOKIE, &token, beheer.secure, None);
+    let cookie = session::set_cookie(
+        session::SIGN_IN_COOKIE,
+        &token,
+        secure(beheer, headers),
+        None,
+    );
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
@@ -404,7 +431,15 @@ async fn sign_in(
     }
     let form = match read_form(request.into_body()).await {
         Ok(form) => form,
-        Err(message) => return sign_in_page(&beheer, StatusCode::BAD_REQUEST, Some(message), ""),
+        Err(message) => {
+            return sign_in_page(
+                &beheer,
+                &headers,
+                StatusCode::BAD_REQUEST,
+                Some(message),
+                "",
+            )
+        }
     };
     let cookies = headers
         .get(header::COOKIE)
@@ -414,6 +449,7 @@ async fn sign_in(
     if !session::same(form.get("csrf"), expected) {
         return sign_in_page(
             &beheer,
+            &headers,
             StatusCode::FORBIDDEN,
             Some("Het formulier was verlopen. Probeer het opnieuw.".into()),
             "",
@@ -430,6 +466,7 @@ async fn sign_in(
         let minutes = wait.as_secs().div_ceil(60).max(1);
         let mut response = sign_in_page(
             &beheer,
+            &headers,
             StatusCode::TOO_MANY_REQUESTS,
             Some(format!(
                 "Te veel mislukte pogingen. Probeer het over {minutes} {} opnieuw.",
@@ -443,7 +480,13 @@ async fn sign_in(
         return response;
     }
     let Ok(_slot) = beheer.verify.acquire().await else {
-        return sign_in_page(&beheer, StatusCode::SERVICE_UNAVAILABLE, None, &username);
+        return sign_in_page(
+            &beheer,
+            &headers,
+            StatusCode::SERVICE_UNAVAILABLE,
+            None,
+            &username,
+        );
     };
     let accounts_path = beheer.accounts.clone();
     let name = username.clone();
@@ -458,6 +501,7 @@ async fn sign_in(
             tracing::error!("/beheer/ accounts: {e}");
             return sign_in_page(
                 &beheer,
+                &headers,
                 StatusCode::INTERNAL_SERVER_ERROR,
                 Some("Het accountbestand kon niet worden gelezen.".into()),
                 &username,
@@ -473,6 +517,7 @@ async fn sign_in(
             .failed(&username, address);
         return sign_in_page(
             &beheer,
+            &headers,
             StatusCode::UNAUTHORIZED,
             Some("Gebruikersnaam of wachtwoord klopt niet.".into()),
             &username,
@@ -490,11 +535,16 @@ async fn sign_in(
         .start(&account.username, &account.name, &account.email);
     let mut response = see_other("/beheer/");
     for cookie in [
-        session::set_cookie(session::SESSION_COOKIE, &token, beheer.secure, None),
+        session::set_cookie(
+            session::SESSION_COOKIE,
+            &token,
+            secure(&beheer, &headers),
+            None,
+        ),
         session::set_cookie(
             session::SIGN_IN_COOKIE,
             "",
-            beheer.secure,
+            secure(&beheer, &headers),
             Some(std::time::Duration::ZERO),
         ),
     ] {
@@ -520,7 +570,7 @@ async fn sign_out(
     let cookie = session::set_cookie(
         session::SESSION_COOKIE,
         "",
-        beheer.secure,
+        secure(&beheer, &headers),
         Some(std::time::Duration::ZERO),
     );
     if let Ok(value) = HeaderValue::from_str(&cookie) {
