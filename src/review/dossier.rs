@@ -8,7 +8,7 @@ use serde::Deserialize;
 use toml_edit::{Array, DocumentMut, Item};
 
 use super::edit::{change_doc, open, render, Change};
-use super::{file_version, git, lock, Applied, Author, ReviewError};
+use super::{check_version, file_version, git, lock, Applied, Author, ReviewError};
 use crate::content::{split_front_matter, write_atomic};
 use crate::model::TaxonomyRules;
 
@@ -161,14 +161,7 @@ pub fn add(
         return Err(ReviewError::Unknown(dossier.to_string()));
     }
     let mut item = open(content_dir, publication)?;
-    let found = file_version(&item.bytes);
-    if found != expected {
-        return Err(ReviewError::Conflict {
-            path: item.path,
-            expected: expected.chars().take(64).collect(),
-            found,
-        });
-    }
+    check_version(&item.path, &item.bytes, expected)?;
     let mut file = open_dossier(content_dir, dossier)?;
     let pages = group_pages(&mut file.doc, group)?;
     if !strings(pages).iter().any(|p| p == publication) {
@@ -261,14 +254,7 @@ pub fn move_item(
         return Err(ReviewError::Unknown(dossier.to_string()));
     }
     let mut file = open_dossier(content_dir, dossier)?;
-    let found = file_version(&file.bytes);
-    if found != expected {
-        return Err(ReviewError::Conflict {
-            path: file.path,
-            expected: expected.chars().take(64).collect(),
-            found,
-        });
-    }
+    check_version(&file.path, &file.bytes, expected)?;
     let pages = group_pages(&mut file.doc, group)?;
     let mut items = strings(pages);
     let other = if up {

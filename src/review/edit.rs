@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use toml_edit::{Array, DocumentMut, Item, TableLike};
 
-use super::{file_version, git, lock, Author, ReviewError};
+use super::{check_version, file_version, git, lock, Author, ReviewError};
 use crate::content::{split_front_matter, write_atomic};
 use crate::harvest::store::summary_of;
 use crate::model::{parse_extra, PublicationExtra, Status, TaxonomyRules};
@@ -169,14 +169,7 @@ pub fn apply(
     let site_dir = content_dir.parent().unwrap_or(content_dir);
     let _lock = lock(site_dir)?;
     let mut opened = open(content_dir, relative_path)?;
-    let found = file_version(&opened.bytes);
-    if found != expected {
-        return Err(ReviewError::Conflict {
-            path: opened.path,
-            expected: expected.chars().take(64).collect(),
-            found,
-        });
-    }
+    check_version(&opened.path, &opened.bytes, expected)?;
     for change in changes {
         change_doc(&mut opened, rules, change)?;
     }

@@ -116,6 +116,20 @@ pub fn file_version(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// Refuses a change to `path` when its bytes are no longer the version
+/// the editor saw.
+pub(crate) fn check_version(path: &Path, bytes: &[u8], expected: &str) -> Result<(), ReviewError> {
+    let found = file_version(bytes);
+    if found == expected {
+        return Ok(());
+    }
+    Err(ReviewError::Conflict {
+        path: path.to_path_buf(),
+        expected: expected.chars().take(64).collect(),
+        found,
+    })
+}
+
 /// One writer at a time over a site's content, across threads and
 /// processes (`serve --editor` and `vindplaats review` at once): an
 /// exclusive lock on `.beheer/review.lock`, held while a change is checked

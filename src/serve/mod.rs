@@ -108,7 +108,12 @@ async fn path_guard(not_found_page: PathBuf, request: Request, next: Next) -> Re
 }
 
 pub(crate) fn percent_decoded(path: &str) -> Vec<u8> {
-    let bytes = path.as_bytes();
+    percent_decode(path, false)
+}
+
+/// `%XX` decoded; `+` as a space too in form bodies and query strings.
+pub(crate) fn percent_decode(text: &str, plus_is_space: bool) -> Vec<u8> {
+    let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
@@ -117,6 +122,10 @@ pub(crate) fn percent_decoded(path: &str) -> Vec<u8> {
             (b'%', Some(h), Some(l)) => {
                 out.push((h * 16 + l) as u8);
                 i += 3;
+            }
+            (b'+', ..) if plus_is_space => {
+                out.push(b' ');
+                i += 1;
             }
             _ => {
                 out.push(b);

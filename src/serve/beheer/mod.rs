@@ -132,6 +132,13 @@ fn see_other(to: &str) -> Response {
     no_store(response)
 }
 
+fn with_cookie(mut response: Response, cookie: &str) -> Response {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
 fn no_store(mut response: Response) -> Response {
     response
         .headers_mut()
@@ -407,17 +414,13 @@ fn sign_in_page(
     if let Some(error) = error {
         context.insert("fout", &error);
     }
-    let mut response = beheer.render("inloggen.html", &context, status);
     let cookie = session::set_cookie(
         session::SIGN_IN_COOKIE,
         &token,
         secure(beheer, headers),
         None,
     );
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    response
+    with_cookie(beheer.render("inloggen.html", &context, status), &cookie)
 }
 
 async fn sign_in(
@@ -548,9 +551,7 @@ async fn sign_in(
             Some(std::time::Duration::ZERO),
         ),
     ] {
-        if let Ok(value) = HeaderValue::from_str(&cookie) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
+        response = with_cookie(response, &cookie);
     }
     response
 }
@@ -566,17 +567,13 @@ async fn sign_out(
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .end(&signed.token);
-    let mut response = see_other("/beheer/inloggen");
     let cookie = session::set_cookie(
         session::SESSION_COOKIE,
         "",
         secure(&beheer, &headers),
         Some(std::time::Duration::ZERO),
     );
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    response
+    with_cookie(see_other("/beheer/inloggen"), &cookie)
 }
 
 // --- The queue ------------------------------------------------------------
