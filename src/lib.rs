@@ -9,7 +9,8 @@
 //! - [`site`]: the Zola-compatible renderer (config, markdown, templates, output);
 //! - [`publish`]: the JSON content API, OpenAPI and feeds of every listing;
 //! - [`build`]: the whole build, the site and then what [`publish`] writes;
-//! - [`serve`]: the HTTP server for the built site.
+//! - [`serve`]: the HTTP server for the built site;
+//! - [`submission`]: partners submit their feeds; pending records, approval.
 
 pub mod build;
 pub mod content;
@@ -19,6 +20,7 @@ pub mod publish;
 pub mod search;
 pub mod serve;
 pub mod site;
+pub mod submission;
 
 pub use content::{Library, Problem};
 pub use site::{build, BuildOptions, BuildReport, SiteConfig};

@@ -29,6 +29,7 @@ pub mod guard;
 pub mod oai;
 pub mod open_data;
 pub mod search;
+pub mod submissions;
 
 pub use guard::Hosts;
 
@@ -163,6 +164,9 @@ pub struct ServeOptions {
     /// The address readers reach this server at (behind a proxy); the
     /// OAI-PMH baseURL is this with `/oai`. Default: the listening address.
     pub public_url: Option<String>,
+    /// For tests only: submitted sources on 127.0.0.1 or [::1] at these
+    /// ports are fetched (names that resolve to loopback never are).
+    pub submission_loopback_ports: Vec<u16>,
 }
 
 /// Sees the outcome of every reindex.
@@ -270,8 +274,16 @@ pub async fn serve(
     let policy = HeaderValue::from_str(&guard::content_security_policy(search_url.as_deref()))
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
     let policy = Arc::new(policy);
+    let submitter = crate::submission::Submitter::new(
+        &options.site_dir,
+        crate::submission::submission_policy(options.submission_loopback_ports.clone()),
+    )
+    .map_err(|e| ServeError::Build(format!("the submissions' fetcher: {e}")))?;
+    let submissions = Arc::new(submissions::Submissions::new(submitter));
     let app = guard::with_security_headers(
-        router(&report.site.output_dir, index).merge(oai::router(repository)),
+        router(&report.site.output_dir, index)
+            .merge(oai::router(repository))
+            .merge(submissions::router(submissions)),
         policy,
     );
     // The host check matters only for a drafts preview.
