@@ -149,8 +149,9 @@ impl Problem {
                 limit / (1024 * 1024)
             ),
             Problem::TooSlow { url, seconds } => format!(
-                "{} antwoordde niet binnen {seconds} seconden; probeer het later nog eens.",
-                shown(url)
+                "{} antwoordde niet binnen {seconds} {}; probeer het later nog eens.",
+                shown(url),
+                if *seconds == 1 { "seconde" } else { "seconden" }
             ),
             Problem::TooManyRedirects { url } => {
                 format!("{} stuurt ons te vaak door naar een ander adres.", shown(url))
