@@ -170,8 +170,8 @@ fn partner(site: &std::path::Path, action: PartnerAction) -> anyhow::Result<()> 
             println!("{} pending submission(s)", all.len());
         }
         PartnerAction::Approve { slug } => {
-            let approved = submission::approve(site, &slug)
-                .with_context(|| format!("approving {slug}"))?;
+            let approved =
+                submission::approve(site, &slug).with_context(|| format!("approving {slug}"))?;
             println!(
                 "Approved {}: wrote {} and {}",
                 approved.slug,

@@ -52,7 +52,8 @@ const HOMEPAGE: &str = r#"<!doctype html><html><head><title>Partner</title>
 <link rel="alternate" type="application/rss+xml" title="Publicaties" href="feeds/rss.xml">
 </head><body><h1>Welkom</h1></body></html>"#;
 
-const PLAIN_PAGE: &str = "<!doctype html><html><head><title>Geen feed</title></head><body>Niets</body></html>";
+const PLAIN_PAGE: &str =
+    "<!doctype html><html><head><title>Geen feed</title></head><body>Niets</body></html>";
 
 fn xml(body: String) -> Response {
     ([(header::CONTENT_TYPE, "application/rss+xml")], body).into_response()
@@ -69,7 +70,8 @@ fn partner_app(port: u16, other: u16) -> Router {
             "/latin1.xml",
             get(|| async {
                 let bytes = std::fs::read(
-                    project_dir().join("../shared/fixtures/feeds/miniflux_no_encoding_ISO-8859-1.xml"),
+                    project_dir()
+                        .join("../shared/fixtures/feeds/miniflux_no_encoding_ISO-8859-1.xml"),
                 )
                 .unwrap();
                 ([(header::CONTENT_TYPE, "application/xml")], bytes).into_response()
@@ -84,23 +86,22 @@ fn partner_app(port: u16, other: u16) -> Router {
             "/plain",
             get(|| async { ([(header::CONTENT_TYPE, "text/html")], PLAIN_PAGE).into_response() }),
         )
-        .route(
-            "/text",
-            get(|| async { "gewoon wat tekst, geen feed" }),
-        )
+        .route("/text", get(|| async { "gewoon wat tekst, geen feed" }))
         .route(
             "/oai",
-            get(|axum::extract::RawQuery(query): axum::extract::RawQuery| async move {
-                let query = query.unwrap_or_default();
-                let body = if query.contains("verb=Identify") {
-                    fixture("oai/Identify.xml")
-                } else if query.contains("verb=ListRecords") {
-                    fixture("oai/ListRecords.xml")
-                } else {
-                    fixture("oai/badArgument.xml")
-                };
-                ([(header::CONTENT_TYPE, "text/xml")], body).into_response()
-            }),
+            get(
+                |axum::extract::RawQuery(query): axum::extract::RawQuery| async move {
+                    let query = query.unwrap_or_default();
+                    let body = if query.contains("verb=Identify") {
+                        fixture("oai/Identify.xml")
+                    } else if query.contains("verb=ListRecords") {
+                        fixture("oai/ListRecords.xml")
+                    } else {
+                        fixture("oai/badArgument.xml")
+                    };
+                    ([(header::CONTENT_TYPE, "text/xml")], body).into_response()
+                },
+            ),
         )
         .route(
             "/naar-elders",
@@ -297,7 +298,12 @@ async fn sources_are_previewed_stored_once_and_approved_into_a_partner_the_site_
     }
 
     // A feed: stored, with its preview.
-    let a = submit_json(&server, "Kennis & <b>Co</b> \"Noord\"", &partner("/feed.xml")).await;
+    let a = submit_json(
+        &server,
+        "Kennis & <b>Co</b> \"Noord\"",
+        &partner("/feed.xml"),
+    )
+    .await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
     let json = a.json();
     assert_eq!(json["status"], "ontvangen");
@@ -313,14 +319,25 @@ async fn sources_are_previewed_stored_once_and_approved_into_a_partner_the_site_
         .collect();
     assert_eq!(
         newest,
-        ["2025-03-07", "2025-03-06", "2025-03-05", "2025-03-04", "2025-03-03"]
+        [
+            "2025-03-07",
+            "2025-03-06",
+            "2025-03-05",
+            "2025-03-04",
+            "2025-03-03"
+        ]
     );
     // The harvester's own text rules: markup in a title is dropped.
     assert_eq!(json["preview"]["newest"][0]["title"], "Nieuwste");
     assert_eq!(pending_files(site.path()).len(), 1);
 
     // The same feed again, in another spelling: recognised, nothing stored.
-    let again = submit_json(&server, "Iemand anders", &format!("{}/?utm_source=x#boven", partner("/feed.xml"))).await;
+    let again = submit_json(
+        &server,
+        "Iemand anders",
+        &format!("{}/?utm_source=x#boven", partner("/feed.xml")),
+    )
+    .await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
     assert_eq!(again.json()["status"], "dubbel");
     assert_eq!(pending_files(site.path()).len(), 1);
@@ -328,7 +345,10 @@ async fn sources_are_previewed_stored_once_and_approved_into_a_partner_the_site_
     // A homepage: the feed is found through its <link rel="alternate">.
     let home = submit_json(&server, "Thuis", &partner("/")).await;
     assert_eq!(home.status, StatusCode::CREATED, "{}", home.text);
-    assert_eq!(home.json()["preview"]["feed_url"], partner("/feeds/rss.xml"));
+    assert_eq!(
+        home.json()["preview"]["feed_url"],
+        partner("/feeds/rss.xml")
+    );
     // ... and the feed it found is then a duplicate too.
     let found = submit_json(&server, "Thuis 2", &partner("/feeds/rss.xml")).await;
     assert_eq!(found.status, StatusCode::CONFLICT, "{}", found.text);
@@ -359,23 +379,49 @@ async fn sources_are_previewed_stored_once_and_approved_into_a_partner_the_site_
         (partner("/nergens"), "http_status"),
         (format!("http://127.0.0.1:{closed}/feed.xml"), "unreachable"),
         // Every way to loopback, private and metadata addresses.
-        (format!("http://127.0.0.1:{other}/feed.xml"), "refused_address"),
+        (
+            format!("http://127.0.0.1:{other}/feed.xml"),
+            "refused_address",
+        ),
         (format!("http://[::1]:{other}/feed.xml"), "refused_address"),
-        (format!("http://[::ffff:127.0.0.1]:{port}/feed.xml"), "refused_address"),
-        (format!("http://localhost:{port}/feed.xml"), "refused_address"),
+        (
+            format!("http://[::ffff:127.0.0.1]:{port}/feed.xml"),
+            "refused_address",
+        ),
+        (
+            format!("http://localhost:{port}/feed.xml"),
+            "refused_address",
+        ),
         ("http://10.0.0.1/feed.xml".into(), "refused_address"),
-        ("http://169.254.169.254/latest/meta-data/".into(), "refused_address"),
+        (
+            "http://169.254.169.254/latest/meta-data/".into(),
+            "refused_address",
+        ),
         ("http://[fd00::1]/feed".into(), "refused_address"),
-        (format!("http://2130706433:{other}/feed.xml"), "refused_address"),
+        (
+            format!("http://2130706433:{other}/feed.xml"),
+            "refused_address",
+        ),
         (partner("/naar-elders"), "refused_address"),
         (partner("/naar-localhost"), "refused_address"),
         (partner("/naar-metadata"), "refused_address"),
     ] {
         let answer = submit_json(&server, &format!("Bron {source}"), &source).await;
-        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{source}: {}", answer.text);
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{source}: {}",
+            answer.text
+        );
         assert_eq!(answer.problem(), code, "{source}: {}", answer.text);
-        let message = answer.json()["problems"][0]["message"].as_str().unwrap().to_string();
-        assert!(message.contains("127.0.0.1") || message.contains("://"), "{message}");
+        let message = answer.json()["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            message.contains("127.0.0.1") || message.contains("://"),
+            "{message}"
+        );
     }
     assert_eq!(pending_files(site.path()).len(), stored, "nothing stored");
 
@@ -417,11 +463,22 @@ async fn sources_are_previewed_stored_once_and_approved_into_a_partner_the_site_
         &server,
         "application/x-www-form-urlencoded",
         "text/html,application/xhtml+xml",
-        form("<script>alert('x')</script> Instituut", &partner("/undated.xml")),
+        form(
+            "<script>alert('x')</script> Instituut",
+            &partner("/undated.xml"),
+        ),
     )
     .await;
-    assert_eq!(page.status, StatusCode::CONFLICT, "the same feed: {}", page.text);
-    assert!(page.headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert_eq!(
+        page.status,
+        StatusCode::CONFLICT,
+        "the same feed: {}",
+        page.text
+    );
+    assert!(page.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
     assert!(page.text.contains("lang=\"nl\""));
     assert!(page.text.contains("Deze bron is al aangemeld"));
     let page = post(
@@ -429,12 +486,17 @@ async fn sources_are_previewed_stored_once_and_approved_into_a_partner_the_site_
         &server,
         "application/x-www-form-urlencoded",
         "text/html",
-        form("<script>alert('x')</script> Instituut", &format!("{}?x=<script>", partner("/tweede.xml"))),
+        form(
+            "<script>alert('x')</script> Instituut",
+            &format!("{}?x=<script>", partner("/tweede.xml")),
+        ),
     )
     .await;
     assert_eq!(page.status, StatusCode::CREATED, "{}", page.text);
     assert!(page.text.contains("Aanmelding ontvangen"));
-    assert!(page.text.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; Instituut"));
+    assert!(page
+        .text
+        .contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; Instituut"));
     assert!(page.text.contains("/css/site.css"));
     assert!(page.text.contains("2025-03-07"));
 
@@ -454,9 +516,18 @@ async fn sources_are_previewed_stored_once_and_approved_into_a_partner_the_site_
 
     // Approval: a registry file the harvester reads, a page the site builds.
     let out = vindplaats(site.path(), &["partner", "approve", &first.slug]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let registry = vindplaats::harvest::registry::Registry::load(&site.path().join("harvesters")).unwrap();
-    assert_eq!(registry.partners.len(), 1, "pending/ is not read as partners");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let registry =
+        vindplaats::harvest::registry::Registry::load(&site.path().join("harvesters")).unwrap();
+    assert_eq!(
+        registry.partners.len(),
+        1,
+        "pending/ is not read as partners"
+    );
     assert_eq!(registry.partners[0].id, first.slug);
     assert_eq!(registry.partners[0].name, first.organisation);
     assert_eq!(registry.partners[0].sources[0].url, partner("/feed.xml"));
@@ -464,23 +535,46 @@ async fn sources_are_previewed_stored_once_and_approved_into_a_partner_the_site_
     assert!(!again.status.success(), "a second approval is refused");
     let other_slug = &pending.iter().find(|p| p.slug != first.slug).unwrap().slug;
     let rejected = vindplaats(site.path(), &["partner", "reject", other_slug]);
-    assert!(rejected.status.success(), "{}", String::from_utf8_lossy(&rejected.stderr));
-    assert_eq!(submission::pending(site.path()).unwrap().len(), pending.len() - 2);
+    assert!(
+        rejected.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rejected.stderr)
+    );
+    assert_eq!(
+        submission::pending(site.path()).unwrap().len(),
+        pending.len() - 2
+    );
 
     let public = tempfile::tempdir().unwrap();
     let out = vindplaats(
         site.path(),
         &["build", "--output", public.path().to_str().unwrap()],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let built = std::fs::read_to_string(
-        public.path().join("partners").join(&first.slug).join("index.html"),
+        public
+            .path()
+            .join("partners")
+            .join(&first.slug)
+            .join("index.html"),
     )
     .unwrap();
-    assert!(built.contains("Kennis &amp; &lt;b&gt;Co&lt;&#x2F;b&gt;") || built.contains("Kennis &amp; &lt;b&gt;Co&lt;/b&gt;"), "{built}");
+    assert!(
+        built.contains("Kennis &amp; &lt;b&gt;Co&lt;&#x2F;b&gt;")
+            || built.contains("Kennis &amp; &lt;b&gt;Co&lt;/b&gt;"),
+        "{built}"
+    );
     assert!(!built.contains("<b>Co</b>"));
-    let report = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(!report.contains(&format!("partners/{}.md", first.slug)), "{report}");
+    let report =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !report.contains(&format!("partners/{}.md", first.slug)),
+        "{report}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -496,14 +590,24 @@ async fn abuse_is_answered_without_storing_anything() {
     let form_type = "application/x-www-form-urlencoded";
 
     // The honeypot: answered as accepted, nothing stored.
-    let body = format!("{}&website=https%3A%2F%2Fspam.example", form("Robot", &feed));
+    let body = format!(
+        "{}&website=https%3A%2F%2Fspam.example",
+        form("Robot", &feed)
+    );
     let robot = post(&client(), &server, form_type, "application/json", body).await;
     assert_eq!(robot.status, StatusCode::CREATED, "{}", robot.text);
     assert_eq!(robot.json()["status"], "ontvangen");
     assert!(pending_files(site.path()).is_empty());
 
     // Missing fields: each named.
-    let missing = post(&client(), &server, form_type, "application/json", "organisatie=x").await;
+    let missing = post(
+        &client(),
+        &server,
+        form_type,
+        "application/json",
+        "organisatie=x",
+    )
+    .await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST);
     let fields: Vec<String> = missing.json()["errors"]
         .as_array()
@@ -514,7 +618,14 @@ async fn abuse_is_answered_without_storing_anything() {
     assert_eq!(fields, ["email", "homepage", "bron"]);
 
     // A field past its limit, within the body limit: the field is named.
-    let long = post(&client(), &server, form_type, "application/json", form(&"a".repeat(201), &feed)).await;
+    let long = post(
+        &client(),
+        &server,
+        form_type,
+        "application/json",
+        form(&"a".repeat(201), &feed),
+    )
+    .await;
     assert_eq!(long.status, StatusCode::BAD_REQUEST);
     assert_eq!(long.json()["errors"][0]["field"], "organisatie");
     assert!(long.text.contains("langer dan 200"));
@@ -527,7 +638,14 @@ async fn abuse_is_answered_without_storing_anything() {
         assert!(answer.text.contains("groter dan 16 KiB"));
     }
     let big_json = format!("{{\"organisatie\":\"{}\"}}", "x".repeat(1_000_000));
-    let answer = post(&client(), &server, "application/json", "application/json", big_json).await;
+    let answer = post(
+        &client(),
+        &server,
+        "application/json",
+        "application/json",
+        big_json,
+    )
+    .await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
 
     // Markup in every field: refused where it cannot be, never echoed.
@@ -543,9 +661,21 @@ async fn abuse_is_answered_without_storing_anything() {
     let json_script = serde_json::json!({
         "organisatie": script, "email": script, "homepage": script, "bron": script,
     });
-    let answer = post(&client(), &server, "application/json", "application/json", json_script.to_string()).await;
+    let answer = post(
+        &client(),
+        &server,
+        "application/json",
+        "application/json",
+        json_script.to_string(),
+    )
+    .await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
-    assert_eq!(answer.json()["errors"].as_array().unwrap().len(), 3, "{}", answer.text);
+    assert_eq!(
+        answer.json()["errors"].as_array().unwrap().len(),
+        3,
+        "{}",
+        answer.text
+    );
 
     // Invalid UTF-8, percent-encoded and raw: a 400 that says so.
     let mut raw = form("Goed", &feed).into_bytes();
@@ -553,11 +683,22 @@ async fn abuse_is_answered_without_storing_anything() {
     let encoded = form("Goed", &feed).replace("Goed", "%FF%FE");
     let answer = post(&client(), &server, form_type, "application/json", encoded).await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.text);
-    assert!(answer.text.contains("'organisatie' is geen geldige UTF-8"), "{}", answer.text);
+    assert!(
+        answer.text.contains("'organisatie' is geen geldige UTF-8"),
+        "{}",
+        answer.text
+    );
     let answer = post(&client(), &server, form_type, "application/json", raw).await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.text);
     assert!(answer.text.contains("UTF-8"), "{}", answer.text);
-    let answer = post(&client(), &server, "application/json", "application/json", b"{\"organisatie\":\"\xff\"}".to_vec()).await;
+    let answer = post(
+        &client(),
+        &server,
+        "application/json",
+        "application/json",
+        b"{\"organisatie\":\"\xff\"}".to_vec(),
+    )
+    .await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert!(answer.text.contains("UTF-8"));
     let answer = post(&client(), &server, "text/plain", "application/json", "x").await;
@@ -566,16 +707,44 @@ async fn abuse_is_answered_without_storing_anything() {
     // Five submissions per ten minutes per address; the sixth waits.
     let same = client();
     for n in 0..5 {
-        let answer = post(&same, &server, form_type, "application/json", "organisatie=x").await;
+        let answer = post(
+            &same,
+            &server,
+            form_type,
+            "application/json",
+            "organisatie=x",
+        )
+        .await;
         assert_eq!(answer.status, StatusCode::BAD_REQUEST, "attempt {n}");
     }
-    let limited = post(&same, &server, form_type, "application/json", form("Zesde", &feed)).await;
+    let limited = post(
+        &same,
+        &server,
+        form_type,
+        "application/json",
+        form("Zesde", &feed),
+    )
+    .await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
-    let retry: u64 = limited.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = limited.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=600).contains(&retry), "{retry}");
-    assert!(limited.json()["message"].as_str().unwrap().contains("Probeer het over"));
+    assert!(limited.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("Probeer het over"));
     // Another address is not held up.
-    let other = post(&client(), &server, form_type, "application/json", form("Ander adres", &feed)).await;
+    let other = post(
+        &client(),
+        &server,
+        form_type,
+        "application/json",
+        form("Ander adres", &feed),
+    )
+    .await;
     assert_eq!(other.status, StatusCode::CREATED, "{}", other.text);
     assert_eq!(pending_files(site.path()).len(), 1);
 }
@@ -600,6 +769,8 @@ async fn slow_and_large_sources_are_named() {
     let slow = submission::preview(&fetcher, &url("/traag"), Duration::from_millis(300)).await;
     assert!(matches!(slow, Err(Problem::TooSlow { .. })));
     assert!(started.elapsed() < Duration::from_secs(1));
-    let ok = submission::preview(&fetcher, &url("/feed.xml"), Duration::from_secs(2)).await.unwrap();
+    let ok = submission::preview(&fetcher, &url("/feed.xml"), Duration::from_secs(2))
+        .await
+        .unwrap();
     assert_eq!(ok.items, 7);
 }

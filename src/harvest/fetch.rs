@@ -637,7 +637,10 @@ mod tests {
             ports: vec![8080],
         };
         let url = |s: &str| Url::parse(s).unwrap();
-        assert_eq!(literal_refusal(&url("http://127.0.0.1:8080/x"), &policy), None);
+        assert_eq!(
+            literal_refusal(&url("http://127.0.0.1:8080/x"), &policy),
+            None
+        );
         assert_eq!(literal_refusal(&url("http://[::1]:8080/x"), &policy), None);
         assert!(literal_refusal(&url("http://127.0.0.1:8081/x"), &policy).is_some());
         assert!(literal_refusal(&url("http://127.0.0.1/x"), &policy).is_some());
@@ -647,7 +650,10 @@ mod tests {
         assert!(literal_refusal(&url("http://0x7f.1:8081/"), &policy).is_some());
         assert!(literal_refusal(&url("http://10.0.0.1:8080/"), &policy).is_some());
         // Names are the resolver's to check.
-        assert_eq!(literal_refusal(&url("http://localhost:8080/"), &policy), None);
+        assert_eq!(
+            literal_refusal(&url("http://localhost:8080/"), &policy),
+            None
+        );
     }
 
     #[test]

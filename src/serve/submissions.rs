@@ -222,8 +222,13 @@ async fn answer(state: &Submissions, peer: IpAddr, headers: &HeaderMap, body: Bo
             "dubbel",
             "Deze bron is al aangemeld",
             match duplicate {
-                Duplicate::Pending(_) => "Deze bron is al aangemeld en wacht op de redactie. U hoeft niets meer te doen.".into(),
-                Duplicate::Registered(_) => "Deze bron halen we al op: ze hoort bij een partner van KIS.".into(),
+                Duplicate::Pending(_) => {
+                    "Deze bron is al aangemeld en wacht op de redactie. U hoeft niets meer te doen."
+                        .into()
+                }
+                Duplicate::Registered(_) => {
+                    "Deze bron halen we al op: ze hoort bij een partner van KIS.".into()
+                }
             },
         ),
         Ok(Outcome::Refused(problem)) => {
@@ -370,7 +375,12 @@ fn json_text(answer: &Answer) -> String {
         .replace('&', "\\u0026")
 }
 
-fn finish(status: StatusCode, retry_after: Option<u64>, kind: &'static str, body: String) -> Response {
+fn finish(
+    status: StatusCode,
+    retry_after: Option<u64>,
+    kind: &'static str,
+    body: String,
+) -> Response {
     let mut response = (status, [(header::CONTENT_TYPE, kind)], body).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -470,15 +480,23 @@ mod tests {
         for _ in 0..5 {
             assert!(limiter.check(a, start).is_ok());
         }
-        let wait = limiter.check(a, start + Duration::from_secs(60)).unwrap_err();
+        let wait = limiter
+            .check(a, start + Duration::from_secs(60))
+            .unwrap_err();
         assert_eq!(wait, Duration::from_secs(540));
         assert!(limiter.check("203.0.113.8".parse().unwrap(), start).is_ok());
         assert!(limiter.check(a, start + Duration::from_secs(600)).is_ok());
         // One IPv6 /64 is one client.
         let mut limiter = RateLimiter::new(1, Duration::from_secs(600));
-        assert!(limiter.check("2001:db8:1:2::1".parse().unwrap(), start).is_ok());
-        assert!(limiter.check("2001:db8:1:2::ffff".parse().unwrap(), start).is_err());
-        assert!(limiter.check("2001:db8:1:3::1".parse().unwrap(), start).is_ok());
+        assert!(limiter
+            .check("2001:db8:1:2::1".parse().unwrap(), start)
+            .is_ok());
+        assert!(limiter
+            .check("2001:db8:1:2::ffff".parse().unwrap(), start)
+            .is_err());
+        assert!(limiter
+            .check("2001:db8:1:3::1".parse().unwrap(), start)
+            .is_ok());
     }
 
     #[test]
@@ -492,11 +510,20 @@ mod tests {
         answer.problems.push(Problem::NotAFeed {
             url: "https://x.example/<script>".into(),
         });
-        assert_eq!(escape_html("<script>'\"&"), "&lt;script&gt;&#39;&quot;&amp;");
+        assert_eq!(
+            escape_html("<script>'\"&"),
+            "&lt;script&gt;&#39;&quot;&amp;"
+        );
         let json = json_text(&answer);
-        assert!(!json.contains('<') && !json.contains('>') && !json.contains('&'), "{json}");
+        assert!(
+            !json.contains('<') && !json.contains('>') && !json.contains('&'),
+            "{json}"
+        );
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(value["message"], "<script>alert(1)</script> & \"x\"");
-        assert!(value["problems"][0]["message"].as_str().unwrap().contains("<script>"));
+        assert!(value["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("<script>"));
     }
 }

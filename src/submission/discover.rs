@@ -38,7 +38,9 @@ pub fn is_html(content_type: Option<&str>, bytes: &[u8]) -> bool {
         }
     }
     let head = bytes.get(..bytes.len().min(512)).unwrap_or(bytes);
-    let head = String::from_utf8_lossy(head).trim_start().to_ascii_lowercase();
+    let head = String::from_utf8_lossy(head)
+        .trim_start()
+        .to_ascii_lowercase();
     head.starts_with("<!doctype html") || head.starts_with("<html")
 }
 
@@ -151,8 +153,14 @@ mod tests {
     fn tells_html_from_feeds() {
         assert!(is_html(Some("text/html; charset=utf-8"), b"x"));
         assert!(is_html(None, b"  <!DOCTYPE html><html>"));
-        assert!(!is_html(Some("application/rss+xml"), b"<?xml version='1.0'?><rss/>"));
-        assert!(!is_html(None, b"{\"version\":\"https://jsonfeed.org/version/1.1\"}"));
+        assert!(!is_html(
+            Some("application/rss+xml"),
+            b"<?xml version='1.0'?><rss/>"
+        ));
+        assert!(!is_html(
+            None,
+            b"{\"version\":\"https://jsonfeed.org/version/1.1\"}"
+        ));
     }
 
     proptest! {

@@ -79,20 +79,50 @@ pub struct Preview {
 /// last ones ([`Problem::is_warning`]) are reported with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
-    InvalidUrl { url: String },
-    Refused { url: String },
-    Unreachable { url: String },
-    Status { url: String, status: u16 },
-    TooLarge { url: String, limit: u64 },
-    TooSlow { url: String, seconds: u64 },
-    TooManyRedirects { url: String },
-    NotAFeed { url: String },
-    NoFeedLinked { url: String },
-    OaiError { url: String, code: String },
+    InvalidUrl {
+        url: String,
+    },
+    Refused {
+        url: String,
+    },
+    Unreachable {
+        url: String,
+    },
+    Status {
+        url: String,
+        status: u16,
+    },
+    TooLarge {
+        url: String,
+        limit: u64,
+    },
+    TooSlow {
+        url: String,
+        seconds: u64,
+    },
+    TooManyRedirects {
+        url: String,
+    },
+    NotAFeed {
+        url: String,
+    },
+    NoFeedLinked {
+        url: String,
+    },
+    OaiError {
+        url: String,
+        code: String,
+    },
     NoItems,
     NoDates,
-    SomeUndated { undated: usize, read: usize },
-    Encoding { detail: &'static str, charset: Option<String> },
+    SomeUndated {
+        undated: usize,
+        read: usize,
+    },
+    Encoding {
+        detail: &'static str,
+        charset: Option<String>,
+    },
 }
 
 impl Problem {
@@ -453,13 +483,21 @@ mod tests {
     fn encoding_problems_are_found() {
         assert_eq!(encoding_problem("café".as_bytes(), None), None);
         assert_eq!(
-            encoding_problem(b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss>caf\xe9", None),
+            encoding_problem(
+                b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss>caf\xe9",
+                None
+            ),
             None
         );
         let undeclared = encoding_problem(b"<rss>caf\xe9</rss>", None).unwrap();
         assert!(undeclared.message().contains("noemt geen andere tekenset"));
-        let lying = encoding_problem(b"<rss>caf\xe9</rss>", Some("text/xml; charset=utf-8")).unwrap();
-        assert!(lying.message().contains("zegt UTF-8 te zijn"), "{}", lying.message());
+        let lying =
+            encoding_problem(b"<rss>caf\xe9</rss>", Some("text/xml; charset=utf-8")).unwrap();
+        assert!(
+            lying.message().contains("zegt UTF-8 te zijn"),
+            "{}",
+            lying.message()
+        );
         let unknown = encoding_problem(b"<rss/>", Some("text/xml; charset=klingon")).unwrap();
         assert!(unknown.message().contains("'klingon'"));
         assert!(unknown.is_warning());
@@ -471,10 +509,19 @@ mod tests {
         for problem in [
             Problem::Refused { url: url.clone() },
             Problem::Unreachable { url: url.clone() },
-            Problem::TooSlow { url: url.clone(), seconds: 10 },
-            Problem::TooLarge { url: url.clone(), limit: 5 * 1024 * 1024 },
+            Problem::TooSlow {
+                url: url.clone(),
+                seconds: 10,
+            },
+            Problem::TooLarge {
+                url: url.clone(),
+                limit: 5 * 1024 * 1024,
+            },
             Problem::NotAFeed { url: url.clone() },
-            Problem::Status { url: url.clone(), status: 404 },
+            Problem::Status {
+                url: url.clone(),
+                status: 404,
+            },
         ] {
             assert!(!problem.is_warning());
             assert!(problem.message().contains(&url), "{}", problem.message());
