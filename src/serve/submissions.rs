@@ -241,6 +241,16 @@ async fn answer(state: &Submissions, peer: IpAddr, headers: &HeaderMap, body: Bo
             answer.problems.push(problem);
             answer
         }
+        Err(submission::PendingError::Full { .. }) => {
+            let mut answer = Answer::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "vol",
+                "Even geduld",
+                "Er wachten op dit moment te veel aanmeldingen op de redactie. Probeer het over een paar dagen opnieuw.".into(),
+            );
+            answer.retry_after = Some(24 * 60 * 60);
+            answer
+        }
         Err(e) => {
             tracing::error!("submission not stored: {e}");
             Answer::new(

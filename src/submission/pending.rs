@@ -27,6 +27,8 @@ pub fn pending_dir(site_dir: &Path) -> PathBuf {
 const MAX_SLUG: usize = 60;
 /// Pending files read at most (an editor's list, not a flood).
 const MAX_PENDING: usize = 10_000;
+/// Submissions of one organisation name (`name`, `name-2`, ...).
+const MAX_SAME_NAME: usize = 1_000;
 /// A pending file larger than this was not written by us.
 const MAX_FILE_BYTES: u64 = 64 * 1024;
 /// Names that the registry folder or the partners section use already.
@@ -112,6 +114,8 @@ pub enum PendingError {
     NotFound { slug: String, dir: PathBuf },
     #[error("{path} exists already; approving would overwrite it")]
     Exists { path: PathBuf },
+    #[error("{dir} holds {limit} pending submissions already")]
+    Full { dir: PathBuf, limit: usize },
     #[error("{0}")]
     Encode(String),
 }
@@ -140,7 +144,7 @@ pub fn slug_for(organisation: &str) -> String {
 /// `slug` as a file name, when it could be one of ours.
 fn checked_slug(slug: &str) -> Result<&str, PendingError> {
     let ok = !slug.is_empty()
-        && slug.len() <= MAX_SLUG + 4
+        && slug.len() <= MAX_SLUG + "-1000".len()
         && !slug.starts_with('-')
         && slug
             .bytes()
@@ -171,8 +175,23 @@ pub fn normalised_url(url: &str) -> String {
     canonical.trim_end_matches('/').to_string()
 }
 
-/// Every pending submission, oldest first.
+/// Every pending submission, oldest first. A file that does not read is
+/// an error naming it.
 pub fn pending(site_dir: &Path) -> Result<Vec<Pending>, PendingError> {
+    let mut all = pending_files(site_dir)?
+        .iter()
+        .map(|f| read_pending(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    all.sort_by(|a, b| {
+        a.submitted_at
+            .cmp(&b.submitted_at)
+            .then(a.slug.cmp(&b.slug))
+    });
+    Ok(all)
+}
+
+/// The files in `harvesters/pending/`, by name.
+fn pending_files(site_dir: &Path) -> Result<Vec<PathBuf>, PendingError> {
     let dir = pending_dir(site_dir);
     let entries = match std::fs::read_dir(&dir) {
         Ok(entries) => entries,
@@ -190,16 +209,7 @@ pub fn pending(site_dir: &Path) -> Result<Vec<Pending>, PendingError> {
         .take(MAX_PENDING)
         .collect();
     files.sort();
-    let mut all = files
-        .iter()
-        .map(|f| read_pending(f))
-        .collect::<Result<Vec<_>, _>>()?;
-    all.sort_by(|a, b| {
-        a.submitted_at
-            .cmp(&b.submitted_at)
-            .then(a.slug.cmp(&b.slug))
-    });
-    Ok(all)
+    Ok(files)
 }
 
 fn read_pending(path: &Path) -> Result<Pending, PendingError> {
@@ -228,9 +238,14 @@ fn read_pending(path: &Path) -> Result<Pending, PendingError> {
 pub fn find_duplicate(site_dir: &Path, urls: &[&str]) -> Result<Option<Duplicate>, PendingError> {
     let wanted: Vec<String> = urls.iter().map(|u| normalised_url(u)).collect();
     let known = |url: &str| wanted.contains(&normalised_url(url));
-    for p in pending(site_dir)? {
-        if known(&p.source.url) || known(&p.source.given_url) {
-            return Ok(Some(Duplicate::Pending(p.slug)));
+    // One file broken by hand must not stop every submission.
+    for file in pending_files(site_dir)? {
+        match read_pending(&file) {
+            Ok(p) if known(&p.source.url) || known(&p.source.given_url) => {
+                return Ok(Some(Duplicate::Pending(p.slug)));
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!("submissions: duplicates not checked against {e}"),
         }
     }
     match Registry::load(&site_dir.join("harvesters")) {
@@ -252,9 +267,16 @@ pub fn find_duplicate(site_dir: &Path, urls: &[&str]) -> Result<Option<Duplicate
 pub fn store(site_dir: &Path, record: &mut Pending) -> Result<String, PendingError> {
     let dir = pending_dir(site_dir);
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    // A flood from many addresses stops here, not at the disk's end.
+    if pending_files(site_dir)?.len() >= MAX_PENDING {
+        return Err(PendingError::Full {
+            dir,
+            limit: MAX_PENDING,
+        });
+    }
     let text = toml::to_string(record).map_err(|e| PendingError::Encode(e.to_string()))?;
     let base = slug_for(&record.organisation);
-    for n in 1..=100 {
+    for n in 1..=MAX_SAME_NAME {
         let slug = if n == 1 {
             base.clone()
         } else {
@@ -283,7 +305,7 @@ pub fn store(site_dir: &Path, record: &mut Pending) -> Result<String, PendingErr
         }
     }
     Err(PendingError::Exists {
-        path: dir.join(format!("{base}-100.toml")),
+        path: dir.join(format!("{base}-{MAX_SAME_NAME}.toml")),
     })
 }
 
