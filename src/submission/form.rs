@@ -303,27 +303,29 @@ fn url_field(
 ) -> Option<String> {
     let before = errors.len();
     let value = text_field(field, what, value, limits::URL, errors)?;
-    let problem = match Url::parse(&value) {
-        Err(_) => Some("is geen volledig webadres (begin met https://)"),
+    let checked = match Url::parse(&value) {
+        Err(_) => Err("is geen volledig webadres (begin met https://)"),
         Ok(u) if !matches!(u.scheme(), "http" | "https") => {
-            Some("moet met http:// of https:// beginnen")
+            Err("moet met http:// of https:// beginnen")
         }
-        Ok(u) if u.host_str().is_none_or(str::is_empty) => Some("noemt geen server"),
+        Ok(u) if u.host_str().is_none_or(str::is_empty) => Err("noemt geen server"),
         Ok(u) if !u.username().is_empty() || u.password().is_some() => {
-            Some("mag geen gebruikersnaam of wachtwoord bevatten")
+            Err("mag geen gebruikersnaam of wachtwoord bevatten")
         }
-        Ok(u) if u.as_str().len() > limits::URL => Some("is te lang"),
-        Ok(_) => None,
+        Ok(u) if u.as_str().len() > limits::URL => Err("is te lang"),
+        Ok(u) => Ok(u),
     };
-    match problem {
-        Some(problem) => {
+    match checked {
+        Err(problem) => {
             errors.push(FieldError {
                 field,
                 message: format!("Het veld '{field}' {problem}."),
             });
             None
         }
-        None => (errors.len() == before).then_some(value),
+        // As the URL parser writes it (`https:x.nl` is `https://x.nl/`):
+        // what is stored and compared is what will be fetched.
+        Ok(url) => (errors.len() == before).then(|| url.to_string()),
     }
 }
 
@@ -369,6 +371,7 @@ mod tests {
         assert_eq!(form.organisation, "Kennisinstituut Één");
         assert_eq!(form.email, "redactie@example.org");
         assert_eq!(form.source, "https://example.org/feed.xml");
+        assert_eq!(form.homepage, "https://example.org/");
         assert!(!form.honeypot);
         let bot = format!("{GOOD}&website=http%3A%2F%2Fspam");
         assert!(parse_form_urlencoded(bot.as_bytes()).unwrap().honeypot);
@@ -380,7 +383,7 @@ mod tests {
             br#"{"organisatie":"A","email":"a@b.nl","homepage":"https://a.nl","bron":"https://a.nl/feed","extra":1}"#,
         )
         .unwrap();
-        assert_eq!(form.homepage, "https://a.nl");
+        assert_eq!(form.homepage, "https://a.nl/");
         assert!(matches!(parse_json(b"[1]"), Err(FormError::Syntax(_))));
         assert!(matches!(parse_json(b"{"), Err(FormError::Syntax(_))));
         assert_eq!(
@@ -478,6 +481,24 @@ mod tests {
             parse_json(b"{\"a\":\"\xff\"}"),
             Err(FormError::Encoding(_))
         ));
+    }
+
+    /// Found by the fuzz target: the URL parser reads `https:host` as
+    /// `https://host/`, so the form keeps the URL as the parser wrote it.
+    #[test]
+    fn urls_are_kept_as_the_parser_writes_them() {
+        let form = parse_json(
+            br#"{"organisatie":"A","email":"a@b.nl","homepage":"HTTPS://A.nl","bron":"https:organis&bron=ht//a.nl/feed"}"#,
+        )
+        .unwrap();
+        assert_eq!(form.homepage, "https://a.nl/");
+        assert_eq!(form.source, "https://organis&bron=ht//a.nl/feed");
+        let body = GOOD.replace(
+            "https%3A%2F%2Fexample.org%2Ffeed.xml",
+            "http%3Aexample.org%2Ff%20%3Cx%3E",
+        );
+        let form = parse_form_urlencoded(body.as_bytes()).unwrap();
+        assert_eq!(form.source, "http://example.org/f%20%3Cx%3E");
     }
 
     #[test]
