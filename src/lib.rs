@@ -11,7 +11,8 @@
 //! - [`build`]: the whole build, the site and then what [`publish`] writes;
 //! - [`review`]: the editors' queue and the changes they make to content;
 //! - [`accounts`]: editor accounts (argon2id);
-//! - [`serve`]: the HTTP server for the built site.
+//! - [`serve`]: the HTTP server for the built site;
+//! - [`submission`]: partners submit their feeds; pending records, approval.
 
 pub mod accounts;
 pub mod build;
@@ -23,6 +24,7 @@ pub mod review;
 pub mod search;
 pub mod serve;
 pub mod site;
+pub mod submission;
 
 pub use content::{Library, Problem};
 pub use site::{build, BuildOptions, BuildReport, SiteConfig};

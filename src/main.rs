@@ -101,6 +101,10 @@ enum Command {
         /// The editors' accounts file (default <site>/.beheer/editors.toml).
         #[arg(long, env = "VINDPLAATS_ACCOUNTS", value_name = "FILE")]
         accounts: Option<PathBuf>,
+        /// For tests only: fetch submitted sources on 127.0.0.1 or [::1]
+        /// at this port (loopback names and other ports stay refused).
+        #[arg(long, value_name = "PORT", hide = true)]
+        allow_loopback_submissions: Vec<u16>,
     },
     /// Manage the accounts of the review queue (/beheer/).
     Editor {
@@ -117,6 +121,11 @@ enum Command {
         accounts: Option<PathBuf>,
         #[command(subcommand)]
         command: review_cli::ReviewCommand,
+    },
+    /// Partners' feed submissions waiting for an editor.
+    Partner {
+        #[command(subcommand)]
+        action: PartnerAction,
     },
     /// Build or update the search index: the embedded one (default) or,
     /// with --meilisearch, a Meilisearch server.
@@ -154,6 +163,57 @@ enum Command {
         #[arg(long, default_value_t = vindplaats::harvest::run::MAX_OAI_PAGES)]
         max_oai_pages: usize,
     },
+}
+
+#[derive(Subcommand)]
+enum PartnerAction {
+    /// List the pending submissions (harvesters/pending/).
+    List,
+    /// Register a pending submission as a partner (harvesters/<slug>.toml)
+    /// with its page (content/partners/<slug>.md).
+    Approve { slug: String },
+    /// Remove a pending submission.
+    Reject { slug: String },
+}
+
+/// `vindplaats partner list|approve|reject`.
+fn partner(site: &std::path::Path, action: PartnerAction) -> anyhow::Result<()> {
+    use vindplaats::submission;
+    match action {
+        PartnerAction::List => {
+            let all = submission::pending(site)?;
+            for p in &all {
+                println!(
+                    "{}  {}  <{}>  {} {}  ({} items, {} dated)  {}",
+                    p.slug,
+                    p.organisation,
+                    p.email,
+                    p.source.format,
+                    p.source.url,
+                    p.preview.items,
+                    p.preview.dated,
+                    p.submitted_at
+                );
+            }
+            println!("{} pending submission(s)", all.len());
+        }
+        PartnerAction::Approve { slug } => {
+            let approved =
+                submission::approve(site, &slug).with_context(|| format!("approving {slug}"))?;
+            println!(
+                "Approved {}: wrote {} and {}",
+                approved.slug,
+                approved.partner_file.display(),
+                approved.partner_page.display()
+            );
+        }
+        PartnerAction::Reject { slug } => {
+            let rejected =
+                submission::reject(site, &slug).with_context(|| format!("rejecting {slug}"))?;
+            println!("Rejected {} ({})", rejected.slug, rejected.organisation);
+        }
+    }
+    Ok(())
 }
 
 fn print_index_report(r: &search::SyncReport) {
@@ -259,6 +319,7 @@ fn main() -> anyhow::Result<()> {
             public_url,
             editor,
             accounts,
+            allow_loopback_submissions,
         } => {
             let on_index: serve::IndexObserver = Arc::new(|result| match result {
                 Ok(r) => print_index_report(r),
@@ -281,6 +342,7 @@ fn main() -> anyhow::Result<()> {
                 }),
                 allowed_hosts: allow_host,
                 public_url,
+                submission_loopback_ports: allow_loopback_submissions,
             };
             let on_build: serve::BuildObserver =
                 Arc::new(|result: &Result<BuildReport, BuildError>| match result {
@@ -421,6 +483,7 @@ fn main() -> anyhow::Result<()> {
             let path = accounts.unwrap_or_else(|| vindplaats::accounts::default_path(&cli.site));
             review_cli::run(&cli.site, &path, command)?;
         }
+        Command::Partner { action } => partner(&cli.site, action)?,
         Command::Check { drafts } => {
             let options = BuildOptions {
                 include_drafts: drafts,

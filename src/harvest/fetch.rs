@@ -4,9 +4,15 @@
 //! honoured, concurrency bounded overall and per host, and a User-Agent
 //! that names vindplaats.
 //!
-//! Addresses that resolve to private, link-local or unspecified networks are
-//! always refused; loopback only when the run allows it (tests do). The
-//! check sits in the resolver, so redirects cannot get round it.
+//! Addresses that are not public unicast addresses on the internet
+//! (private, link-local, shared, documentation, reserved, multicast, and
+//! IPv6 forms that carry an IPv4 address) are always refused
+//! ([`address_refusal`]); loopback only when the run allows it (tests do),
+//! or, for tests that must see a redirect to loopback refused, only IP
+//! literals on named ports ([`FetchPolicy::loopback_ports`]). The check
+//! sits in the resolver and in the redirect policy (IP literals skip the
+//! resolver), so redirects cannot get round it; no proxy is taken from the
+//! environment, since through one the check would see the proxy's address.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -46,6 +52,10 @@ pub struct FetchPolicy {
     pub max_per_host: usize,
     /// Allow loopback addresses (for tests on 127.0.0.1).
     pub allow_loopback: bool,
+    /// Allow loopback IP literals (`127.0.0.1`, `[::1]`) on these ports
+    /// only, for tests that must still see a redirect to another loopback
+    /// port, or a name that resolves to loopback, refused.
+    pub loopback_ports: Vec<u16>,
 }
 
 impl Default for FetchPolicy {
@@ -61,6 +71,7 @@ impl Default for FetchPolicy {
             max_concurrent: 16,
             max_per_host: 2,
             allow_loopback: false,
+            loopback_ports: Vec::new(),
         }
     }
 }
@@ -122,41 +133,103 @@ impl FetchError {
     }
 }
 
-/// Why an address may not be fetched, if it may not.
+/// Why an address may not be fetched, if it may not: anything that is not
+/// a public unicast address on the internet. Loopback only when
+/// `allow_loopback` says so.
+///
+/// IPv6 addresses that carry an IPv4 address (IPv4-mapped and -compatible,
+/// NAT64, 6to4, Teredo) are refused outright: what they reach depends on
+/// gateways we cannot see.
 pub fn address_refusal(ip: IpAddr, allow_loopback: bool) -> Option<&'static str> {
-    let ip = match ip {
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map(IpAddr::V4)
-            .unwrap_or(IpAddr::V6(v6)),
-        v4 => v4,
-    };
     if ip.is_loopback() {
         return (!allow_loopback)
             .then_some("a loopback address (allowed only with --allow-loopback)");
     }
-    if ip.is_unspecified() || ip.is_multicast() {
-        return Some("an unspecified or multicast address");
-    }
     match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            if v4.is_private()
-                || v4.is_link_local()
-                || v4.is_broadcast()
-                || (a == 100 && (64..128).contains(&b))
-            {
-                return Some("a private or link-local address");
-            }
-        }
-        IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
-            if (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80 {
-                return Some("a private or link-local address");
-            }
-        }
+        IpAddr::V4(v4) => v4_refusal(v4),
+        IpAddr::V6(v6) => v6_refusal(v6),
     }
-    None
+}
+
+fn v4_refusal(v4: std::net::Ipv4Addr) -> Option<&'static str> {
+    let [a, b, c, _] = v4.octets();
+    let refusal = match (a, b, c) {
+        (0, ..) => "an address of \"this network\" (0.0.0.0/8)",
+        (10, ..) | (172, 16..=31, _) | (192, 168, _) => "a private address",
+        (100, 64..=127, _) => "a shared (CGNAT) address (100.64.0.0/10)",
+        (169, 254, _) => "a link-local address",
+        (192, 0, 0) => "an IETF protocol address (192.0.0.0/24)",
+        (192, 0, 2) | (198, 51, 100) | (203, 0, 113) => "a documentation address",
+        (192, 88, 99) => "a 6to4 relay address (192.88.99.0/24)",
+        (198, 18..=19, _) => "a benchmarking address (198.18.0.0/15)",
+        (224..=239, ..) => "a multicast address",
+        (255, 255, 255) if v4.is_broadcast() => "the broadcast address",
+        (240..=255, ..) => "a reserved address (240.0.0.0/4)",
+        _ => return None,
+    };
+    Some(refusal)
+}
+
+fn v6_refusal(v6: std::net::Ipv6Addr) -> Option<&'static str> {
+    let [s0, s1, s2, s3, s4, s5, ..] = v6.segments();
+    let refusal = if v6.is_unspecified() {
+        "the unspecified address"
+    } else if s0 == 0 && s1 == 0 && s2 == 0 && s3 == 0 && s4 == 0 && (s5 == 0xffff || s5 == 0) {
+        "an IPv4-mapped or IPv4-compatible IPv6 address"
+    } else if s0 == 0x64 && s1 == 0xff9b && (s2 == 1 || (s2 == 0 && s3 == 0 && s4 == 0 && s5 == 0))
+    {
+        "a NAT64 address (64:ff9b::/96, 64:ff9b:1::/48)"
+    } else if s0 == 0x100 && s1 == 0 && s2 == 0 && s3 == 0 {
+        "a discard address (100::/64)"
+    } else if s0 == 0x2001 && s1 == 0 {
+        "a Teredo address (2001::/32)"
+    } else if s0 == 0x2001 && s1 == 0x2 && s2 == 0 {
+        "a benchmarking address (2001:2::/48)"
+    } else if (s0 == 0x2001 && s1 == 0xdb8) || (s0 == 0x3fff && s1 < 0x1000) {
+        "a documentation address"
+    } else if s0 == 0x2001 && s1 < 0x200 {
+        "an IETF protocol address (2001::/23)"
+    } else if s0 == 0x2002 {
+        "a 6to4 address (2002::/16)"
+    } else if (s0 & 0xfe00) == 0xfc00 {
+        "a unique-local address (fc00::/7)"
+    } else if (s0 & 0xffc0) == 0xfe80 {
+        "a link-local address"
+    } else if (s0 & 0xffc0) == 0xfec0 {
+        "a site-local address (fec0::/10)"
+    } else if (s0 & 0xff00) == 0xff00 {
+        "a multicast address"
+    } else if (s0 & 0xe000) != 0x2000 {
+        // Only 2000::/3 is global unicast.
+        "not a global unicast address"
+    } else {
+        return None;
+    };
+    Some(refusal)
+}
+
+/// Why the host of `url` may not be fetched, when it is an IP literal:
+/// those skip the resolver. Loopback is allowed when the policy allows it,
+/// or for the test ports it names.
+fn literal_refusal(url: &Url, policy: &LoopbackPolicy) -> Option<&'static str> {
+    let ip = match url.host()? {
+        url::Host::Ipv4(ip) => IpAddr::V4(ip),
+        url::Host::Ipv6(ip) => IpAddr::V6(ip),
+        url::Host::Domain(_) => return None,
+    };
+    let port_allowed = url
+        .port_or_known_default()
+        .is_some_and(|p| policy.ports.contains(&p));
+    address_refusal(ip, policy.any || port_allowed)
+}
+
+/// What the fetcher allows of loopback.
+#[derive(Debug, Clone)]
+struct LoopbackPolicy {
+    /// Any loopback address and name (`--allow-loopback`).
+    any: bool,
+    /// Loopback IP literals on these ports only; names never.
+    ports: Vec<u16>,
 }
 
 /// Resolves names and drops addresses the policy refuses.
@@ -202,23 +275,25 @@ impl Fetcher {
     pub fn new(policy: FetchPolicy) -> Result<Fetcher, FetchError> {
         let max_redirects = policy.max_redirects;
         let allow_loopback = policy.allow_loopback;
+        let loopback = LoopbackPolicy {
+            any: policy.allow_loopback,
+            ports: policy.loopback_ports.clone(),
+        };
         let redirects = reqwest::redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() > max_redirects {
                 return attempt.error(format!("more than {max_redirects} redirects"));
             }
             // IP literals skip the resolver: check them here.
-            let literal = attempt.url().host().and_then(|h| match h {
-                url::Host::Ipv4(ip) => Some(IpAddr::V4(ip)),
-                url::Host::Ipv6(ip) => Some(IpAddr::V6(ip)),
-                url::Host::Domain(_) => None,
-            });
-            if let Some(reason) = literal.and_then(|ip| address_refusal(ip, allow_loopback)) {
+            if let Some(reason) = literal_refusal(attempt.url(), &loopback) {
                 return attempt.error(format!("refused: redirect to {reason}"));
             }
             attempt.follow()
         });
+        // No proxy from the environment: through a proxy the resolver
+        // would check the proxy's address, not the one asked for.
         let client = reqwest::Client::builder()
             .user_agent(USER_AGENT)
+            .no_proxy()
             .connect_timeout(policy.connect_timeout)
             .timeout(policy.total_timeout)
             .redirect(redirects)
@@ -253,13 +328,15 @@ impl Fetcher {
             });
         }
         let host = parsed.host_str().unwrap_or_default().to_string();
-        if let Ok(ip) = host.trim_matches(['[', ']']).parse::<IpAddr>() {
-            if let Some(reason) = address_refusal(ip, self.policy.allow_loopback) {
-                return Err(FetchError::Refused {
-                    url: url.to_string(),
-                    reason: reason.to_string(),
-                });
-            }
+        let loopback = LoopbackPolicy {
+            any: self.policy.allow_loopback,
+            ports: self.policy.loopback_ports.clone(),
+        };
+        if let Some(reason) = literal_refusal(&parsed, &loopback) {
+            return Err(FetchError::Refused {
+                url: url.to_string(),
+                reason: reason.to_string(),
+            });
         }
         let per_host = {
             let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
@@ -464,6 +541,119 @@ mod tests {
             assert!(address_refusal(ip(private), true).is_some(), "{private}");
         }
         assert!(address_refusal(ip("93.184.216.34"), false).is_none());
+    }
+
+    #[test]
+    fn refuses_every_range_that_is_not_public_unicast() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        // One address inside and, where a public neighbour exists, one just
+        // outside each range.
+        let refused = [
+            ("0.1.2.3", "0/8"),
+            ("10.0.0.1", "10/8"),
+            ("172.16.0.1", "172.16/12"),
+            ("172.31.255.255", "172.16/12"),
+            ("192.168.0.1", "192.168/16"),
+            ("100.64.0.1", "100.64/10"),
+            ("100.127.255.255", "100.64/10"),
+            ("169.254.169.254", "169.254/16"),
+            ("192.0.0.8", "192.0.0/24"),
+            ("192.0.2.1", "TEST-NET-1"),
+            ("198.51.100.1", "TEST-NET-2"),
+            ("203.0.113.1", "TEST-NET-3"),
+            ("192.88.99.1", "6to4 relay"),
+            ("198.18.0.1", "198.18/15"),
+            ("198.19.255.255", "198.18/15"),
+            ("224.0.0.1", "multicast"),
+            ("239.255.255.250", "multicast"),
+            ("240.0.0.1", "240/4"),
+            ("255.255.255.255", "broadcast"),
+            ("::", "unspecified"),
+            ("::ffff:127.0.0.1", "IPv4-mapped loopback"),
+            ("::ffff:93.184.216.34", "IPv4-mapped"),
+            ("::127.0.0.1", "IPv4-compatible"),
+            ("::10.0.0.1", "IPv4-compatible"),
+            ("64:ff9b::a00:1", "NAT64"),
+            ("64:ff9b::7f00:1", "NAT64"),
+            ("64:ff9b:1::1", "local NAT64"),
+            ("100::1", "discard"),
+            ("2001::1", "Teredo"),
+            ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo"),
+            ("2001:2::1", "benchmarking"),
+            ("2001:10::1", "ORCHID"),
+            ("2001:db8::1", "documentation"),
+            ("3fff::1", "documentation 3fff::/20"),
+            ("2002:7f00:1::1", "6to4"),
+            ("2002::1", "6to4"),
+            ("fc00::1", "unique local"),
+            ("fd12:3456::1", "unique local"),
+            ("fe80::1", "link-local"),
+            ("febf::1", "link-local"),
+            ("fec0::1", "site-local"),
+            ("feff::1", "site-local"),
+            ("ff02::1", "multicast"),
+            ("ff0e::1", "multicast"),
+            ("4000::1", "outside 2000::/3"),
+            ("::2", "outside 2000::/3"),
+        ];
+        for (address, range) in refused {
+            assert!(
+                address_refusal(ip(address), true).is_some(),
+                "{address} ({range}) should be refused"
+            );
+        }
+        for public in [
+            "1.1.1.1",
+            "9.255.255.255",
+            "11.0.0.1",
+            "100.63.255.255",
+            "100.128.0.1",
+            "172.15.255.255",
+            "172.32.0.1",
+            "192.0.1.1",
+            "198.17.255.255",
+            "198.20.0.1",
+            "223.255.255.255",
+            "2001:4860:4860::8888",
+            "2a00:1450:4001::1",
+            "2003::1",
+            "3ffe::1",
+        ] {
+            assert_eq!(address_refusal(ip(public), false), None, "{public}");
+        }
+        // Loopback follows the setting, in both families, but never through
+        // an IPv4-mapped form.
+        assert!(address_refusal(ip("127.0.0.1"), false).is_some());
+        assert!(address_refusal(ip("127.255.0.1"), false).is_some());
+        assert!(address_refusal(ip("::1"), false).is_some());
+        assert!(address_refusal(ip("127.0.0.1"), true).is_none());
+        assert!(address_refusal(ip("::ffff:127.0.0.1"), true).is_some());
+    }
+
+    #[test]
+    fn loopback_ports_allow_only_literals_on_those_ports() {
+        let policy = LoopbackPolicy {
+            any: false,
+            ports: vec![8080],
+        };
+        let url = |s: &str| Url::parse(s).unwrap();
+        assert_eq!(
+            literal_refusal(&url("http://127.0.0.1:8080/x"), &policy),
+            None
+        );
+        assert_eq!(literal_refusal(&url("http://[::1]:8080/x"), &policy), None);
+        assert!(literal_refusal(&url("http://127.0.0.1:8081/x"), &policy).is_some());
+        assert!(literal_refusal(&url("http://127.0.0.1/x"), &policy).is_some());
+        assert!(literal_refusal(&url("http://[::ffff:127.0.0.1]:8080/"), &policy).is_some());
+        // The URL parser reads these as 127.0.0.1 too.
+        assert!(literal_refusal(&url("http://2130706433:8081/"), &policy).is_some());
+        assert!(literal_refusal(&url("http://0x7f.1:8081/"), &policy).is_some());
+        assert!(literal_refusal(&url("http://10.0.0.1:8080/"), &policy).is_some());
+        // Names are the resolver's to check.
+        assert_eq!(
+            literal_refusal(&url("http://localhost:8080/"), &policy),
+            None
+        );
     }
 
     #[test]

@@ -355,6 +355,15 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> String {
     text.into_owned()
 }
 
+/// The charset a document declares: the HTTP header's, else the XML
+/// prolog's. For reports on a source; [`decode`] reads the same.
+pub fn declared_charset(bytes: &[u8], content_type: Option<&str>) -> Option<String> {
+    content_type
+        .and_then(charset_of_content_type)
+        .or_else(|| xml_declared_encoding(bytes))
+        .map(|label| cut(label.trim(), 100).to_string())
+}
+
 fn charset_of_content_type(content_type: &str) -> Option<&str> {
     content_type.split(';').skip(1).find_map(|part| {
         let (key, value) = part.split_once('=')?;

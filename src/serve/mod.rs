@@ -31,6 +31,7 @@ pub mod guard;
 pub mod oai;
 pub mod open_data;
 pub mod search;
+pub mod submissions;
 
 pub use guard::Hosts;
 
@@ -178,6 +179,9 @@ pub struct ServeOptions {
     pub public_url: Option<String>,
     /// The editors' review queue at `/beheer/` (`--editor`); off when `None`.
     pub editor: Option<beheer::EditorOptions>,
+    /// For tests only: submitted sources on 127.0.0.1 or [::1] at these
+    /// ports are fetched (names that resolve to loopback never are).
+    pub submission_loopback_ports: Vec<u16>,
 }
 
 /// Sees the outcome of every reindex.
@@ -285,7 +289,15 @@ pub async fn serve(
     let policy = HeaderValue::from_str(&guard::content_security_policy(search_url.as_deref()))
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
     let policy = Arc::new(policy);
-    let mut app = router(&report.site.output_dir, index).merge(oai::router(repository));
+    let submitter = crate::submission::Submitter::new(
+        &options.site_dir,
+        crate::submission::submission_policy(options.submission_loopback_ports.clone()),
+    )
+    .map_err(|e| ServeError::Build(format!("the submissions' fetcher: {e}")))?;
+    let submissions = Arc::new(submissions::Submissions::new(submitter));
+    let mut app = router(&report.site.output_dir, index)
+        .merge(oai::router(repository))
+        .merge(submissions::router(submissions));
     if let Some(editor) = &options.editor {
         let beheer = beheer::Beheer::new(&options.site_dir, editor).map_err(ServeError::Editor)?;
         app = beheer::router(Arc::new(beheer)).merge(app);
