@@ -1,7 +1,8 @@
 //! The review queue in a real browser, from the keyboard only: an editor
 //! signs in, filters the queue by partner, opens an item and publishes
 //! it, pressing Tab, typing and Enter; axe-core finds no WCAG 2.1 A/AA
-//! violation on the sign-in form, the queue and the item page.
+//! violation on the sign-in form, the queue, the item page, the partners'
+//! submissions and the dossiers.
 //!
 //! Needs chromium, chromedriver and axe-core, as the search page's
 //! browser test does.
@@ -129,6 +130,13 @@ async fn an_editor_signs_in_filters_and_approves_from_the_keyboard() {
         .write_all(format!("{PASSWORD}\n").as_bytes())
         .unwrap();
     assert!(add.wait().unwrap().success());
+    let pending = site.path().join("harvesters/pending");
+    std::fs::create_dir_all(&pending).unwrap();
+    std::fs::write(
+        pending.join("kennisbank.toml"),
+        "organisation = \"Kennisbank\"\nemail = \"info@example.org\"\nhomepage = \"https://example.org/\"\nsubmitted_at = \"2026-12-01T10:00:00Z\"\n\n[source]\nkind = \"feed\"\nurl = \"https://example.org/feed.xml\"\ngiven_url = \"https://example.org/\"\nformat = \"RSS 2.0\"\n\n[preview]\nitems = 3\ndated = 2\nproblems = [\"Eén item heeft geen datum.\"]\n",
+    )
+    .unwrap();
     let server = start_server(site.path(), &["--editor", "--no-watch", "--no-reindex"]);
     let (_driver, client) = browser(&chromium, &driver).await;
 
@@ -193,5 +201,22 @@ async fn an_editor_signs_in_filters_and_approves_from_the_keyboard() {
         text.contains("status = \"published\"") && text.contains("thema = [\"Gelijke kansen\"]"),
         "{text}"
     );
+
+    // The partners' submissions and the dossiers pass axe-core too.
+    for (path, what) in [
+        ("/beheer/aanmeldingen/", "Kennisbank"),
+        ("/beheer/dossiers/", "Dossiers"),
+    ] {
+        client
+            .goto(&format!("{}{path}", server.base))
+            .await
+            .unwrap();
+        assert!(client.source().await.unwrap().contains(what), "{path}");
+        assert_eq!(
+            axe_violations(&client, &axe).await,
+            no_violations(),
+            "axe on {path}"
+        );
+    }
     client.close().await.unwrap();
 }

@@ -956,3 +956,116 @@ async fn ten_thousand_drafts() {
         search.as_secs_f64() * 1000.0
     );
 }
+
+#[tokio::test]
+async fn an_editor_approves_a_partner_submission() {
+    let site = site();
+    let pending = site.path().join("harvesters/pending");
+    std::fs::create_dir_all(&pending).unwrap();
+    let record = |name: &str, url: &str| {
+        format!(
+            "organisation = \"{name}\"\nemail = \"info@example.org\"\nhomepage = \"https://example.org/\"\nsubmitted_at = \"2026-12-01T10:00:00Z\"\n\n[source]\nkind = \"feed\"\nurl = \"{url}\"\ngiven_url = \"https://example.org/\"\nformat = \"RSS 2.0\"\n\n[preview]\nitems = 12\ndated = 12\nproblems = []\n"
+        )
+    };
+    std::fs::write(
+        pending.join("kennisbank-zuid.toml"),
+        record("Kennisbank <b>Zuid</b>", "https://example.org/feed.xml"),
+    )
+    .unwrap();
+    std::fs::write(
+        pending.join("spam.toml"),
+        record("Spam", "https://spam.example/feed"),
+    )
+    .unwrap();
+    let server = start_server(site.path(), &["--editor", "--no-watch"]);
+    let mut anna = Agent::new(&server.base);
+    assert_eq!(
+        anna.get("/beheer/aanmeldingen/").await.status,
+        303,
+        "not without a session"
+    );
+    anna.sign_in("anna", PASSWORD).await;
+    let page = anna.get("/beheer/aanmeldingen/").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body
+            .contains("Kennisbank &lt;b&gt;Zuid&lt;&#x2F;b&gt;"),
+        "escaped"
+    );
+    assert!(page.body.contains("12 items"));
+    let csrf = field(&page.body, "csrf");
+    assert_eq!(
+        anna.post(
+            "/beheer/aanmeldingen/",
+            &[("slug", "kennisbank-zuid"), ("actie", "goedkeuren")]
+        )
+        .await
+        .status,
+        403,
+        "no CSRF token"
+    );
+    let a = anna
+        .post(
+            "/beheer/aanmeldingen/",
+            &[
+                ("csrf", &csrf),
+                ("slug", "kennisbank-zuid"),
+                ("actie", "goedkeuren"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, 303, "{}", a.body);
+    let registry = vindplaats::harvest::Registry::load(&site.path().join("harvesters")).unwrap();
+    assert_eq!(registry.partners.len(), 1);
+    assert_eq!(
+        registry.partners[0].sources[0].url,
+        "https://example.org/feed.xml"
+    );
+    assert!(site
+        .path()
+        .join("content/partners/kennisbank-zuid.md")
+        .exists());
+    let log = git(site.path(), &["log", "-1", "--format=%an|%s"]);
+    assert_eq!(
+        log.trim(),
+        "Anna de Vries|Beheer: partner kennisbank-zuid aangemeld en goedgekeurd"
+    );
+    // Twice is an error that says why; a forged slug changes nothing.
+    let again = anna
+        .post(
+            "/beheer/aanmeldingen/",
+            &[
+                ("csrf", &csrf),
+                ("slug", "kennisbank-zuid"),
+                ("actie", "goedkeuren"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, 404);
+    assert!(again.body.contains("bestaat niet (meer)"));
+    let forged = anna
+        .post(
+            "/beheer/aanmeldingen/",
+            &[
+                ("csrf", &csrf),
+                ("slug", "../../config"),
+                ("actie", "afwijzen"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, 422);
+    assert!(site.path().join("config.toml").exists());
+    let a = anna
+        .post(
+            "/beheer/aanmeldingen/",
+            &[("csrf", &csrf), ("slug", "spam"), ("actie", "afwijzen")],
+        )
+        .await;
+    assert_eq!(a.status, 303);
+    assert!(!pending.join("spam.toml").exists());
+    assert!(anna
+        .get("/beheer/aanmeldingen/")
+        .await
+        .body
+        .contains("geen aanmeldingen"));
+}

@@ -72,6 +72,10 @@ fn templates() -> Result<Tera, tera::Error> {
         ("dossiers.html", include_str!("templates/dossiers.html")),
         ("dossier.html", include_str!("templates/dossier.html")),
         ("melding.html", include_str!("templates/melding.html")),
+        (
+            "aanmeldingen.html",
+            include_str!("templates/aanmeldingen.html"),
+        ),
     ])?;
     Ok(tera)
 }
@@ -119,6 +123,10 @@ pub fn router(beheer: Arc<Beheer>) -> Router {
         .route(
             "/beheer/dossiers/{slug}/",
             get(dossier_page).post(dossier_post),
+        )
+        .route(
+            "/beheer/aanmeldingen/",
+            get(submissions_page).post(submissions_post),
         )
         .route("/beheer/{*rest}", axum::routing::any(not_found))
         .with_state(beheer)
@@ -253,7 +261,7 @@ impl Beheer {
         let mut context = Context::new();
         context.insert("site", &self.site_name);
         context.insert("nav", nav);
-        context.insert("submissions", &false);
+        context.insert("submissions", &true);
         if let Some(s) = signed {
             context.insert("editor", &s.session.name);
             context.insert("csrf", &s.session.csrf);
@@ -442,6 +450,8 @@ fn notice(key: &str) -> Option<&'static str> {
         "bron" => "Uw keuze is opgeslagen.",
         "dossier" => "Toegevoegd aan het dossier.",
         "volgorde" => "De volgorde is opgeslagen.",
+        "partner" => "Goedgekeurd: de partner staat in het register en heeft een pagina; de bron wordt bij de volgende oogst opgehaald.",
+        "aanmelding-afgewezen" => "De aanmelding is afgewezen en verwijderd.",
         _ => return None,
     })
 }
@@ -472,11 +482,13 @@ fn dutch(error: &ReviewError) -> String {
     }
 }
 
+mod aanmeldingen;
 mod dossiers;
 mod item;
 mod queue;
 mod signin;
 
+use aanmeldingen::{submissions_page, submissions_post};
 use dossiers::{dossier_page, dossier_post, dossiers_page};
 use item::{item_page, item_post};
 use queue::{bulk, queue_page};
