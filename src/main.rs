@@ -101,6 +101,10 @@ enum Command {
         /// The editors' accounts file (default <site>/.beheer/editors.toml).
         #[arg(long, env = "VINDPLAATS_ACCOUNTS", value_name = "FILE")]
         accounts: Option<PathBuf>,
+        /// With --editor: `git push` after each change, so the deploy
+        /// follows.
+        #[arg(long)]
+        git_push: bool,
         /// For tests only: fetch submitted sources on 127.0.0.1 or [::1]
         /// at this port (loopback names and other ports stay refused).
         #[arg(long, value_name = "PORT", hide = true)]
@@ -319,6 +323,7 @@ fn main() -> anyhow::Result<()> {
             public_url,
             editor,
             accounts,
+            git_push,
             allow_loopback_submissions,
         } => {
             let on_index: serve::IndexObserver = Arc::new(|result| match result {
@@ -339,6 +344,7 @@ fn main() -> anyhow::Result<()> {
                     secure: public_url
                         .as_deref()
                         .is_some_and(|u| u.starts_with("https://")),
+                    push: git_push,
                 }),
                 allowed_hosts: allow_host,
                 public_url,

@@ -1069,3 +1069,40 @@ async fn an_editor_approves_a_partner_submission() {
         .body
         .contains("geen aanmeldingen"));
 }
+
+#[tokio::test]
+async fn with_git_push_the_change_reaches_the_remote() {
+    let site = site();
+    let remote = tempfile::tempdir().unwrap();
+    git(remote.path(), &["init", "-q", "--bare"]);
+    git(
+        site.path(),
+        &["remote", "add", "origin", remote.path().to_str().unwrap()],
+    );
+    git(site.path(), &["push", "-q", "-u", "origin", "HEAD"]);
+    let server = start_server(site.path(), &["--editor", "--no-watch", "--git-push"]);
+    let mut anna = Agent::new(&server.base);
+    anna.sign_in("anna", PASSWORD).await;
+    let page = anna.get("/beheer/items/werk/").await;
+    let a = anna
+        .post(
+            "/beheer/items/werk/",
+            &[
+                ("csrf", &field(&page.body, "csrf")),
+                ("versie", &field(&page.body, "versie")),
+                ("actie", "afwijzen"),
+                ("reden", "Dubbel"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, 303);
+    let local = git(site.path(), &["rev-parse", "HEAD"]);
+    let deadline = Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        if git(remote.path(), &["rev-parse", "HEAD"]) == local {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the remote never got {local}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

@@ -104,6 +104,15 @@ pub fn commit(
     Ok(Some(head))
 }
 
+/// Pushes the repository of `content_dir` to its upstream, so that the
+/// deploy follows the commits.
+pub fn push(content_dir: &Path) -> Result<(), ReviewError> {
+    let Some(repo) = repository(content_dir) else {
+        return Ok(());
+    };
+    run(&repo, &["push".as_ref(), "--quiet".as_ref()]).map(|_| ())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,6 +161,44 @@ mod tests {
         assert_eq!(files.trim(), "content/a.md");
         let status = git(dir.path(), &["status", "--porcelain"]);
         assert!(status.contains("A  content/other.md"), "{status}");
+    }
+
+    #[test]
+    fn pushes_to_the_upstream() {
+        let dir = tempfile::tempdir().unwrap();
+        let remote = dir.path().join("remote.git");
+        let work = dir.path().join("work");
+        git(
+            dir.path(),
+            &["init", "-q", "--bare", remote.to_str().unwrap()],
+        );
+        git(
+            dir.path(),
+            &[
+                "clone",
+                "-q",
+                remote.to_str().unwrap(),
+                work.to_str().unwrap(),
+            ],
+        );
+        let content = work.join("content");
+        std::fs::create_dir_all(&content).unwrap();
+        std::fs::write(content.join("a.md"), "a").unwrap();
+        let author = Author {
+            name: "A".into(),
+            email: "a@kis.example".into(),
+        };
+        let head = commit(&content, &[content.join("a.md")], "m", &author)
+            .unwrap()
+            .unwrap();
+        git(&work, &["push", "-q", "-u", "origin", "HEAD"]);
+        std::fs::write(content.join("a.md"), "b").unwrap();
+        let next = commit(&content, &[content.join("a.md")], "m2", &author)
+            .unwrap()
+            .unwrap();
+        assert_ne!(head, next);
+        push(&content).unwrap();
+        assert_eq!(git(&remote, &["rev-parse", "HEAD"]).trim(), next);
     }
 
     #[test]

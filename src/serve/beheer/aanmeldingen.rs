@@ -123,7 +123,10 @@ pub(super) async fn submissions_post(
             }
         };
         match result {
-            Ok(done) => see_other(&format!("/beheer/aanmeldingen/?melding={done}")),
+            Ok(done) => {
+                b.changed();
+                see_other(&format!("/beheer/aanmeldingen/?melding={done}"))
+            }
             Err(e) => {
                 let status = match e {
                     PendingError::NotFound { .. } => StatusCode::NOT_FOUND,

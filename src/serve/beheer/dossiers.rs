@@ -139,10 +139,13 @@ pub(super) async fn dossier_post(
             &b.author_of(&signed),
         );
         match result {
-            Ok(_) => see_other(&format!(
-                "/beheer/dossiers/{}/?melding=volgorde",
-                urlencode(&d.slug)
-            )),
+            Ok(_) => {
+                b.changed();
+                see_other(&format!(
+                    "/beheer/dossiers/{}/?melding=volgorde",
+                    urlencode(&d.slug)
+                ))
+            }
             Err(e) => {
                 let fresh = dossier_by_slug(&b.content_dir, &slug).unwrap_or(d);
                 let status = if matches!(e, ReviewError::Conflict { .. }) {

@@ -366,6 +366,7 @@ fn after_change(
     });
     match result {
         Ok(()) => {
+            beheer.changed();
             let id = urlencode(item.id.as_str());
             match done {
                 "gepubliceerd" | "afgewezen" => see_other(&format!("/beheer/?melding={done}")),

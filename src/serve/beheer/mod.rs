@@ -44,6 +44,8 @@ pub struct EditorOptions {
     pub accounts: PathBuf,
     /// Cookies get `Secure` (the public address is https).
     pub secure: bool,
+    /// `git push` after each change, so the deploy follows (`--git-push`).
+    pub push: bool,
 }
 
 /// Password checks at once: argon2 takes memory and a core each.
@@ -54,6 +56,9 @@ pub struct Beheer {
     content_dir: PathBuf,
     accounts: PathBuf,
     secure: bool,
+    push: bool,
+    /// A push is running, and whether another is wanted after it.
+    pushing: Arc<Mutex<(bool, bool)>>,
     site_name: String,
     sessions: Mutex<Sessions>,
     limiter: Mutex<Limiter>,
@@ -99,6 +104,8 @@ impl Beheer {
             content_dir,
             accounts: options.accounts.clone(),
             secure: options.secure,
+            push: options.push,
+            pushing: Arc::new(Mutex::new((false, false))),
             site_name,
             sessions: Mutex::new(Sessions::default()),
             limiter: Mutex::new(Limiter::default()),
@@ -319,6 +326,35 @@ impl Beheer {
             &["Dit formulier is verlopen of kwam niet van deze site. Laad de pagina opnieuw en probeer het nog eens.".into()],
             ("/beheer/", "Naar de wachtrij"),
         )
+    }
+
+    /// With `--git-push`, pushes in the background after a change; pushes
+    /// asked for while one runs become one more push after it.
+    fn changed(&self) {
+        if !self.push {
+            return;
+        }
+        {
+            let mut state = self.pushing.lock().unwrap_or_else(|e| e.into_inner());
+            if state.0 {
+                state.1 = true;
+                return;
+            }
+            *state = (true, false);
+        }
+        let (pushing, content_dir) = (self.pushing.clone(), self.content_dir.clone());
+        std::thread::spawn(move || loop {
+            if let Err(e) = review::git::push(&content_dir) {
+                tracing::warn!("/beheer/: the change is committed but not pushed: {e}");
+            }
+            let mut state = pushing.lock().unwrap_or_else(|e| e.into_inner());
+            if state.1 {
+                state.1 = false;
+            } else {
+                state.0 = false;
+                return;
+            }
+        });
     }
 
     fn author_of(&self, signed: &Signed) -> Author {

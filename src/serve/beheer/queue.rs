@@ -242,6 +242,9 @@ pub(super) async fn bulk(
     })
     .await
     .unwrap_or_default();
+    if done.iter().any(|o| !o.outcome.starts_with("niet")) {
+        beheer.changed();
+    }
     let failed = done
         .iter()
         .filter(|o| o.outcome.starts_with("niet"))
