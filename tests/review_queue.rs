@@ -569,6 +569,36 @@ async fn editors_approve_reject_edit_and_bulk_with_commits_by_them() {
     assert_eq!(files.lines().count(), 2, "{files}");
     let dossier = anna.get("/beheer/dossiers/corona/").await;
     assert!(dossier.body.contains("Derde concept"));
+    // And out again, then in again for the rest of the test.
+    let page = anna.get("/beheer/items/derde/").await;
+    assert!(page.body.contains("Uit dit dossier halen"));
+    let a = anna
+        .post(
+            "/beheer/items/derde/",
+            &[
+                ("csrf", &csrf),
+                ("versie", &field(&page.body, "versie")),
+                ("actie", "uit-dossier"),
+                ("dossier", "dossiers/corona.md"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, 303, "{}", a.body);
+    assert!(!content(site.path(), "dossiers/corona.md").contains("publicaties/derde.md"));
+    assert!(!content(site.path(), "publicaties/derde.md").contains("dossiers ="));
+    let page = anna.get("/beheer/items/derde/").await;
+    let a = anna
+        .post(
+            "/beheer/items/derde/",
+            &[
+                ("csrf", &csrf),
+                ("versie", &field(&page.body, "versie")),
+                ("actie", "dossier"),
+                ("dossier", "dossiers/corona.md#0"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, 303);
 
     // Bulk: tag then approve what is left in the open queue.
     let queue = anna.get("/beheer/").await;
@@ -622,7 +652,7 @@ async fn editors_approve_reject_edit_and_bulk_with_commits_by_them() {
     let authors = git(site.path(), &["log", "--format=%an"]);
     assert_eq!(
         authors.lines().filter(|a| *a == "Anna de Vries").count(),
-        6,
+        8,
         "{authors}"
     );
 }

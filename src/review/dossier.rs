@@ -205,6 +205,70 @@ pub fn add(
     })
 }
 
+/// Takes the publication at `publication` (version `expected`) out of
+/// every group of `dossier`, and the dossier out of the publication's
+/// `extra.dossiers`: two files, one commit.
+pub fn remove(
+    content_dir: &Path,
+    rules: &TaxonomyRules,
+    dossier: &str,
+    publication: &str,
+    expected: &str,
+    author: &Author,
+) -> Result<Applied, ReviewError> {
+    let site_dir = content_dir.parent().unwrap_or(content_dir);
+    let _lock = lock(site_dir)?;
+    let Some(known) = read(content_dir, dossier) else {
+        return Err(ReviewError::Unknown(dossier.to_string()));
+    };
+    let mut item = open(content_dir, publication)?;
+    check_version(&item.path, &item.bytes, expected)?;
+    let mut file = open_dossier(content_dir, dossier)?;
+    for group in 0..known.groups.len() {
+        let pages = group_pages(&mut file.doc, group)?;
+        let kept: Vec<String> = strings(pages)
+            .into_iter()
+            .filter(|p| p.trim_start_matches("@/") != publication)
+            .collect();
+        if kept.len() != pages.len() {
+            pages.clear();
+            for p in &kept {
+                pages.push(p.as_str());
+            }
+        }
+    }
+    change_doc(
+        &mut item,
+        rules,
+        &Change::OutOfDossier {
+            dossier: dossier.to_string(),
+        },
+    )?;
+    let dossier_text = render(&file.doc, &file.body);
+    let item_text = render(&item.doc, &item.body);
+    write_atomic(&file.path, dossier_text.as_bytes())?;
+    write_atomic(&item.path, item_text.as_bytes())?;
+    let title = item
+        .doc
+        .get("title")
+        .and_then(|t| t.as_str())
+        .unwrap_or(publication);
+    let commit = git::commit(
+        content_dir,
+        &[file.path.clone(), item.path.clone()],
+        &format!(
+            "Beheer: \"{}\" uit dossier {dossier}",
+            title.chars().take(60).collect::<String>()
+        ),
+        author,
+    )?;
+    Ok(Applied {
+        relative_path: publication.to_string(),
+        version: file_version(item_text.as_bytes()),
+        commit,
+    })
+}
+
 struct DossierFile {
     path: std::path::PathBuf,
     bytes: Vec<u8>,
@@ -381,5 +445,21 @@ mod tests {
             &author()
         )
         .is_err());
+        let now = std::fs::read(content.join("publicaties/z.md")).unwrap();
+        remove(
+            &content,
+            &rules,
+            "dossiers/corona.md",
+            "publicaties/z.md",
+            &file_version(&now),
+            &author(),
+        )
+        .unwrap();
+        assert_eq!(
+            read(&content, "dossiers/corona.md").unwrap().groups[0].pages,
+            ["publicaties/x.md", "publicaties/y.md"]
+        );
+        let text = std::fs::read_to_string(content.join("publicaties/z.md")).unwrap();
+        assert!(!text.contains("dossiers"), "{text}");
     }
 }

@@ -80,6 +80,10 @@ pub enum Change {
     InDossier {
         dossier: String,
     },
+    /// Take `dossiers/<x>.md` out of the item's own list.
+    OutOfDossier {
+        dossier: String,
+    },
 }
 
 impl Change {
@@ -92,6 +96,7 @@ impl Change {
             Change::Tag(_) => "getagd",
             Change::Keep { .. } => "wijziging van de bron beoordeeld",
             Change::InDossier { .. } => "aan dossier toegevoegd",
+            Change::OutOfDossier { .. } => "uit dossier gehaald",
         }
     }
 }
@@ -454,6 +459,22 @@ pub(crate) fn change_doc(
             }
             let extra = extra_table(doc)?;
             clear_notes(extra, &notes, Some(*field));
+        }
+        Change::OutOfDossier { dossier } => {
+            let list: Vec<String> = opened
+                .extra
+                .dossiers
+                .iter()
+                .filter(|d| *d != dossier)
+                .cloned()
+                .collect();
+            let extra = extra_table(doc)?;
+            if list.is_empty() {
+                extra.remove("dossiers");
+            } else {
+                extra.insert("dossiers", string_list(&list));
+            }
+            opened.extra.dossiers = list;
         }
         Change::InDossier { dossier } => {
             let mut list = opened.extra.dossiers.clone();

@@ -179,7 +179,7 @@ fn item_context(
     let in_dossiers: Vec<serde_json::Value> = dossiers
         .iter()
         .filter(|d| opened.extra.dossiers.contains(&d.relative_path))
-        .map(|d| serde_json::json!({"slug": d.slug, "title": d.title}))
+        .map(|d| serde_json::json!({"slug": d.slug, "title": d.title, "path": d.relative_path}))
         .collect();
     context.insert("dossiers", &choices);
     context.insert("in_dossiers", &in_dossiers);
@@ -297,6 +297,35 @@ fn item_change(beheer: &Beheer, signed: &Signed, item: &QueueItem, form: &Form) 
             ),
             None => (Vec::new(), ""),
         },
+        "uit-dossier" => {
+            let path = form.get("dossier");
+            let known = dossier::list(&beheer.content_dir)
+                .into_iter()
+                .any(|d| d.relative_path == path);
+            let result = if known {
+                dossier::remove(
+                    &beheer.content_dir,
+                    &rules,
+                    path,
+                    &item.relative_path,
+                    version,
+                    &author,
+                )
+            } else {
+                Err(ReviewError::Refused {
+                    field: "dossier".into(),
+                    message: "kies een bestaand dossier".into(),
+                })
+            };
+            return after_change(
+                beheer,
+                signed,
+                item,
+                form,
+                result.map(|_| ()),
+                "uit-dossier",
+            );
+        }
         "dossier" => {
             let (path, group) = form.get("dossier").rsplit_once('#').unwrap_or(("", ""));
             let group: usize = group.parse().unwrap_or(usize::MAX);

@@ -485,6 +485,7 @@ fn notice(key: &str) -> Option<&'static str> {
         "afgewezen" => "Afgewezen. Het item blijft afgewezen als de bron opnieuw wordt geoogst.",
         "bron" => "Uw keuze is opgeslagen.",
         "dossier" => "Toegevoegd aan het dossier.",
+        "uit-dossier" => "Uit het dossier gehaald.",
         "volgorde" => "De volgorde is opgeslagen.",
         "partner" => "Goedgekeurd: de partner staat in het register en heeft een pagina; de bron wordt bij de volgende oogst opgehaald.",
         "aanmelding-afgewezen" => "De aanmelding is afgewezen en verwijderd.",
