@@ -1136,3 +1136,34 @@ async fn with_git_push_the_change_reaches_the_remote() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test]
+async fn sign_ins_sent_at_once_are_counted_one_by_one() {
+    let site = site();
+    let server = start_server(site.path(), &["--editor", "--no-watch"]);
+    let mut tasks = Vec::new();
+    for n in 0..30 {
+        let base = server.base.clone();
+        tasks.push(tokio::spawn(async move {
+            // The attacker sets both halves of the sign-in token itself.
+            reqwest::Client::new()
+                .post(format!("{base}/beheer/inloggen"))
+                .header("cookie", "vindplaats_inloggen=eigen")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("csrf=eigen&gebruiker=naam{n}&wachtwoord=fout"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    let failed = statuses.iter().filter(|s| **s == 401).count();
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    // Two checks run at once, so at most one more than the limit gets in.
+    assert!(failed <= 21 && failed + limited == 30, "{statuses:?}");
+}

@@ -72,6 +72,17 @@ pub(super) async fn sign_in(
     }
     let username: String = form.get("gebruiker").trim().chars().take(64).collect();
     let password = form.get("wachtwoord").to_string();
+    // The limit is checked once a password check may run, so that
+    // attempts sent at once are counted one after the other.
+    let Ok(_slot) = beheer.verify.acquire().await else {
+        return sign_in_page(
+            &beheer,
+            &headers,
+            StatusCode::SERVICE_UNAVAILABLE,
+            None,
+            &username,
+        );
+    };
     let blocked = beheer
         .limiter
         .lock()
@@ -94,15 +105,6 @@ pub(super) async fn sign_in(
         }
         return response;
     }
-    let Ok(_slot) = beheer.verify.acquire().await else {
-        return sign_in_page(
-            &beheer,
-            &headers,
-            StatusCode::SERVICE_UNAVAILABLE,
-            None,
-            &username,
-        );
-    };
     let accounts_path = beheer.accounts.clone();
     let name = username.clone();
     let verified = blocking(move || {
