@@ -244,6 +244,9 @@ pub struct QuestionExtra {
     pub asker: Option<String>,
     /// "eenduidige vraag" or "vraag met uitzoekwerk".
     pub question_kind: Option<String>,
+    /// The asker's own explanation of the question (toelichting van de
+    /// vraagsteller), shown with the question, not in the answer.
+    pub explanation: Option<String>,
     pub related: Vec<String>,
 }
 

@@ -264,8 +264,8 @@ fn schema_document() -> Value {
             },
             "question": {
                 "type": "object",
-                "required": ["asker", "question_kind", "related"],
-                "properties": {"asker": nullable("string"), "question_kind": nullable("string"), "related": refs()},
+                "required": ["asker", "question_kind", "explanation", "related"],
+                "properties": {"asker": nullable("string"), "question_kind": nullable("string"), "explanation": nullable("string"), "related": refs()},
                 "additionalProperties": false
             },
             "kennisatelier": {

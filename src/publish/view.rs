@@ -266,6 +266,7 @@ pub struct DossierGroupView {
 pub struct QuestionView {
     pub asker: Option<String>,
     pub question_kind: Option<String>,
+    pub explanation: Option<String>,
     pub related: Vec<Ref>,
 }
 
@@ -403,6 +404,7 @@ impl<'a> Document<'a> {
                 doc.question = Some(QuestionView {
                     asker: q.asker.clone(),
                     question_kind: q.question_kind.clone(),
+                    explanation: q.explanation.clone(),
                     related: urls.references(&q.related),
                 });
             }

@@ -24,7 +24,7 @@
   var FACETS = [
     { name: "thema", label: "Thema" },
     { name: "programmalijn", label: "Programmalijn" },
-    { name: "type", label: "Type" },
+    { name: "type", label: "Soort" },
     { name: "partner", label: "Partner" },
     { name: "year", label: "Jaar" }
   ];
@@ -149,7 +149,7 @@
         if (id !== lastRequest) return;
         list.innerHTML = "";
         pager.innerHTML = "";
-        status.textContent = "Zoeken lukt nu niet: " + error.message;
+        status.textContent = "Zoeken lukt nu niet. Probeer het later opnieuw.";
       })
       .then(function () {
         if (id === lastRequest) form.removeAttribute("aria-busy");
