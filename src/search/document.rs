@@ -138,8 +138,10 @@ impl SearchDocument {
     pub fn date_key(&self) -> Option<i64> {
         let date = self.text("date");
         let digits: String = date.chars().take(10).filter(char::is_ascii_digit).collect();
+        // A month or a year sorts as its first day.
         match digits.len() {
             8 => digits.parse().ok(),
+            6 => digits.parse::<i64>().ok().map(|ym| ym * 100 + 1),
             _ => self.year().map(|y| y * 10_000 + 101),
         }
     }
@@ -222,10 +224,16 @@ impl<'a> SearchView<'a> {
                 _ => "publicatie",
             });
         }
+        // As far as it is known: `2020`, `2020-12` or `2020-12-01`.
+        let format = match entry.item.date_precision() {
+            crate::model::DatePrecision::Year => "%Y",
+            crate::model::DatePrecision::Month => "%Y-%m",
+            crate::model::DatePrecision::Day => "%Y-%m-%d",
+        };
         let date = page
             .date
             .as_ref()
-            .map(|d| d.moment.format("%Y-%m-%d").to_string());
+            .map(|d| d.moment.format(format).to_string());
         let year = entry
             .terms("jaar")
             .first()
@@ -344,6 +352,12 @@ mod tests {
             )
         };
         assert_eq!(doc(json!("2024-09-11")).date_key(), Some(20240911));
+        assert_eq!(doc(json!("2020-12")).date_key(), Some(20201201));
+        assert_eq!(
+            doc(json!("2020")).date_key(),
+            Some(20190101),
+            "the year field wins"
+        );
         assert_eq!(doc(Value::Null).date_key(), Some(20190101));
     }
 
