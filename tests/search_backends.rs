@@ -155,7 +155,7 @@ async fn meilisearch_backend() {
     filterable.sort();
     assert_eq!(
         filterable,
-        ["partner", "programmalijn", "thema", "type", "year"]
+        ["partner", "programmalijn", "soort", "thema", "type", "year"]
     );
     assert_eq!(settings["rankingRules"][0], "sort");
     assert!(settings["stopWords"]

@@ -10,11 +10,11 @@ pub const INDEX_UID: &str = "publications";
 /// Searched, in order of weight.
 pub const SEARCHABLE: &[&str] = &["title", "summary", "body"];
 /// Usable in `filter` and `facets`.
-pub const FILTERABLE: &[&str] = &["type", "thema", "programmalijn", "partner", "year"];
+pub const FILTERABLE: &[&str] = &["soort", "type", "thema", "programmalijn", "partner", "year"];
 /// Usable in `sort`.
 pub const SORTABLE: &[&str] = &["date", "year"];
 /// Facets whose values are strings (`year` is a number).
-pub const STRING_FACETS: &[&str] = &["type", "thema", "programmalijn", "partner"];
+pub const STRING_FACETS: &[&str] = &["soort", "type", "thema", "programmalijn", "partner"];
 
 /// One searchable item: a JSON object with at least an `id` (a string of
 /// letters, digits, `-` and `_`, or a whole number, as Meilisearch asks).
@@ -203,6 +203,9 @@ struct SearchView<'a> {
     title: &'a str,
     summary: &'a str,
     body: String,
+    /// What kind of page: publicatie, podcastaflevering, vraag, dossier,
+    /// kennisatelier, portaalproject, thema, partner or pagina.
+    soort: &'static str,
     #[serde(rename = "type")]
     types: Vec<&'a str>,
     thema: &'a [String],
@@ -217,12 +220,13 @@ impl<'a> SearchView<'a> {
         let page = entry.page;
         let mut types: Vec<&str> = entry.terms("type").iter().map(String::as_str).collect();
         if types.is_empty() {
-            types.push(match entry.kind() {
-                Kind::Episode => "podcast-aflevering",
-                Kind::Question => "vraag-en-antwoord",
-                Kind::Dossier => "dossier",
-                _ => "publicatie",
-            });
+            match entry.kind() {
+                Kind::Publication => types.push("publicatie"),
+                Kind::Episode => types.push("podcast-aflevering"),
+                Kind::Question => types.push("vraag-en-antwoord"),
+                Kind::Dossier => types.push("dossier"),
+                _ => {}
+            }
         }
         // As far as it is known: `2020`, `2020-12` or `2020-12-01`.
         let format = match entry.item.date_precision() {
@@ -244,6 +248,7 @@ impl<'a> SearchView<'a> {
                     .and_then(|y| y.parse().ok())
             });
         SearchView {
+            soort: soort(entry.kind()),
             id: document_id(&page.path),
             url: &page.path,
             title: page.meta.title.as_deref().unwrap_or_default(),
@@ -259,19 +264,27 @@ impl<'a> SearchView<'a> {
     }
 }
 
-/// The published items of the site: publications, podcast episodes,
-/// questions and dossiers. Drafts never reach the index, whatever the
-/// collection was loaded with.
+/// The `soort` of a page kind, as the results page shows it.
+pub fn soort(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Publication => "publicatie",
+        Kind::Episode => "podcastaflevering",
+        Kind::Question => "vraag",
+        Kind::Dossier => "dossier",
+        Kind::Kennisatelier => "kennisatelier",
+        Kind::PortalProject => "portaalproject",
+        Kind::ThemePage => "thema",
+        Kind::Partner => "partner",
+        Kind::Other => "pagina",
+    }
+}
+
+/// Every published content page of the site, of every kind. Drafts never
+/// reach the index, whatever the collection was loaded with.
 pub fn from_collection(collection: &Collection) -> Vec<SearchDocument> {
     collection
         .entries()
-        .filter(|e| {
-            matches!(
-                e.kind(),
-                Kind::Publication | Kind::Episode | Kind::Question | Kind::Dossier
-            ) && !e.page.meta.draft
-                && e.page.meta.in_search_index
-        })
+        .filter(|e| !e.page.meta.draft && e.page.meta.in_search_index && e.is_published())
         .filter_map(|e| match serde_json::to_value(SearchView::of(&e)) {
             Ok(Value::Object(map)) => Some(SearchDocument(map)),
             _ => None,

@@ -21,7 +21,13 @@
   try { types = JSON.parse(form.getAttribute("data-types") || "{}"); } catch (e) { types = {}; }
 
   var PER_PAGE = 10;
+  var SOORTEN = {
+    publicatie: "Publicatie", podcastaflevering: "Podcastaflevering", vraag: "Vraag en antwoord",
+    dossier: "Dossier", kennisatelier: "Kennisatelier", portaalproject: "Portaalproject",
+    thema: "Thema of programmalijn", partner: "Partner", pagina: "Pagina"
+  };
   var FACETS = [
+    { name: "soort", label: "Soort pagina" },
     { name: "thema", label: "Thema" },
     { name: "programmalijn", label: "Programmalijn" },
     { name: "type", label: "Soort" },
@@ -118,7 +124,7 @@
       page: state.page,
       facets: FACETS.map(function (f) { return f.name; }),
       filter: filterExpression(),
-      attributesToRetrieve: ["id", "url", "title", "summary", "type", "year", "date", "partner"],
+      attributesToRetrieve: ["id", "url", "title", "summary", "soort", "type", "year", "date", "partner"],
       attributesToHighlight: ["title"],
       attributesToCrop: ["summary:40"],
       highlightPreTag: "<mark>",
@@ -161,6 +167,7 @@
     var items = data.hits.map(function (hit) {
       var f = hit._formatted || hit;
       var meta = [];
+      if (hit.soort && hit.soort !== "publicatie") meta.push(escapeHtml(SOORTEN[hit.soort] || hit.soort));
       (Array.isArray(hit.type) ? hit.type : [hit.type]).forEach(function (t) {
         if (t) meta.push(escapeHtml(typeLabel(t)));
       });
@@ -237,7 +244,7 @@
       values.forEach(function (v, i) {
         var id = "facet-" + f.name + "-" + i;
         var checked = selected.indexOf(v) >= 0 ? " checked" : "";
-        var label = f.name === "type" ? typeLabel(v) : v;
+        var label = f.name === "type" ? typeLabel(v) : f.name === "soort" ? (SOORTEN[v] || v) : v;
         html += '<li><input type="checkbox" id="' + id + '" data-facet="' + f.name + '" value="' +
           escapeHtml(v) + '"' + checked + '> <label for="' + id + '">' + escapeHtml(label) +
           ' <span class="aantal">(' + (counts[v] || 0) + ")</span></label></li>";
