@@ -99,3 +99,87 @@ async fn every_page_kind_passes_axe_core() {
         found.join("\n")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_javascript_the_header_search_finds_results() {
+    let Some((chromium, driver, _axe)) = tools_or_skip("search without JavaScript") else {
+        return;
+    };
+    let site = shipped_site_copy();
+    let server = start_server(site.path(), &["--no-watch"]);
+    let (_driver, client) = browser::browser_without_javascript(&chromium, &driver).await;
+    client
+        .goto(&format!("{}/partners/", server.base))
+        .await
+        .unwrap();
+
+    let field = client
+        .find(fantoccini::Locator::Css("#kopzoek-term"))
+        .await
+        .expect("a search field in the header");
+    field.send_keys("movisie\u{e007}").await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !client
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .starts_with("/zoeken/")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the form did not submit"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let url = client.current_url().await.unwrap();
+    assert_eq!(url.query(), Some("q=movisie"));
+    let html = client.source().await.unwrap();
+    assert!(
+        html.contains("resultaten voor ‘movisie’"),
+        "server-rendered results"
+    );
+    assert!(
+        html.contains("href=\"/partners/movisie/\""),
+        "the partner page is found"
+    );
+    // A facet is a link: following it filters.
+    let facet = client
+        .find(fantoccini::Locator::XPath(
+            "//div[@id='facetten']//a[contains(., 'Partner')]",
+        ))
+        .await
+        .expect("the soort facet as a link");
+    // Followed from the keyboard (Enter on the focused link).
+    facet.send_keys("\u{e007}").await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !client
+        .current_url()
+        .await
+        .unwrap()
+        .query()
+        .unwrap_or_default()
+        .contains("soort=")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the facet link was not followed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let html = client.source().await.unwrap();
+    assert!(html.contains("met 1 filter"), "filtered");
+    assert!(client
+        .current_url()
+        .await
+        .unwrap()
+        .query()
+        .unwrap_or_default()
+        .contains("soort=partner"));
+    // Scripts are off: the browser shows the <noscript> text as elements.
+    client
+        .find(fantoccini::Locator::Css("noscript p.melding"))
+        .await
+        .expect("JavaScript is off in this browser");
+    client.close().await.unwrap();
+}

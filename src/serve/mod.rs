@@ -31,6 +31,7 @@ pub mod guard;
 pub mod oai;
 pub mod open_data;
 pub mod search;
+pub mod search_page;
 pub mod submissions;
 
 pub use guard::Hosts;
@@ -295,7 +296,15 @@ pub async fn serve(
     )
     .map_err(|e| ServeError::Build(format!("the submissions' fetcher: {e}")))?;
     let submissions = Arc::new(submissions::Submissions::new(submitter));
-    let mut app = router(&report.site.output_dir, index)
+    // /zoeken/?q=… without JavaScript, from the same index.
+    let types = crate::content::SiteConfig::load(&options.site_dir.join("config.toml"))
+        .ok()
+        .and_then(|c| crate::model::TaxonomyRules::from_extra(&c.extra).ok())
+        .map(|r| r.types)
+        .unwrap_or_default();
+    let search_page = search_page::router(&report.site.output_dir, index.clone(), types);
+    let mut app = search_page
+        .merge(router(&report.site.output_dir, index))
         .merge(oai::router(repository))
         .merge(submissions::router(submissions));
     if let Some(editor) = &options.editor {

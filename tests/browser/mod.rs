@@ -45,6 +45,22 @@ fn free_port() -> u16 {
 }
 
 pub async fn browser(chromium: &std::path::Path, driver: &std::path::Path) -> (Driver, Client) {
+    browser_with(chromium, driver, true).await
+}
+
+/// A browser with JavaScript switched off, as some readers have it.
+pub async fn browser_without_javascript(
+    chromium: &std::path::Path,
+    driver: &std::path::Path,
+) -> (Driver, Client) {
+    browser_with(chromium, driver, false).await
+}
+
+async fn browser_with(
+    chromium: &std::path::Path,
+    driver: &std::path::Path,
+    javascript: bool,
+) -> (Driver, Client) {
     let port = free_port();
     let child = Command::new(driver)
         .arg(format!("--port={port}"))
@@ -64,7 +80,8 @@ pub async fn browser(chromium: &std::path::Path, driver: &std::path::Path) -> (D
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                      "--disable-quic", "--no-first-run", "--disable-background-networking",
                      "--disable-component-update", "--disable-sync", "--window-size=1280,900",
-                     format!("--user-data-dir={}", profile.display())]
+                     format!("--user-data-dir={}", profile.display())],
+            "prefs": {"profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 }}
         }),
     );
     // fantoccini talks plain HTTP to chromedriver, but its TLS stack
