@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Deserialize;
 use toml_edit::{Array, DocumentMut, Item};
 
-use super::edit::{change_doc, open, render, Change};
+use super::edit::{change_doc, open, render, Change, Opened};
 use super::{check_version, file_version, git, lock, Applied, Author, ReviewError};
 use crate::content::{split_front_matter, write_atomic};
 use crate::model::TaxonomyRules;
@@ -160,7 +160,7 @@ pub fn add(
     if read(content_dir, dossier).is_none() {
         return Err(ReviewError::Unknown(dossier.to_string()));
     }
-    let mut item = open(content_dir, publication)?;
+    let item = open(content_dir, publication)?;
     check_version(&item.path, &item.bytes, expected)?;
     let mut file = open_dossier(content_dir, dossier)?;
     let pages = group_pages(&mut file.doc, group)?;
@@ -173,36 +173,19 @@ pub fn add(
         }
         pages.push(publication);
     }
-    change_doc(
-        &mut item,
+    both(
+        content_dir,
         rules,
-        &Change::InDossier {
+        dossier,
+        publication,
+        file,
+        item,
+        Change::InDossier {
             dossier: dossier.to_string(),
         },
-    )?;
-    let dossier_text = render(&file.doc, &file.body);
-    let item_text = render(&item.doc, &item.body);
-    write_atomic(&file.path, dossier_text.as_bytes())?;
-    write_atomic(&item.path, item_text.as_bytes())?;
-    let title = item
-        .doc
-        .get("title")
-        .and_then(|t| t.as_str())
-        .unwrap_or(publication);
-    let commit = git::commit(
-        content_dir,
-        &[file.path.clone(), item.path.clone()],
-        &format!(
-            "Beheer: \"{}\" in dossier {dossier}",
-            title.chars().take(60).collect::<String>()
-        ),
+        "in dossier",
         author,
-    )?;
-    Ok(Applied {
-        relative_path: publication.to_string(),
-        version: file_version(item_text.as_bytes()),
-        commit,
-    })
+    )
 }
 
 /// Takes the publication at `publication` (version `expected`) out of
@@ -221,7 +204,7 @@ pub fn remove(
     let Some(known) = read(content_dir, dossier) else {
         return Err(ReviewError::Unknown(dossier.to_string()));
     };
-    let mut item = open(content_dir, publication)?;
+    let item = open(content_dir, publication)?;
     check_version(&item.path, &item.bytes, expected)?;
     let mut file = open_dossier(content_dir, dossier)?;
     for group in 0..known.groups.len() {
@@ -237,13 +220,36 @@ pub fn remove(
             }
         }
     }
-    change_doc(
-        &mut item,
+    both(
+        content_dir,
         rules,
-        &Change::OutOfDossier {
+        dossier,
+        publication,
+        file,
+        item,
+        Change::OutOfDossier {
             dossier: dossier.to_string(),
         },
-    )?;
+        "uit dossier",
+        author,
+    )
+}
+
+/// Writes the dossier and the publication after `change` to the
+/// publication, and commits both in one commit.
+#[allow(clippy::too_many_arguments)]
+fn both(
+    content_dir: &Path,
+    rules: &TaxonomyRules,
+    dossier: &str,
+    publication: &str,
+    file: DossierFile,
+    mut item: Opened,
+    change: Change,
+    what: &str,
+    author: &Author,
+) -> Result<Applied, ReviewError> {
+    change_doc(&mut item, rules, &change)?;
     let dossier_text = render(&file.doc, &file.body);
     let item_text = render(&item.doc, &item.body);
     write_atomic(&file.path, dossier_text.as_bytes())?;
@@ -257,7 +263,7 @@ pub fn remove(
         content_dir,
         &[file.path.clone(), item.path.clone()],
         &format!(
-            "Beheer: \"{}\" uit dossier {dossier}",
+            "Beheer: \"{}\" {what} {dossier}",
             title.chars().take(60).collect::<String>()
         ),
         author,
