@@ -475,7 +475,6 @@ async fn search_page(State(page): State<Arc<SearchPage>>, request: Request) -> R
 }
 
 #[cfg(test)]
-#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -489,10 +488,10 @@ mod tests {
         assert_eq!(a.filters.len(), 3);
         let body = a.request();
         assert_eq!(
-            body["filter"][0],
-            json!(["thema = \"Gelijke kansen\"", "thema = \"X\""])
+            body.pointer("/filter/0"),
+            Some(&json!(["thema = \"Gelijke kansen\"", "thema = \"X\""]))
         );
-        assert_eq!(body["filter"][1], json!(["year = 2020"]));
+        assert_eq!(body.pointer("/filter/1"), Some(&json!(["year = 2020"])));
         assert!(SearchRequest::from_json(&body).is_ok());
         let long = format!("q={}&pagina=999999999&sorteer=drop", "a".repeat(5000));
         let a = Asked::parse(&long);
@@ -510,8 +509,8 @@ mod tests {
         let body = a.request();
         assert!(SearchRequest::from_json(&body).is_ok(), "{body}");
         assert_eq!(
-            body["filter"][0][0],
-            json!("partner = \"a\\\" OR year > 0\"")
+            body.pointer("/filter/0/0"),
+            Some(&json!("partner = \"a\\\" OR year > 0\""))
         );
     }
 

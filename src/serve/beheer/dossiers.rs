@@ -96,11 +96,9 @@ pub(super) async fn dossier_page(
     let b = beheer.clone();
     blocking(move || match dossier_by_slug(&b.content_dir, &slug) {
         Some(d) => render_dossier(&b, &signed, &d, StatusCode::OK, melding, None),
-        None => b.message(
-            Some(&signed),
-            StatusCode::NOT_FOUND,
-            "Niet gevonden",
-            &["Dit dossier bestaat niet.".into()],
+        None => b.gone(
+            &signed,
+            "Dit dossier bestaat niet.",
             ("/beheer/dossiers/", "Naar de dossiers"),
         ),
     })
@@ -118,11 +116,9 @@ pub(super) async fn dossier_post(
     let b = beheer.clone();
     blocking(move || {
         let Some(d) = dossier_by_slug(&b.content_dir, &slug) else {
-            return b.message(
-                Some(&signed),
-                StatusCode::NOT_FOUND,
-                "Niet gevonden",
-                &["Dit dossier bestaat niet.".into()],
+            return b.gone(
+                &signed,
+                "Dit dossier bestaat niet.",
                 ("/beheer/dossiers/", "Naar de dossiers"),
             );
         };

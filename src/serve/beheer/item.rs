@@ -204,11 +204,9 @@ pub(super) async fn item_page(
     let b = beheer.clone();
     blocking(move || {
         let Some(item) = ItemId::parse(&id).and_then(|id| b.item(&id)) else {
-            return b.message(
-                Some(&signed),
-                StatusCode::NOT_FOUND,
-                "Niet gevonden",
-                &["Dit item bestaat niet (meer).".into()],
+            return b.gone(
+                &signed,
+                "Dit item bestaat niet (meer).",
                 ("/beheer/", "Naar de wachtrij"),
             );
         };
@@ -252,11 +250,9 @@ pub(super) async fn item_post(
     let b = beheer.clone();
     blocking(move || {
         let Some(item) = ItemId::parse(&id).and_then(|id| b.item(&id)) else {
-            return b.message(
-                Some(&signed),
-                StatusCode::NOT_FOUND,
-                "Niet gevonden",
-                &["Dit item bestaat niet (meer). Uw wijziging is niet opgeslagen.".into()],
+            return b.gone(
+                &signed,
+                "Dit item bestaat niet (meer). Uw wijziging is niet opgeslagen.",
                 ("/beheer/", "Naar de wachtrij"),
             );
         };

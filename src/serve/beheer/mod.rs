@@ -318,6 +318,17 @@ impl Beheer {
         self.render("melding.html", &context, status)
     }
 
+    /// A 404 page in the beheer: `what` is gone, and where to go instead.
+    fn gone(&self, signed: &Signed, what: &str, back: (&str, &str)) -> Response {
+        self.message(
+            Some(signed),
+            StatusCode::NOT_FOUND,
+            "Niet gevonden",
+            &[what.to_string()],
+            back,
+        )
+    }
+
     fn forbidden(&self, signed: Option<&Signed>) -> Response {
         self.message(
             signed,
