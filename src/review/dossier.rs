@@ -8,7 +8,7 @@ use serde::Deserialize;
 use toml_edit::{Array, DocumentMut, Item};
 
 use super::edit::{change_doc, open, render, Change, Opened};
-use super::{check_version, file_version, git, lock, Applied, Author, ReviewError};
+use super::{check_version, file_version, git, lock, Applied, Author, ReviewError, WriteLock};
 use crate::content::{split_front_matter, write_atomic};
 use crate::model::TaxonomyRules;
 
@@ -155,14 +155,9 @@ pub fn add(
     expected: &str,
     author: &Author,
 ) -> Result<Applied, ReviewError> {
-    let site_dir = content_dir.parent().unwrap_or(content_dir);
-    let _lock = lock(site_dir)?;
-    if read(content_dir, dossier).is_none() {
-        return Err(ReviewError::Unknown(dossier.to_string()));
-    }
+    let (_lock, _, mut file) = locked(content_dir, dossier)?;
     let item = open(content_dir, publication)?;
     check_version(&item.path, &item.bytes, expected)?;
-    let mut file = open_dossier(content_dir, dossier)?;
     let pages = group_pages(&mut file.doc, group)?;
     if !strings(pages).iter().any(|p| p == publication) {
         if pages.len() >= MAX_GROUP_ITEMS {
@@ -199,14 +194,9 @@ pub fn remove(
     expected: &str,
     author: &Author,
 ) -> Result<Applied, ReviewError> {
-    let site_dir = content_dir.parent().unwrap_or(content_dir);
-    let _lock = lock(site_dir)?;
-    let Some(known) = read(content_dir, dossier) else {
-        return Err(ReviewError::Unknown(dossier.to_string()));
-    };
+    let (_lock, known, mut file) = locked(content_dir, dossier)?;
     let item = open(content_dir, publication)?;
     check_version(&item.path, &item.bytes, expected)?;
-    let mut file = open_dossier(content_dir, dossier)?;
     for group in 0..known.groups.len() {
         let pages = group_pages(&mut file.doc, group)?;
         let kept: Vec<String> = strings(pages)
@@ -233,6 +223,19 @@ pub fn remove(
         "uit dossier",
         author,
     )
+}
+
+/// Takes the write lock, then reads `dossier` (an unknown one is an
+/// error) and opens it for editing.
+fn locked(
+    content_dir: &Path,
+    dossier: &str,
+) -> Result<(WriteLock, Dossier, DossierFile), ReviewError> {
+    let lock = lock(content_dir.parent().unwrap_or(content_dir))?;
+    let known =
+        read(content_dir, dossier).ok_or_else(|| ReviewError::Unknown(dossier.to_string()))?;
+    let file = open_dossier(content_dir, dossier)?;
+    Ok((lock, known, file))
 }
 
 /// Writes the dossier and the publication after `change` to the
@@ -318,12 +321,7 @@ pub fn move_item(
     up: bool,
     author: &Author,
 ) -> Result<Applied, ReviewError> {
-    let site_dir = content_dir.parent().unwrap_or(content_dir);
-    let _lock = lock(site_dir)?;
-    if read(content_dir, dossier).is_none() {
-        return Err(ReviewError::Unknown(dossier.to_string()));
-    }
-    let mut file = open_dossier(content_dir, dossier)?;
+    let (_lock, _, mut file) = locked(content_dir, dossier)?;
     check_version(&file.path, &file.bytes, expected)?;
     let pages = group_pages(&mut file.doc, group)?;
     let mut items = strings(pages);

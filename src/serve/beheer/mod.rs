@@ -51,10 +51,17 @@ pub struct EditorOptions {
 /// Password checks at once: argon2 takes memory and a core each.
 const VERIFY_SLOTS: usize = 2;
 
+/// The accounts file's size and time when read, and what it held.
+type AccountsRead = (u64, Option<std::time::SystemTime>, Arc<Accounts>);
+
 pub struct Beheer {
     site_dir: PathBuf,
     content_dir: PathBuf,
     accounts: PathBuf,
+    /// The accounts as last read, with the file's size and time: every
+    /// request checks its session against them, and a change to the file
+    /// (`vindplaats editor remove`) shows at the next request.
+    accounts_read: Mutex<Option<AccountsRead>>,
     secure: bool,
     push: bool,
     /// A push is running, and whether another is wanted after it.
@@ -103,6 +110,7 @@ impl Beheer {
             site_dir: site_dir.to_path_buf(),
             content_dir,
             accounts: options.accounts.clone(),
+            accounts_read: Mutex::new(None),
             secure: options.secure,
             push: options.push,
             pushing: Arc::new(Mutex::new((false, false))),
@@ -251,7 +259,8 @@ impl Beheer {
             .unwrap_or_else(|e| e.into_inner())
             .get(&token)?;
         // A removed account is signed out at its next request.
-        let exists = Accounts::load(&self.accounts)
+        let exists = self
+            .accounts()
             .map(|a| a.get(&session.username).is_some())
             .unwrap_or(false);
         if !exists {
@@ -262,6 +271,22 @@ impl Beheer {
             return None;
         }
         Some(Signed { token, session })
+    }
+
+    /// The accounts file, read again only when it changed.
+    fn accounts(&self) -> Result<Arc<Accounts>, String> {
+        let stamp = std::fs::metadata(&self.accounts)
+            .map(|m| (m.len(), m.modified().ok()))
+            .unwrap_or((0, None));
+        let mut read = self.accounts_read.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((len, modified, accounts)) = read.as_ref() {
+            if (*len, *modified) == stamp {
+                return Ok(accounts.clone());
+            }
+        }
+        let accounts = Arc::new(Accounts::load(&self.accounts).map_err(|e| e.to_string())?);
+        *read = Some((stamp.0, stamp.1, accounts.clone()));
+        Ok(accounts)
     }
 
     fn context(&self, signed: Option<&Signed>, nav: &str) -> Context {

@@ -105,10 +105,10 @@ pub(super) async fn sign_in(
         }
         return response;
     }
-    let accounts_path = beheer.accounts.clone();
+    let b = beheer.clone();
     let name = username.clone();
     let verified = blocking(move || {
-        let accounts = Accounts::load(&accounts_path).map_err(|e| e.to_string())?;
+        let accounts = b.accounts()?;
         Ok::<_, String>(accounts.verify(&name, &password).cloned())
     })
     .await;
