@@ -498,6 +498,9 @@ fn main() -> anyhow::Result<()> {
             let collection =
                 vindplaats::model::Collection::load(&cli.site, &options.load_options())?;
             let library = &collection.library;
+            for note in &collection.notes {
+                println!("note: {note}");
+            }
             for problem in &library.problems {
                 println!("{problem}");
             }

@@ -59,19 +59,40 @@ fn malformed_toml() {
 
 #[test]
 fn unknown_taxonomy_term() {
-    let text = "+++\ntitle = \"Oude indeling\"\ndate = 2020-01-01\n[taxonomies]\nthema = [\"Nieuwe migratie\"]\n[extra]\nstatus = \"published\"\n+++\n";
+    let text = "+++\ntitle = \"Oude indeling\"\ndate = 2020-01-01\n[taxonomies]\nthema = [\"Verzonnen thema\"]\n[extra]\nstatus = \"published\"\n+++\n";
     let (lines, site) = problems_with(&[("publicaties/oud.md", text)]);
     one_line_about(
         &lines,
         "content/publicaties/oud.md",
-        "taxonomies.thema: unknown term 'Nieuwe migratie'",
+        "taxonomies.thema: unknown term 'Verzonnen thema'",
     );
     // The page is built, without the term.
     assert!(site
         .path()
         .join("public/publicaties/oud/index.html")
         .is_file());
-    assert!(!site.path().join("public/thema/nieuwe-migratie").exists());
+    assert!(!site.path().join("public/thema/verzonnen-thema").exists());
+}
+
+/// An old theme name (2019-2021) is no problem: the item is filed under
+/// the programmalijn whose page lists the name in `extra.legacy`.
+#[test]
+fn old_theme_name_is_filed_under_the_current_line() {
+    let text = "+++\ntitle = \"Oude indeling\"\ndate = 2020-01-01\n[taxonomies]\nthema = [\"Nieuwe migratie\"]\n[extra]\nstatus = \"published\"\n+++\n";
+    let (lines, site) = problems_with(&[("publicaties/oud.md", text)]);
+    assert!(
+        !lines.iter().any(|l| l.contains("publicaties/oud.md")),
+        "{lines:?}"
+    );
+    let public = site.path().join("public");
+    assert!(!public.join("thema/nieuwe-migratie").exists());
+    for term in [
+        "programmalijn/gelijke-kansen-voor-nieuwkomers",
+        "thema/gelijke-kansen",
+    ] {
+        let page = read(&public.join(term).join("index.html"));
+        assert!(page.contains("Oude indeling"), "{term} lists it");
+    }
 }
 
 #[test]

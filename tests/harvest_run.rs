@@ -635,3 +635,51 @@ async fn dates_keep_their_precision_and_podcasts_their_enclosure() {
         "a made-up day or month is shown"
     );
 }
+
+/// A partner that still files its items under an old theme name gets
+/// drafts suggesting the current programmalijn; approving one publishes it
+/// under the current names.
+#[tokio::test]
+async fn old_theme_names_from_a_partner_become_current_suggestions() {
+    let answers: Answers = Arc::default();
+    let addr = serve(answers.clone()).await;
+    answers.lock().unwrap().insert(
+        "/feed.xml".into(),
+        rss(&[(
+            "oud",
+            "Samen in de buurt",
+            "<category>Sociale stabiliteit</category><category>nieuwe migratie</category>",
+        )]),
+    );
+    answers
+        .lock()
+        .unwrap()
+        .insert("identify".into(), IDENTIFY.into());
+    answers
+        .lock()
+        .unwrap()
+        .insert("oai:start".into(), oai_page(&[], None));
+    let dir = site(addr);
+    let themas = common::project_dir().join("content/themas");
+    for page in [
+        "gelijke-kansen-voor-nieuwkomers.md",
+        "sociale-verbondenheid.md",
+    ] {
+        let to = dir.path().join("content/themas").join(page);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(themas.join(page), to).unwrap();
+    }
+    let report = run(dir.path()).await;
+    assert_eq!(report_of(&report, "/feed").new, 1, "{report:?}");
+    let path = find(dir.path(), "upstream_id = \"oud\"");
+    let draft = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        draft.contains("suggested_themes = [\"Sociale verbondenheid\", \"Gelijke kansen\"]")
+            && draft.contains("suggested_programmalijnen = [\"Gelijke kansen voor nieuwkomers\"]"),
+        "{draft}"
+    );
+    assert!(
+        !draft.contains("suggested_themes = [\"Sociale stabiliteit"),
+        "{draft}"
+    );
+}

@@ -105,7 +105,7 @@ fn author(site: &Path, accounts: &Path, who: &Who) -> anyhow::Result<Author> {
 
 fn rules(site: &Path) -> anyhow::Result<TaxonomyRules> {
     let config = vindplaats::content::SiteConfig::load(&site.join("config.toml"))?;
-    TaxonomyRules::from_extra(&config.extra).map_err(|e| anyhow::anyhow!("config.toml: {e}"))
+    TaxonomyRules::of_site(site, &config.extra).map_err(|e| anyhow::anyhow!("config.toml: {e}"))
 }
 
 fn open_queue(site: &Path) -> Queue {

@@ -446,6 +446,65 @@ impl Library {
             tax.terms.retain(|t| !t.pages.is_empty());
         }
     }
+
+    /// Files a page under exactly `terms` of `taxonomy` (a declared one),
+    /// in the page and in the grouped taxonomies: terms it no longer has
+    /// are removed, new ones added in Zola's order (used when a rule reads
+    /// an old term name as the current one).
+    pub fn set_terms(&mut self, page: usize, taxonomy: &str, terms: &[String]) {
+        let old = self.pages[page]
+            .meta
+            .taxonomies
+            .get(taxonomy)
+            .cloned()
+            .unwrap_or_default();
+        for term in old.iter().filter(|t| !terms.contains(t)) {
+            self.remove_term(page, taxonomy, term);
+        }
+        let Some(t) = self.taxonomies.iter().position(|t| t.name == taxonomy) else {
+            return;
+        };
+        if terms.is_empty() {
+            self.pages[page].meta.taxonomies.remove(taxonomy);
+            return;
+        }
+        self.pages[page]
+            .meta
+            .taxonomies
+            .insert(taxonomy.to_string(), terms.to_vec());
+        if !self.pages[page].meta.render {
+            return;
+        }
+        for term in terms.iter().filter(|t| !old.contains(t)) {
+            let term_slug = slug::slugify(term);
+            let tax = &mut self.taxonomies[t];
+            let at = match tax.terms.iter().position(|x| x.slug == term_slug) {
+                Some(at) => at,
+                None => {
+                    let at = tax
+                        .terms
+                        .partition_point(|x| (&x.slug, &x.name) < (&term_slug, term));
+                    tax.terms.insert(
+                        at,
+                        TaxonomyTerm {
+                            path: format!("/{}/{term_slug}/", tax.slug),
+                            name: term.clone(),
+                            slug: term_slug,
+                            pages: Vec::new(),
+                        },
+                    );
+                    at
+                }
+            };
+            let mut pages = std::mem::take(&mut self.taxonomies[t].terms[at].pages);
+            if !pages.contains(&page) {
+                pages.push(page);
+            }
+            let (mut sorted, ignored) = sort_pages(&self.pages, &pages, SortBy::Date);
+            sorted.extend(ignored);
+            self.taxonomies[t].terms[at].pages = sorted;
+        }
+    }
 }
 
 /// Zola's order for a section: the sortable pages in order and those that

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::item::HarvestedItem;
 use super::registry::Source;
-use crate::model::TaxonomyRules;
+use crate::model::{TaxonomyRules, ThemeKind};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -92,7 +92,27 @@ impl Classification {
                 push_unique(&mut s.themes, theme);
             }
         }
-        s
+        // A partner's subject that is a theme name, current or old ("Nieuwe
+        // migratie"), suggests that theme; the source's defaults may be old
+        // names too. Suggestions carry current names only.
+        for subject in &item.subjects {
+            if let Some(name) = taxonomy.current(subject) {
+                match name.kind {
+                    ThemeKind::Thema => push_unique(&mut s.themes, &name.term),
+                    ThemeKind::Programmalijn => {
+                        push_unique(&mut s.programmalijnen, &name.term);
+                        if let Some(theme) = taxonomy.theme_of(&name.term) {
+                            push_unique(&mut s.themes, &theme.name);
+                        }
+                    }
+                }
+            }
+        }
+        let current = taxonomy.modernise(&s.themes, &s.programmalijnen);
+        Suggestion {
+            themes: current.themes,
+            programmalijnen: current.programmalijnen,
+        }
     }
 }
 
@@ -177,6 +197,29 @@ mod tests {
         assert_eq!(s.themes, ["Sociale verbondenheid", "Gelijke kansen"]);
         let none = rules.suggest(&item("Over het weer"), &source(), &taxonomy());
         assert!(none.programmalijnen.is_empty());
+    }
+
+    #[test]
+    fn an_old_theme_name_as_subject_or_default_suggests_the_current_line() {
+        use crate::model::{ThemeKind, ThemePageExtra};
+        let page = ThemePageExtra {
+            kind: ThemeKind::Programmalijn,
+            term: "Gelijke kansen voor nieuwkomers".into(),
+            legacy: vec!["Nieuwe migratie".into()],
+            ..Default::default()
+        };
+        let taxonomy = taxonomy().with_legacy([&page]);
+        let mut from_partner = item("Over het weer");
+        from_partner.subjects = vec!["nieuwe migratie".into()];
+        let s = Classification::default().suggest(&from_partner, &source(), &taxonomy);
+        assert_eq!(s.programmalijnen, ["Gelijke kansen voor nieuwkomers"]);
+        assert!(s.themes.contains(&"Gelijke kansen".to_string()), "{s:?}");
+
+        let mut old_defaults = source();
+        old_defaults.default_themes = vec!["Nieuwe migratie".into()];
+        let s = Classification::default().suggest(&item("Over het weer"), &old_defaults, &taxonomy);
+        assert_eq!(s.themes, ["Gelijke kansen"]);
+        assert_eq!(s.programmalijnen, ["Gelijke kansen voor nieuwkomers"]);
     }
 
     #[test]

@@ -197,7 +197,7 @@ pub async fn harvest(
     let registry = Registry::load(&site_dir.join("harvesters"))?;
     let config = crate::content::SiteConfig::load(&site_dir.join("config.toml"))
         .map_err(|e| HarvestError::Config(e.to_string()))?;
-    let taxonomy = TaxonomyRules::from_extra(&config.extra)
+    let taxonomy = TaxonomyRules::of_site(site_dir, &config.extra)
         .map_err(|e| HarvestError::Config(format!("config.toml: {e}")))?;
     let classification =
         Classification::load(&site_dir.join("harvesters").join("classification.toml"))

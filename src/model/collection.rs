@@ -90,6 +90,9 @@ pub struct Collection {
     /// `items[i]` is `library.pages[i]`'s typed `[extra]`.
     pub items: Vec<Item>,
     pub rules: TaxonomyRules,
+    /// What loading changed that `zola build` would not (see
+    /// [`super::Checked::notes`]); not problems.
+    pub notes: Vec<crate::content::Problem>,
 }
 
 /// One page with its typed `[extra]`.
@@ -160,6 +163,7 @@ impl Collection {
         let checked = rules::check(&mut library, &config.extra);
         library.problems.extend(checked.problems);
         Ok(Collection {
+            notes: checked.notes,
             site_dir: site_dir.to_path_buf(),
             config,
             canonical_base_url,

@@ -8,10 +8,12 @@
 //! every output is a view of that [`Collection`]. Not for rendering.
 
 mod collection;
+mod legacy;
 mod rules;
 mod types;
 
 pub use collection::{Collection, Entry, Item, LoadError, LoadOptions};
+pub use legacy::{Modernised, OldName};
 pub use rules::{check, Checked};
 pub use types::{
     parse_extra, DatePrecision, DossierExtra, DossierGroup, EpisodeExtra, HarvestFields,

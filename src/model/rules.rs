@@ -20,6 +20,9 @@ pub struct Checked {
     pub items: Vec<Item>,
     pub rules: TaxonomyRules,
     pub problems: Vec<Problem>,
+    /// What the rules changed that is not wrong, but that `zola build`
+    /// does not know (an old theme name read as the current one).
+    pub notes: Vec<Problem>,
 }
 
 /// Applies the rules, typing every page's `[extra]` once; returns the typed
@@ -35,6 +38,14 @@ pub fn check(library: &mut Library, extra: &toml::Table) -> Checked {
             TaxonomyRules::default()
         }
     };
+    let theme_pages: Vec<ThemePageExtra> = library
+        .pages
+        .iter()
+        .filter(|p| Kind::of(&p.relative_path) == Kind::ThemePage)
+        .filter_map(|p| parse_extra::<ThemePageExtra>(&p.meta.extra).ok())
+        .collect();
+    let rules = rules.with_legacy(&theme_pages);
+    let notes = modernise_terms(library, &rules);
     let partners: Vec<String> = library
         .pages
         .iter()
@@ -95,7 +106,42 @@ pub fn check(library: &mut Library, extra: &toml::Table) -> Checked {
         items,
         rules,
         problems,
+        notes,
     }
+}
+
+/// Files every page that carries an old (or differently written) theme
+/// name under the current thema or programmalijn; one note per page.
+fn modernise_terms(library: &mut Library, rules: &TaxonomyRules) -> Vec<Problem> {
+    let mut notes = Vec::new();
+    for i in 0..library.pages.len() {
+        let taxonomies = &library.pages[i].meta.taxonomies;
+        let themes = taxonomies.get("thema").cloned().unwrap_or_default();
+        let lines = taxonomies.get("programmalijn").cloned().unwrap_or_default();
+        if themes.is_empty() && lines.is_empty() {
+            continue;
+        }
+        let m = rules.modernise(&themes, &lines);
+        if m.renamed.is_empty() {
+            continue;
+        }
+        library.set_terms(i, "thema", &m.themes);
+        library.set_terms(i, "programmalijn", &m.programmalijnen);
+        let renamed: Vec<String> = m
+            .renamed
+            .iter()
+            .map(|(old, new)| format!("'{old}' is read as '{new}'"))
+            .collect();
+        notes.push(Problem::field(
+            &library.pages[i].file,
+            "taxonomies",
+            format!(
+                "{}; zola build files it under the name as written, so write the current name",
+                renamed.join(", ")
+            ),
+        ));
+    }
+    notes
 }
 
 /// What the typed `[extra]` of a page says that the rules check.
@@ -368,6 +414,75 @@ mod tests {
 
     fn lines(problems: &[Problem]) -> Vec<String> {
         problems.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn old_theme_names_are_filed_under_the_current_line_with_a_note() {
+        let files = [
+            ("_index.md", "+++\n+++\n"),
+            (
+                "themas/samenleven.md",
+                "+++\ntitle = \"Samenleven\"\n[extra]\nkind = \"programmalijn\"\nterm = \"Samenleven in (super)diversiteit\"\nparent = \"Sociale verbondenheid\"\nlegacy = [\"Sociale stabiliteit\"]\n+++\n",
+            ),
+            (
+                "publicaties/a.md",
+                "+++\ntitle = \"A\"\ndate = 2020-06-01\n[taxonomies]\nthema = [\"sociale stabiliteit\", \"Gelijke kansen\"]\n[extra]\nstatus = \"published\"\n+++\n",
+            ),
+            (
+                "publicaties/b.md",
+                "+++\ntitle = \"B\"\ndate = 2021-06-01\n[taxonomies]\nprogrammalijn = [\"Samenleven in (super)diversiteit\"]\n[extra]\nstatus = \"published\"\n+++\n",
+            ),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let full = dir.path().join("content").join(path);
+            fs::create_dir_all(full.parent().unwrap()).unwrap();
+            fs::write(full, text).unwrap();
+        }
+        let settings = LoadSettings {
+            taxonomies: ["thema", "programmalijn"].map(String::from).to_vec(),
+            include_drafts: false,
+        };
+        let mut library = Library::load(dir.path(), &dir.path().join("content"), &settings);
+        let checked = check(&mut library, &CONFIG_EXTRA.parse().unwrap());
+        assert!(checked.problems.is_empty(), "{:?}", checked.problems);
+        let notes = lines(&checked.notes);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].starts_with("content/publicaties/a.md: taxonomies: 'sociale stabiliteit' is read as 'Samenleven in (super)diversiteit'"), "{notes:?}");
+        let a = library.page_id("publicaties/a.md").unwrap();
+        let b = library.page_id("publicaties/b.md").unwrap();
+        let page = &library.pages[a];
+        assert_eq!(
+            page.meta.taxonomies["thema"],
+            ["Sociale verbondenheid", "Gelijke kansen"]
+        );
+        assert_eq!(
+            page.meta.taxonomies["programmalijn"],
+            ["Samenleven in (super)diversiteit"]
+        );
+        let terms = |name: &str| -> Vec<(String, Vec<usize>)> {
+            library
+                .taxonomies
+                .iter()
+                .find(|t| t.name == name)
+                .unwrap()
+                .terms
+                .iter()
+                .map(|t| (t.name.clone(), t.pages.clone()))
+                .collect()
+        };
+        assert_eq!(
+            terms("thema"),
+            [
+                ("Gelijke kansen".to_string(), vec![a]),
+                ("Sociale verbondenheid".to_string(), vec![a])
+            ]
+        );
+        // Newest first, as Zola lists a term's pages.
+        assert_eq!(
+            terms("programmalijn"),
+            [("Samenleven in (super)diversiteit".to_string(), vec![b, a])]
+        );
     }
 
     #[test]

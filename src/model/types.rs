@@ -320,6 +320,9 @@ pub struct Theme {
 pub struct TaxonomyRules {
     pub themes: Vec<Theme>,
     pub types: BTreeMap<String, String>,
+    /// Every name a thema or programmalijn may be written as: the current
+    /// ones and the old ones theme pages list (see [`super::legacy`]).
+    pub(crate) names: Vec<super::legacy::OldName>,
 }
 
 impl TaxonomyRules {
@@ -336,7 +339,13 @@ impl TaxonomyRules {
                 .map_err(|e| format!("extra.types: {}", e.message()))?,
             None => BTreeMap::new(),
         };
-        Ok(TaxonomyRules { themes, types })
+        let rules = TaxonomyRules {
+            themes,
+            types,
+            names: Vec::new(),
+        };
+        // The current names, written any way; old ones come with the pages.
+        Ok(rules.with_legacy(&[]))
     }
 
     pub fn is_theme(&self, name: &str) -> bool {

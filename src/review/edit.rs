@@ -355,21 +355,32 @@ pub(crate) fn change_doc(
     let doc = &mut opened.doc;
     match change {
         Change::Approve => {
-            for (taxonomy, suggested) in [
-                ("thema", &opened.extra.suggested_themes),
-                ("programmalijn", &opened.extra.suggested_programmalijnen),
-            ] {
-                if terms_of(doc, taxonomy).is_empty() && !suggested.is_empty() {
-                    let known: Vec<String> = suggested
-                        .iter()
-                        .filter(|t| match taxonomy {
-                            "thema" => rules.is_theme(t),
-                            _ => rules.is_programmalijn(t),
-                        })
-                        .cloned()
-                        .collect();
-                    set_terms(doc, taxonomy, &known)?;
-                }
+            // The chosen terms, or else the valid suggestions; old theme
+            // names in either are written as the current ones.
+            let suggested = rules.modernise(
+                &opened.extra.suggested_themes,
+                &opened.extra.suggested_programmalijnen,
+            );
+            let before = (terms_of(doc, "thema"), terms_of(doc, "programmalijn"));
+            let (mut themes, mut lines) = before.clone();
+            if themes.is_empty() {
+                themes = suggested
+                    .themes
+                    .into_iter()
+                    .filter(|t| rules.is_theme(t))
+                    .collect();
+            }
+            if lines.is_empty() {
+                lines = suggested
+                    .programmalijnen
+                    .into_iter()
+                    .filter(|t| rules.is_programmalijn(t))
+                    .collect();
+            }
+            let now = rules.modernise(&themes, &lines);
+            if (&now.themes, &now.programmalijnen) != (&before.0, &before.1) {
+                set_terms(doc, "thema", &now.themes)?;
+                set_terms(doc, "programmalijn", &now.programmalijnen)?;
             }
             doc.as_table_mut().insert("draft", toml_edit::value(false));
             let extra = extra_table(doc)?;
@@ -397,8 +408,9 @@ pub(crate) fn change_doc(
             }
             let description = clean_text("samenvatting", &edit.description, MAX_DESCRIPTION_CHARS)?;
             let types = checked_terms("type", &edit.types, |t| rules.types.contains_key(t))?;
-            let themes = checked_terms("thema", &edit.themes, |t| rules.is_theme(t))?;
-            let lines = checked_terms("programmalijn", &edit.programmalijnen, |t| {
+            let current = rules.modernise(&edit.themes, &edit.programmalijnen);
+            let themes = checked_terms("thema", &current.themes, |t| rules.is_theme(t))?;
+            let lines = checked_terms("programmalijn", &current.programmalijnen, |t| {
                 rules.is_programmalijn(t)
             })?;
             doc.as_table_mut().insert("title", toml_edit::value(title));
@@ -413,8 +425,9 @@ pub(crate) fn change_doc(
             set_terms(doc, "programmalijn", &lines)?;
         }
         Change::Tag(tag) => {
-            let themes = checked_terms("thema", &tag.themes, |t| rules.is_theme(t))?;
-            let lines = checked_terms("programmalijn", &tag.programmalijnen, |t| {
+            let current = rules.modernise(&tag.themes, &tag.programmalijnen);
+            let themes = checked_terms("thema", &current.themes, |t| rules.is_theme(t))?;
+            let lines = checked_terms("programmalijn", &current.programmalijnen, |t| {
                 rules.is_programmalijn(t)
             })?;
             for (taxonomy, add) in [("thema", themes), ("programmalijn", lines)] {
@@ -537,7 +550,9 @@ mod tests {
                 programmalijnen: vec!["Werk".into()],
             }],
             types: [("rapport".to_string(), "Rapport".to_string())].into(),
+            ..Default::default()
         }
+        .with_legacy(&[])
     }
 
     fn author() -> Author {
@@ -585,6 +600,53 @@ mod tests {
         assert!(!text.contains("review"), "{text}");
         assert_eq!(applied.version, file_version(text.as_bytes()));
         assert!(applied.commit.is_none(), "no git here");
+    }
+
+    #[test]
+    fn approving_or_tagging_writes_current_names_for_old_ones() {
+        use crate::model::{ThemeKind, ThemePageExtra};
+        let page = ThemePageExtra {
+            kind: ThemeKind::Programmalijn,
+            term: "Werk".into(),
+            legacy: vec!["Arbeidsmarkt".into()],
+            ..Default::default()
+        };
+        let rules = rules().with_legacy([&page]);
+        let (_dir, content, _) = site();
+        let old = DRAFT.replace(
+            "partner = [\"Movisie\"]",
+            "partner = [\"Movisie\"]\nthema = [\"arbeidsmarkt\"]",
+        );
+        std::fs::write(content.join("publicaties/a.md"), &old).unwrap();
+        let applied = apply(
+            &content,
+            &rules,
+            "publicaties/a.md",
+            &file_version(old.as_bytes()),
+            &[Change::Approve],
+            &author(),
+        )
+        .unwrap();
+        let text = read(&content);
+        assert!(text.contains("thema = [\"Gelijke kansen\"]"), "{text}");
+        assert!(text.contains("programmalijn = [\"Werk\"]"), "{text}");
+        assert!(!text.contains("arbeidsmarkt\""), "{text}");
+
+        apply(
+            &content,
+            &rules,
+            "publicaties/a.md",
+            &applied.version,
+            &[Change::Tag(Tag {
+                themes: vec!["Arbeidsmarkt".into()],
+                ..Default::default()
+            })],
+            &author(),
+        )
+        .unwrap();
+        let text = read(&content);
+        assert!(text.contains("programmalijn = [\"Werk\"]"), "{text}");
+        assert!(!text.contains("Arbeidsmarkt"), "{text}");
     }
 
     #[test]

@@ -83,6 +83,7 @@ pub struct SiteData {
     /// `items[i]` is the typed `[extra]` of `library.pages[i]`.
     items: Vec<Item>,
     rules: TaxonomyRules,
+    notes: Vec<Problem>,
     pub page_html: Vec<Rendered>,
     pub section_html: Vec<Rendered>,
     /// What the templates read (large lists nobody reads are left out).
@@ -105,6 +106,7 @@ impl SiteData {
             mut library,
             items,
             rules,
+            notes,
         } = collection;
         let resolve = |rel: &str| library.path_of(rel).map(|p| config.make_permalink(p));
         let page_html = markdown::render_pages(&library, &config);
@@ -142,6 +144,7 @@ impl SiteData {
             library,
             items,
             rules,
+            notes,
             page_html,
             section_html,
             needs,
@@ -174,6 +177,7 @@ impl SiteData {
                 library: self.library,
                 items: self.items,
                 rules: self.rules,
+                notes: self.notes,
             },
             self.page_html,
         )

@@ -194,7 +194,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 fn rules_of(site_dir: &Path) -> Result<TaxonomyRules, String> {
     let config = crate::content::SiteConfig::load(&site_dir.join("config.toml"))
         .map_err(|e| e.to_string())?;
-    TaxonomyRules::from_extra(&config.extra)
+    TaxonomyRules::of_site(site_dir, &config.extra)
 }
 
 /// The largest form body read.
