@@ -69,6 +69,16 @@ enum Command {
         #[arg(long)]
         base_url: Option<String>,
     },
+    /// Write the monthly newsletter (every month's page and e-mail, and the
+    /// archive) into the built site and print where one month's are.
+    Newsletter {
+        /// The month: JJJJ-MM, such as 2021-04.
+        #[arg(long)]
+        month: String,
+        /// The built site to write into (default <site>/public).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// Build, then serve the site and rebuild on changes.
     Serve {
         /// Address to listen on. Loopback by default.
@@ -299,17 +309,39 @@ fn main() -> anyhow::Result<()> {
                 base_url,
                 include_drafts: false,
             };
-            let collection = vindplaats::model::Collection::load(&cli.site, &options)?;
-            for problem in &collection.library.problems {
+            let done = build::publish_after_zola(&cli.site, &output, &options)?;
+            for problem in &done.publish.problems {
                 eprintln!("warning: {problem}");
             }
-            let report = vindplaats::publish::publish(&collection, &[], &output)?;
+            let report = &done.publish;
             println!(
-                "Published the API ({} files), {} feeds and {} citation files in {:.2} s → {}",
+                "Published the API ({} files), {} feeds, {} citation files and the newsletter ({} files) in {:.2} s → {}",
                 report.api_files,
                 report.feeds,
                 report.citations,
+                done.newsletter_files,
                 report.time.as_secs_f64(),
+                output.display()
+            );
+        }
+        Command::Newsletter { month, output } => {
+            if vindplaats::site::newsletter::parse_month(&month).is_none() {
+                anyhow::bail!("--month {month:?}: expected a month as JJJJ-MM, such as 2021-04");
+            }
+            let output = output.unwrap_or_else(|| cli.site.join("public"));
+            let done = build::write_newsletter(&cli.site, &output, &month)?;
+            for problem in &done.problems {
+                eprintln!("warning: {problem}");
+            }
+            println!("Newsletter {month}:");
+            println!("  page:   {}  ({})", done.web.display(), done.url);
+            println!(
+                "  e-mail: {}  (open it in a browser, or paste its HTML into the mailing tool)",
+                done.email.display()
+            );
+            println!(
+                "{} newsletter files up to date in {}",
+                done.files,
                 output.display()
             );
         }

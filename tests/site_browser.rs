@@ -41,6 +41,7 @@ async fn every_page_kind_passes_axe_core() {
     let server = start_server(site.path(), &["--no-watch"]);
     let public = site.path().join("public");
     let series = first_below(&public, "/podcasts/");
+    let newsletter = first_below(&public, "/nieuwsbrief/");
     let mut pages: Vec<String> = vec![
         "/".into(),
         "/publicaties/".into(),
@@ -71,6 +72,9 @@ async fn every_page_kind_passes_axe_core() {
         "/toegankelijkheid/".into(),
         "/privacy/".into(),
         "/colofon/".into(),
+        "/nieuwsbrief/".into(),
+        newsletter.clone(),
+        format!("{newsletter}email.html"),
         "/zoeken/?q=jongeren".into(),
         "/deze-pagina-bestaat-niet/".into(),
     ];

@@ -207,21 +207,8 @@ fn http_status(message: &str) -> Option<u16> {
 /// An RFC 3339 moment in Dutch, in UTC: `3 maart 2024 om 10:12 (UTC)`.
 /// Text that is not such a moment is shown as it is.
 pub fn dutch_time(moment: &str) -> String {
+    use crate::model::DUTCH_MONTHS as MONTHS;
     use chrono::{Datelike, Timelike};
-    const MONTHS: [&str; 12] = [
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ];
     match chrono::DateTime::parse_from_rfc3339(moment) {
         Ok(t) => {
             let t = t.with_timezone(&chrono::Utc);

@@ -19,4 +19,5 @@ pub use types::{
     parse_extra, DatePrecision, DossierExtra, DossierGroup, EpisodeExtra, HarvestFields,
     KennisatelierExtra, Kind, Origin, PartnerExtra, PodcastSeriesExtra, PortalProjectExtra,
     PublicationExtra, QuestionExtra, Status, TaxonomyRules, Theme, ThemeKind, ThemePageExtra,
+    DUTCH_MONTHS,
 };

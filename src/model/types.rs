@@ -34,6 +34,22 @@ pub enum DatePrecision {
     Year,
 }
 
+/// The months in Dutch, January first.
+pub const DUTCH_MONTHS: [&str; 12] = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
+
 /// What a content file is, by where it lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

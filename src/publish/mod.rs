@@ -127,23 +127,30 @@ pub fn outputs(collection: &Collection, rendered: &[Rendered]) -> Outputs {
     }
 }
 
-/// Writes the API and the feeds of `collection` into `output_dir`.
+/// Writes the API and the feeds of `collection` into `output_dir`, with
+/// `more` files made elsewhere (the newsletter) in the same pass.
 pub fn publish(
     collection: &Collection,
     rendered: &[Rendered],
     output_dir: &Path,
+    more: Vec<(String, Vec<u8>)>,
 ) -> Result<PublishReport, PublishError> {
     let started = Instant::now();
     let all = outputs(collection, rendered);
     let report = all.report(Duration::ZERO);
-    write_all(output_dir, &all.into_files())?;
+    let mut files = all.into_files();
+    files.extend(more);
+    write_all(output_dir, &files)?;
     Ok(PublishReport {
         time: started.elapsed(),
         ..report
     })
 }
 
-fn write_all(output_dir: &Path, outputs: &[(String, Vec<u8>)]) -> Result<(), PublishError> {
+pub(crate) fn write_all(
+    output_dir: &Path,
+    outputs: &[(String, Vec<u8>)],
+) -> Result<(), PublishError> {
     outputs.par_iter().try_for_each(|(relative, body)| {
         let path = output_dir.join(relative);
         let failed = |message: String| PublishError::Write {

@@ -187,6 +187,22 @@ impl SiteData {
         self.config.make_permalink(path)
     }
 
+    /// The address of `path` (which starts with `/`) at the canonical
+    /// base URL, whatever the build's own base URL: for what leaves the
+    /// site, such as the newsletter's e-mail.
+    pub fn canonical_permalink(&self, path: &str) -> String {
+        format!("{}{path}", self.canonical_base_url.trim_end_matches('/'))
+    }
+
+    /// The typed `[extra]` of page `i`.
+    pub(super) fn item(&self, i: usize) -> Option<&Item> {
+        self.items.get(i)
+    }
+
+    pub(super) fn rules(&self) -> &TaxonomyRules {
+        &self.rules
+    }
+
     fn serialize_page(&self, i: usize) -> Value {
         let page = &self.library.pages[i];
         let html = &self.page_html[i];

@@ -8,6 +8,7 @@
 
 mod data;
 mod needs;
+pub mod newsletter;
 mod output;
 pub mod render;
 mod templates;
@@ -101,6 +102,63 @@ pub struct Extra {
     pub problems: Vec<Problem>,
 }
 
+/// The prepared data (every page's Markdown rendered) and the theme's
+/// templates bound to it.
+fn prepare(
+    site_dir: &Path,
+    collection: Collection,
+) -> Result<(Arc<SiteData>, tera::Tera), BuildError> {
+    let config = &collection.config;
+    let files = templates::template_files(site_dir, config.theme.as_deref())?;
+    let sources: Vec<(String, String)> = files
+        .iter()
+        .map(|(path, name)| {
+            (
+                name.clone(),
+                std::fs::read_to_string(path).unwrap_or_default(),
+            )
+        })
+        .collect();
+    let needs = ContextNeeds::analyse(&sources, &config.feed_filenames);
+    let data = Arc::new(SiteData::prepare(collection, needs));
+    let tera = templates::build_tera(&files, &data)?;
+    Ok((data, tera))
+}
+
+/// The newsletter's files (see [`newsletter`]) of a loaded site, for a
+/// `public/` that `zola build` made: (path inside the output folder,
+/// contents), the problems rendering them, and the collection back with
+/// every page's rendered Markdown for the API and feeds.
+pub fn newsletter_files(
+    site_dir: &Path,
+    options: &LoadOptions,
+    collection: Collection,
+) -> Result<(Extra, Collection, Vec<Rendered>), BuildError> {
+    let (data, tera) = prepare(site_dir, collection)?;
+    let rendering = render::render_newsletters(&data, &tera);
+    drop(tera);
+    let extra = Extra {
+        files: rendering
+            .outputs
+            .into_iter()
+            .map(|o| (o.path, o.body.into_bytes()))
+            .collect(),
+        problems: rendering.problems,
+    };
+    match Arc::try_unwrap(data) {
+        Ok(data) => {
+            let (collection, html) = data.into_parts();
+            Ok((extra, collection, html))
+        }
+        // Not reached today (the templates were the only other holder);
+        // the API and feeds then render the Markdown themselves.
+        Err(data) => {
+            drop(data);
+            Ok((extra, Collection::load(site_dir, options)?, Vec::new()))
+        }
+    }
+}
+
 /// Builds the site, showing `see` the loaded collection first. `extra`
 /// gets the collection with every page's rendered Markdown once the site is
 /// rendered, and returns more files to write with the site's (the API and
@@ -116,24 +174,11 @@ pub fn build_with(
     let started = Instant::now();
     let collection = Collection::load(site_dir, &options.load_options())?;
     see(&collection);
-    let config = &collection.config;
-    let theme = config.theme.clone();
-    let files = templates::template_files(site_dir, theme.as_deref())?;
-    let sources: Vec<(String, String)> = files
-        .iter()
-        .map(|(path, name)| {
-            (
-                name.clone(),
-                std::fs::read_to_string(path).unwrap_or_default(),
-            )
-        })
-        .collect();
-    let needs = ContextNeeds::analyse(&sources, &config.feed_filenames);
-    let data = Arc::new(SiteData::prepare(collection, needs));
+    let theme = collection.config.theme.clone();
+    let (data, tera) = prepare(site_dir, collection)?;
     let load_time = started.elapsed();
 
     let started = Instant::now();
-    let tera = templates::build_tera(&files, &data)?;
     let mut rendering = render::render_site(&data, &tera);
     // The template functions hold the only other handles on the data.
     drop(tera);

@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value};
 use tera::{Context, Tera};
 
 use super::data::SiteData;
+use super::newsletter;
 use super::templates::{describe, ALIAS_TEMPLATE};
 use crate::content::Problem;
 
@@ -40,6 +41,7 @@ enum Job {
     TaxonomyTerm(usize, usize),
     Feeds,
     Extras,
+    Newsletters,
 }
 
 impl Job {
@@ -51,6 +53,7 @@ impl Job {
             Job::TaxonomyTerm(..) => "taxonomy term",
             Job::Feeds => "feeds",
             Job::Extras => "404/robots/sitemap",
+            Job::Newsletters => "newsletter",
         }
     }
 }
@@ -102,6 +105,7 @@ pub fn render_site(data: &SiteData, tera: &Tera) -> Rendering {
     }
     jobs.push(Job::Feeds);
     jobs.push(Job::Extras);
+    jobs.push(Job::Newsletters);
 
     let results: Vec<(JobResult, &'static str, std::time::Duration)> = jobs
         .par_iter()
@@ -136,6 +140,22 @@ pub fn render_site(data: &SiteData, tera: &Tera) -> Rendering {
     rendering
 }
 
+/// Only the newsletter's files (for `vindplaats publish`, after `zola
+/// build` made the rest).
+pub fn render_newsletters(data: &SiteData, tera: &Tera) -> Rendering {
+    let renderer = Renderer {
+        data,
+        tera,
+        names: tera.get_template_names().map(String::from).collect(),
+    };
+    let result = renderer.run(&Job::Newsletters);
+    Rendering {
+        outputs: result.outputs,
+        problems: result.problems,
+        ..Default::default()
+    }
+}
+
 /// `/a/b/` → `a/b/index.html`; `/a/b.html` → `a/b.html`.
 pub fn output_path(url_path: &str) -> String {
     let trimmed = url_path.trim_start_matches('/');
@@ -158,6 +178,7 @@ impl Renderer<'_> {
             Job::TaxonomyTerm(t, term) => self.taxonomy_term(t, term, &mut out),
             Job::Feeds => self.feeds(&mut out),
             Job::Extras => self.extras(&mut out),
+            Job::Newsletters => self.newsletters(&mut out),
         }
         out
     }
@@ -585,6 +606,50 @@ impl Renderer<'_> {
                 }),
                 Err(e) => out.problems.push(Problem::new("sitemap.xml", e)),
             }
+        }
+    }
+
+    /// The newsletter of every month, its e-mail version and the archive
+    /// (see [`newsletter`]); nothing when the theme has not all three
+    /// templates.
+    fn newsletters(&self, out: &mut JobResult) {
+        const WEB: &str = "nieuwsbrief.html";
+        const EMAIL: &str = "nieuwsbrief-email.html";
+        const ARCHIVE: &str = "nieuwsbrieven.html";
+        if ![WEB, EMAIL, ARCHIVE]
+            .iter()
+            .all(|t| self.names.contains(*t))
+        {
+            return;
+        }
+        let months = newsletter::months(self.data);
+        for (at, month) in months.iter().enumerate() {
+            let value = newsletter::context(self.data, &months, at);
+            for (template, path) in [(WEB, month.path()), (EMAIL, month.email_path())] {
+                let mut context = self.context(&month.path());
+                context.insert("nieuwsbrief".into(), value.clone());
+                match self.render(template, context) {
+                    Ok(body) => out.outputs.push(Output {
+                        path: output_path(&path),
+                        body,
+                    }),
+                    Err(e) => out.problems.push(Problem::new(template, e)),
+                }
+            }
+        }
+        let archive = format!("/{}/", newsletter::DIR);
+        let mut context = self.context(&archive);
+        let list: Vec<Value> = months
+            .iter()
+            .map(|m| newsletter::summary(self.data, m))
+            .collect();
+        context.insert("nieuwsbrieven".into(), Value::Array(list));
+        match self.render(ARCHIVE, context) {
+            Ok(body) => out.outputs.push(Output {
+                path: output_path(&archive),
+                body,
+            }),
+            Err(e) => out.problems.push(Problem::new(ARCHIVE, e)),
         }
     }
 
