@@ -109,10 +109,13 @@ pub fn months(data: &SiteData) -> Vec<Month> {
                 .push(i);
         }
     }
-    let theme_page = |name: &str| {
-        (0..lib.pages.len())
-            .find(|&i| matches!(data.item(i), Some(Item::ThemePage(t)) if t.term == name))
-    };
+    let theme_pages: Vec<Option<usize>> = themes
+        .iter()
+        .map(|theme| {
+            (0..lib.pages.len())
+                .find(|&i| matches!(data.item(i), Some(Item::ThemePage(t)) if t.term == theme.name))
+        })
+        .collect();
     let mut months: Vec<Month> = by_month
         .into_iter()
         .rev()
@@ -128,9 +131,10 @@ pub fn months(data: &SiteData) -> Vec<Month> {
             // Each item once: under the first of its themas in config order.
             let mut groups: Vec<Group> = themes
                 .iter()
-                .map(|t| Group {
+                .zip(&theme_pages)
+                .map(|(t, &theme_page)| Group {
                     name: t.name.clone(),
-                    theme_page: theme_page(&t.name),
+                    theme_page,
                     pages: Vec::new(),
                 })
                 .collect();
