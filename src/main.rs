@@ -285,6 +285,7 @@ fn main() -> anyhow::Result<()> {
                 output_dir: output,
                 base_url,
                 include_drafts: drafts,
+                memo: None,
             };
             let spinner = progress("building the site");
             let result = build::build(&cli.site, &options);

@@ -213,6 +213,8 @@ pub async fn serve(
         output_dir: None,
         base_url: Some(format!("http://{addr}")),
         include_drafts: options.include_drafts,
+        // Each rebuild renders only what the change touched.
+        memo: Some(Default::default()),
     };
     let public_url = options
         .public_url

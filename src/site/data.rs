@@ -4,6 +4,9 @@
 
 use serde_json::{json, Value};
 
+use std::sync::Arc;
+
+use super::memo::Fingerprints;
 use super::needs::ContextNeeds;
 use crate::content::config::{toml_to_json, SiteConfig};
 use crate::content::markdown::{self, Rendered};
@@ -88,6 +91,9 @@ pub struct SiteData {
     pub section_html: Vec<Rendered>,
     /// What the templates read (large lists nobody reads are left out).
     pub needs: ContextNeeds,
+    /// Fingerprints of every page, section and config, for rebuilding
+    /// only what changed (see [`super::memo`]).
+    pub fps: Arc<Fingerprints>,
     /// Each page serialized without `lower`/`higher`.
     page_values: Vec<Value>,
     /// Each section serialized without its pages.
@@ -150,6 +156,7 @@ impl SiteData {
             needs,
             page_values: Vec::new(),
             section_values: Vec::new(),
+            fps: Arc::default(),
         };
         data.page_values = (0..data.library.pages.len())
             .into_par_iter()
@@ -158,6 +165,11 @@ impl SiteData {
         data.section_values = (0..data.library.sections.len())
             .map(|s| data.serialize_section(s))
             .collect();
+        data.fps = Arc::new(Fingerprints::new(
+            &data.page_values,
+            &data.section_values,
+            &data.config_value,
+        ));
         data
     }
 

@@ -7,6 +7,7 @@
 //! (the thin writing step).
 
 mod data;
+mod memo;
 mod needs;
 pub mod newsletter;
 mod output;
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant};
 pub use crate::content::config::{self, SiteConfig};
 pub use crate::content::markdown;
 pub use data::SiteData;
+pub use memo::{RenderMemo, SharedMemo};
 pub use needs::ContextNeeds;
 
 use crate::content::markdown::Rendered;
@@ -44,6 +46,10 @@ pub struct BuildOptions {
     pub base_url: Option<String>,
     /// Render drafts too.
     pub include_drafts: bool,
+    /// What the last build rendered: given one, a build renders only the
+    /// outputs whose inputs changed, and leaves it describing this build
+    /// (`serve` keeps one; see [`memo`]).
+    pub memo: Option<SharedMemo>,
 }
 
 /// What a build did, for the summary line and for tests.
@@ -57,6 +63,9 @@ pub struct BuildReport {
     pub aliases: usize,
     pub feeds: usize,
     pub files_written: usize,
+    /// Outputs rendered by this build; the others were kept from the last
+    /// (with a memo; without one, every output is rendered).
+    pub rendered: usize,
     pub problems: Vec<Problem>,
     pub load_time: Duration,
     pub render_time: Duration,
@@ -107,7 +116,7 @@ pub struct Extra {
 fn prepare(
     site_dir: &Path,
     collection: Collection,
-) -> Result<(Arc<SiteData>, tera::Tera), BuildError> {
+) -> Result<(Arc<SiteData>, templates::Templates), BuildError> {
     let config = &collection.config;
     let files = templates::template_files(site_dir, config.theme.as_deref())?;
     let sources: Vec<(String, String)> = files
@@ -137,12 +146,13 @@ pub fn newsletter_files(
     let (data, tera) = prepare(site_dir, collection)?;
     let rendering = render::render_newsletters(&data, &tera);
     drop(tera);
+    let files = rendering
+        .outputs
+        .into_iter()
+        .filter_map(|o| o.body.map(|body| (o.path, body.into_bytes())))
+        .collect();
     let extra = Extra {
-        files: rendering
-            .outputs
-            .into_iter()
-            .map(|o| (o.path, o.body.into_bytes()))
-            .collect(),
+        files,
         problems: rendering.problems,
     };
     match Arc::try_unwrap(data) {
@@ -179,7 +189,29 @@ pub fn build_with(
     let load_time = started.elapsed();
 
     let started = Instant::now();
-    let mut rendering = render::render_site(&data, &tera);
+    let output_dir = options
+        .output_dir
+        .clone()
+        .unwrap_or_else(|| site_dir.join("public"));
+    // The last build's memo, when it describes this output folder.
+    let empty = RenderMemo::default();
+    let mut previous = options
+        .memo
+        .as_ref()
+        .map(|m| std::mem::take(&mut *m.lock().unwrap_or_else(|e| e.into_inner())))
+        .filter(|m| m.is_for(&output_dir));
+    let incremental = options.memo.is_some();
+    let mut rendering = render::render_site(
+        &data,
+        &tera,
+        incremental.then(|| (previous.as_ref().unwrap_or(&empty), output_dir.as_path())),
+    );
+    // An output kept from the last build that collides with another is
+    // rendered again, with everything: which one wins depends on order.
+    if previous.is_some() && output::kept_collides(&rendering.outputs) {
+        previous = None;
+        rendering = render::render_site(&data, &tera, Some((&empty, output_dir.as_path())));
+    }
     // The template functions hold the only other handles on the data.
     drop(tera);
     let (collection, more) = match Arc::try_unwrap(data) {
@@ -201,23 +233,46 @@ pub fn build_with(
     let render_time = started.elapsed();
 
     let started = Instant::now();
-    let output_dir = options
-        .output_dir
-        .clone()
-        .unwrap_or_else(|| site_dir.join("public"));
     let mut static_dirs = Vec::new();
     if let Some(theme) = &theme {
         static_dirs.push(site_dir.join("themes").join(theme).join("static"));
     }
     static_dirs.push(site_dir.join("static"));
-    let (files_written, collisions) = output::write_site(
+    let rendered = rendering
+        .outputs
+        .iter()
+        .filter(|o| o.body.is_some())
+        .count();
+    if incremental && rendered < 50 {
+        let paths: Vec<&str> = rendering
+            .outputs
+            .iter()
+            .filter(|o| o.body.is_some())
+            .map(|o| o.path.as_str())
+            .collect();
+        tracing::debug!("rendered {rendered} outputs: {}", paths.join(" "));
+    }
+    let written = output::write_site(
         &rendering.outputs,
         &more.files,
         &static_dirs,
         site_dir,
         &collection.library,
         &output_dir,
-    )?;
+        previous.as_ref(),
+    );
+    // A failed write leaves no memo: the next build renders everything.
+    let (files_written, collisions, files, extra_fps) = written?;
+    if let (Some(shared), Some(units)) = (&options.memo, rendering.units.take()) {
+        if let Ok(mut memo) = shared.lock() {
+            *memo = RenderMemo {
+                out_dir: output_dir.clone(),
+                units,
+                files,
+                extra: extra_fps,
+            };
+        }
+    }
     let write_time = started.elapsed();
 
     let mut problems = collection.library.problems.clone();
@@ -233,6 +288,7 @@ pub fn build_with(
         aliases: rendering.aliases,
         feeds: rendering.feeds,
         files_written,
+        rendered,
         problems,
         load_time,
         render_time,

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use walkdir::WalkDir;
 
+use super::memo::{Fp, RenderMemo};
 use super::render::Output;
 use crate::content::{Library, Problem};
 
@@ -36,9 +37,42 @@ struct Copy {
     to: String,
 }
 
+/// What a write leaves: the number of files, the collisions found (two
+/// outputs for one path: the first wins), every file now in the output
+/// folder, and the length and fingerprint of each extra file.
+pub type Written = (
+    usize,
+    Vec<Problem>,
+    HashSet<String>,
+    HashMap<String, (u64, Fp)>,
+);
+
+/// Whether an output kept from the last build shares its path with another.
+pub fn kept_collides(outputs: &[Output]) -> bool {
+    let mut seen: HashMap<&str, bool> = HashMap::with_capacity(outputs.len());
+    for o in outputs {
+        let kept = o.body.is_none();
+        if let Some(other_kept) = seen.insert(o.path.as_str(), kept) {
+            if kept || other_kept {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+fn fingerprint(bytes: &[u8]) -> Fp {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
+}
+
 /// Writes `outputs`, the static folders and the content's colocated assets
-/// to `out_dir`. Returns the number of files written and the collisions
-/// found (two outputs for one path: the first wins).
+/// to `out_dir`. An output without a body is already there (kept from the
+/// last build, which `previous` describes); with `previous`, extra files
+/// whose bytes are those it wrote are not read back, and only the files it
+/// wrote that are no longer made are removed (no walk of the folder).
 pub fn write_site(
     outputs: &[Output],
     extra: &[(String, Vec<u8>)],
@@ -46,13 +80,15 @@ pub fn write_site(
     site_dir: &Path,
     library: &Library,
     out_dir: &Path,
-) -> Result<(usize, Vec<Problem>), OutputError> {
+    previous: Option<&RenderMemo>,
+) -> Result<Written, OutputError> {
     let mut problems = Vec::new();
-    let mut chosen: HashMap<&str, &[u8]> = HashMap::with_capacity(outputs.len() + extra.len());
+    let mut chosen: HashMap<&str, Option<&[u8]>> =
+        HashMap::with_capacity(outputs.len() + extra.len());
     let all = outputs
         .iter()
-        .map(|o| (o.path.as_str(), o.body.as_bytes()))
-        .chain(extra.iter().map(|(p, b)| (p.as_str(), b.as_slice())));
+        .map(|o| (o.path.as_str(), o.body.as_ref().map(|b| b.as_bytes())))
+        .chain(extra.iter().map(|(p, b)| (p.as_str(), Some(b.as_slice()))));
     for (path, body) in all {
         if chosen.contains_key(path) {
             problems.push(Problem::new(path, "two outputs want this path (an alias or slug collides with a page); the first is kept"));
@@ -120,9 +156,32 @@ pub fn write_site(
         }
     }
 
+    let extra_paths: HashSet<&str> = extra.iter().map(|(p, _)| p.as_str()).collect();
+    let extra_fps: HashMap<String, (u64, Fp)> = chosen
+        .par_iter()
+        .filter(|(path, _)| extra_paths.contains(**path))
+        .filter_map(|(path, body)| {
+            body.map(|b| (path.to_string(), (b.len() as u64, fingerprint(b))))
+        })
+        .collect();
     let written: usize = chosen
         .par_iter()
-        .map(|(path, body)| put(&out_dir.join(path), body))
+        .map(|(path, body)| {
+            let Some(body) = body else {
+                return Ok(false);
+            };
+            let full = out_dir.join(path);
+            if let (Some(before), Some(now)) = (
+                previous.and_then(|m| m.extra.get(*path)),
+                extra_fps.get(*path),
+            ) {
+                let there = fs::metadata(&full).is_ok_and(|m| m.len() == now.0);
+                if before == now && there {
+                    return Ok(false);
+                }
+            }
+            put(&full, body)
+        })
         .collect::<Result<Vec<bool>, OutputError>>()?
         .into_iter()
         .filter(|w| *w)
@@ -138,9 +197,41 @@ pub fn write_site(
         .filter(|w| *w)
         .count();
 
-    remove_stale(out_dir, &wanted)?;
+    match previous {
+        Some(memo) => remove_gone(out_dir, &memo.files, &wanted)?,
+        None => remove_stale(out_dir, &wanted)?,
+    }
     tracing::debug!("wrote {} of {} files", written + copied, wanted.len());
-    Ok((chosen.len() + copies.len(), problems))
+    Ok((chosen.len() + copies.len(), problems, wanted, extra_fps))
+}
+
+/// Removes the files the last build wrote that this one did not, and the
+/// folders they leave empty.
+fn remove_gone(
+    out_dir: &Path,
+    before: &HashSet<String>,
+    wanted: &HashSet<String>,
+) -> Result<(), OutputError> {
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for gone in before.difference(wanted) {
+        let path = out_dir.join(gone);
+        match fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(&path)(e)),
+        }
+        let mut parent = path.parent();
+        while let Some(dir) = parent.filter(|d| *d != out_dir && d.starts_with(out_dir)) {
+            dirs.push(dir.to_path_buf());
+            parent = dir.parent();
+        }
+    }
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+    dirs.dedup();
+    for dir in dirs {
+        let _ = fs::remove_dir(&dir); // fails, as it should, when not empty
+    }
+    Ok(())
 }
 
 /// Puts `bytes` at `path` unless they are there already. Returns whether it
@@ -201,7 +292,7 @@ mod tests {
     fn output(path: &str, body: &str) -> Output {
         Output {
             path: path.into(),
-            body: body.into(),
+            body: Some(body.into()),
         }
     }
 
@@ -215,7 +306,8 @@ mod tests {
             output("b/index.html", "B"),
             output("oud/index.html", "O"),
         ];
-        let (count, problems) = write_site(&first, &[], &[], site.path(), &library, &out).unwrap();
+        let (count, problems, _, _) =
+            write_site(&first, &[], &[], site.path(), &library, &out, None).unwrap();
         assert_eq!((count, problems.len()), (3, 0));
         let before = fs::metadata(out.join("a/index.html"))
             .unwrap()
@@ -224,7 +316,7 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(20));
 
         let second = [output("a/index.html", "A"), output("b/index.html", "B2")];
-        write_site(&second, &[], &[], site.path(), &library, &out).unwrap();
+        write_site(&second, &[], &[], site.path(), &library, &out, None).unwrap();
         assert_eq!(
             fs::metadata(out.join("a/index.html"))
                 .unwrap()
@@ -248,8 +340,16 @@ mod tests {
             output("x/index.html", "pagina"),
             output("x/index.html", "alias"),
         ];
-        let (_, problems) =
-            write_site(&outputs, &[], &[], site.path(), &Library::default(), &out).unwrap();
+        let (_, problems, _, _) = write_site(
+            &outputs,
+            &[],
+            &[],
+            site.path(),
+            &Library::default(),
+            &out,
+            None,
+        )
+        .unwrap();
         assert_eq!(problems.len(), 1);
         assert!(problems[0]
             .to_string()

@@ -2,14 +2,18 @@
 //! outputs (path in `public/` and bytes), in parallel with rayon. Nothing
 //! here touches the disk.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 use tera::{Context, Tera};
 
 use super::data::SiteData;
+use super::memo::{self, RenderMemo, Unit};
 use super::newsletter;
+use super::templates::Templates;
 use super::templates::{describe, ALIAS_TEMPLATE};
 use crate::content::Problem;
 
@@ -18,7 +22,8 @@ use crate::content::Problem;
 pub struct Output {
     /// Relative to `public/`, with `/` separators: `publicaties/x/index.html`.
     pub path: String,
-    pub body: String,
+    /// `None`: unchanged since the last build, and still on disk.
+    pub body: Option<String>,
 }
 
 /// What rendering produced, with counts for the build report.
@@ -32,6 +37,8 @@ pub struct Rendering {
     pub terms: usize,
     pub aliases: usize,
     pub feeds: usize,
+    /// Every output's unit, when rebuilding only what changed.
+    pub(super) units: Option<HashMap<String, Unit>>,
 }
 
 enum Job {
@@ -41,8 +48,13 @@ enum Job {
     TaxonomyTerm(usize, usize),
     Feeds,
     Extras,
-    Newsletters,
+    Newsletter(usize),
+    NewsletterArchive,
 }
+
+const NEWSLETTER_WEB: &str = "nieuwsbrief.html";
+const NEWSLETTER_EMAIL: &str = "nieuwsbrief-email.html";
+const NEWSLETTER_ARCHIVE: &str = "nieuwsbrieven.html";
 
 impl Job {
     fn kind(&self) -> &'static str {
@@ -53,7 +65,7 @@ impl Job {
             Job::TaxonomyTerm(..) => "taxonomy term",
             Job::Feeds => "feeds",
             Job::Extras => "404/robots/sitemap",
-            Job::Newsletters => "newsletter",
+            Job::Newsletter(_) | Job::NewsletterArchive => "newsletter",
         }
     }
 }
@@ -73,16 +85,208 @@ struct JobResult {
 struct Renderer<'a> {
     data: &'a SiteData,
     tera: &'a Tera,
+    templates: &'a Templates,
     names: HashSet<String>,
+    /// The months with a newsletter (none when the theme has not all three
+    /// templates).
+    months: Vec<newsletter::Month>,
+    /// What the last build rendered, when rebuilding only what changed.
+    previous: Option<&'a RenderMemo>,
+    /// Where the last build's files are.
+    out_dir: &'a Path,
+    /// Every unit rendered or kept in this build (when rebuilding only
+    /// what changed).
+    units: Option<Mutex<HashMap<String, Unit>>>,
 }
 
-/// Renders the whole site.
-pub fn render_site(data: &SiteData, tera: &Tera) -> Rendering {
-    let renderer = Renderer {
-        data,
-        tera,
-        names: tera.get_template_names().map(String::from).collect(),
-    };
+impl<'a> Renderer<'a> {
+    fn new(
+        data: &'a SiteData,
+        templates: &'a Templates,
+        incremental: Option<(&'a RenderMemo, &'a Path)>,
+    ) -> Self {
+        let names: HashSet<String> = templates
+            .tera
+            .get_template_names()
+            .map(String::from)
+            .collect();
+        let months = if [NEWSLETTER_WEB, NEWSLETTER_EMAIL, NEWSLETTER_ARCHIVE]
+            .iter()
+            .all(|t| names.contains(*t))
+        {
+            newsletter::months(data)
+        } else {
+            Vec::new()
+        };
+        Renderer {
+            data,
+            tera: &templates.tera,
+            templates,
+            names,
+            months,
+            previous: incremental.map(|(memo, _)| memo),
+            out_dir: incremental.map_or(Path::new(""), |(_, dir)| dir),
+            units: incremental.map(|_| Mutex::default()),
+        }
+    }
+
+    fn newsletter_jobs(&self) -> Vec<Job> {
+        let all = [NEWSLETTER_WEB, NEWSLETTER_EMAIL, NEWSLETTER_ARCHIVE]
+            .iter()
+            .all(|t| self.names.contains(*t));
+        if !all {
+            return Vec::new();
+        }
+        (0..self.months.len())
+            .map(Job::Newsletter)
+            .chain([Job::NewsletterArchive])
+            .collect()
+    }
+
+    fn run_all(&self, jobs: &[Job]) -> Rendering {
+        let results: Vec<(JobResult, &'static str, std::time::Duration)> = jobs
+            .par_iter()
+            .map(|job| {
+                let started = std::time::Instant::now();
+                let result = self.run(job);
+                (result, job.kind(), started.elapsed())
+            })
+            .collect();
+        let mut rendering = Rendering::default();
+        let mut spent: std::collections::BTreeMap<&str, (usize, std::time::Duration)> =
+            Default::default();
+        for (r, kind, took) in results {
+            let entry = spent.entry(kind).or_default();
+            entry.0 += 1;
+            entry.1 += took;
+            rendering.outputs.extend(r.outputs);
+            rendering.problems.extend(r.problems);
+            rendering.pages += r.pages;
+            rendering.sections += r.sections;
+            rendering.pagers += r.pagers;
+            rendering.terms += r.terms;
+            rendering.aliases += r.aliases;
+            rendering.feeds += r.feeds;
+        }
+        for (kind, (count, took)) in spent {
+            tracing::debug!(
+                "rendered {count} {kind} jobs in {:.3} s (summed over threads)",
+                took.as_secs_f64()
+            );
+        }
+        rendering.units = self
+            .units
+            .as_ref()
+            .map(|u| std::mem::take(&mut *u.lock().unwrap_or_else(|e| e.into_inner())));
+        rendering
+    }
+
+    /// Renders `template` with `context` into the output at `path`, or,
+    /// rebuilding, keeps that output when nothing it read has changed.
+    /// `problem` turns a rendering error into the problem to report.
+    /// Returns whether there is an output.
+    fn emit(
+        &self,
+        out: &mut JobResult,
+        path: String,
+        template: &str,
+        context: Map<String, Value>,
+        problem: impl FnOnce(String) -> Option<Problem>,
+    ) -> bool {
+        let Some(units) = &self.units else {
+            return match self.render(template, context) {
+                Ok(body) => {
+                    out.outputs.push(Output {
+                        path,
+                        body: Some(body),
+                    });
+                    true
+                }
+                Err(e) => {
+                    out.problems.extend(problem(e));
+                    false
+                }
+            };
+        };
+        let (template_fp, volatile) = self.templates.fps.of(template);
+        let fp = self.data.fps.context(&path, template_fp, &context);
+        if let Some(unit) = self.previous.and_then(|m| m.units.get(&path)) {
+            if !volatile && unit.fp == fp && self.still_valid(&path, unit) {
+                let ok = unit.problem.is_none();
+                if let Some(p) = &unit.problem {
+                    out.problems.push(p.clone());
+                } else {
+                    out.outputs.push(Output {
+                        path: path.clone(),
+                        body: None,
+                    });
+                }
+                if let Ok(mut units) = units.lock() {
+                    units.insert(path, unit.clone());
+                }
+                return ok;
+            }
+        }
+        let (result, calls) = memo::recording(|| self.render(template, context));
+        let (len, reported, ok) = match result {
+            Ok(body) => {
+                let len = body.len() as u64;
+                out.outputs.push(Output {
+                    path: path.clone(),
+                    body: Some(body),
+                });
+                (Some(len), None, true)
+            }
+            Err(e) => {
+                let p = problem(e);
+                out.problems.extend(p.clone());
+                (None, p, false)
+            }
+        };
+        if let Ok(mut units) = units.lock() {
+            units.insert(
+                path,
+                Unit {
+                    fp,
+                    calls,
+                    len,
+                    problem: reported,
+                },
+            );
+        }
+        ok
+    }
+
+    /// Whether every call `unit` made still returns what it did, and its
+    /// file is still there as written.
+    fn still_valid(&self, path: &str, unit: &Unit) -> bool {
+        if let Some(len) = unit.len {
+            match std::fs::metadata(self.out_dir.join(path)) {
+                Ok(meta) if meta.len() == len => {}
+                _ => return false,
+            }
+        }
+        unit.calls.iter().all(|call| {
+            let key = memo::Call::key(&call.name, &call.args);
+            let now = self.data.fps.call(&key, || {
+                let function = self.templates.functions.get(&call.name)?;
+                let args: HashMap<String, Value> = call.args.iter().cloned().collect();
+                function.call(&args).ok()
+            });
+            now == call.fp
+        })
+    }
+}
+
+/// Renders the whole site. With `incremental` (the last build's memo and
+/// the output folder it describes), renders only the outputs whose inputs
+/// changed; the others are `Output`s without a body.
+pub fn render_site(
+    data: &SiteData,
+    templates: &Templates,
+    incremental: Option<(&RenderMemo, &Path)>,
+) -> Rendering {
+    let renderer = Renderer::new(data, templates, incremental);
     let lib = &data.library;
     let mut jobs: Vec<Job> = Vec::new();
     jobs.extend(
@@ -105,55 +309,16 @@ pub fn render_site(data: &SiteData, tera: &Tera) -> Rendering {
     }
     jobs.push(Job::Feeds);
     jobs.push(Job::Extras);
-    jobs.push(Job::Newsletters);
-
-    let results: Vec<(JobResult, &'static str, std::time::Duration)> = jobs
-        .par_iter()
-        .map(|job| {
-            let started = std::time::Instant::now();
-            let result = renderer.run(job);
-            (result, job.kind(), started.elapsed())
-        })
-        .collect();
-    let mut rendering = Rendering::default();
-    let mut spent: std::collections::BTreeMap<&str, (usize, std::time::Duration)> =
-        Default::default();
-    for (r, kind, took) in results {
-        let entry = spent.entry(kind).or_default();
-        entry.0 += 1;
-        entry.1 += took;
-        rendering.outputs.extend(r.outputs);
-        rendering.problems.extend(r.problems);
-        rendering.pages += r.pages;
-        rendering.sections += r.sections;
-        rendering.pagers += r.pagers;
-        rendering.terms += r.terms;
-        rendering.aliases += r.aliases;
-        rendering.feeds += r.feeds;
-    }
-    for (kind, (count, took)) in spent {
-        tracing::debug!(
-            "rendered {count} {kind} jobs in {:.3} s (summed over threads)",
-            took.as_secs_f64()
-        );
-    }
-    rendering
+    jobs.extend(renderer.newsletter_jobs());
+    renderer.run_all(&jobs)
 }
 
 /// Only the newsletter's files (for `vindplaats publish`, after `zola
 /// build` made the rest).
-pub fn render_newsletters(data: &SiteData, tera: &Tera) -> Rendering {
-    let renderer = Renderer {
-        data,
-        tera,
-        names: tera.get_template_names().map(String::from).collect(),
-    };
-    let result = renderer.run(&Job::Newsletters);
-    Rendering {
-        outputs: result.outputs,
-        problems: result.problems,
-        ..Default::default()
-    }
+pub fn render_newsletters(data: &SiteData, templates: &Templates) -> Rendering {
+    let renderer = Renderer::new(data, templates, None);
+    let jobs = renderer.newsletter_jobs();
+    renderer.run_all(&jobs)
 }
 
 /// `/a/b/` → `a/b/index.html`; `/a/b.html` → `a/b.html`.
@@ -178,7 +343,8 @@ impl Renderer<'_> {
             Job::TaxonomyTerm(t, term) => self.taxonomy_term(t, term, &mut out),
             Job::Feeds => self.feeds(&mut out),
             Job::Extras => self.extras(&mut out),
-            Job::Newsletters => self.newsletters(&mut out),
+            Job::Newsletter(at) => self.newsletter(at, &mut out),
+            Job::NewsletterArchive => self.newsletter_archive(&mut out),
         }
         out
     }
@@ -216,11 +382,7 @@ impl Renderer<'_> {
     fn alias(&self, from: &str, to_permalink: &str, out: &mut JobResult) {
         let mut context = Map::new();
         context.insert("url".into(), Value::String(to_permalink.to_string()));
-        if let Ok(body) = self.render(ALIAS_TEMPLATE, context) {
-            out.outputs.push(Output {
-                path: output_path(from),
-                body,
-            });
+        if self.emit(out, output_path(from), ALIAS_TEMPLATE, context, |_| None) {
             out.aliases += 1;
         }
     }
@@ -255,15 +417,10 @@ impl Renderer<'_> {
         let mut context = self.context(&page.path);
         let siblings = self.data.needs.page_needs_siblings(&template);
         context.insert("page".into(), self.data.page_value_with(i, siblings));
-        match self.render(&template, context) {
-            Ok(body) => {
-                out.outputs.push(Output {
-                    path: output_path(&page.path),
-                    body,
-                });
-                out.pages += 1;
-            }
-            Err(e) => out.problems.push(Problem::new(&page.file, e)),
+        if self.emit(out, output_path(&page.path), &template, context, |e| {
+            Some(Problem::new(&page.file, e))
+        }) {
+            out.pages += 1;
         }
         let permalink = self.data.permalink(&page.path);
         for alias in &page.meta.aliases {
@@ -320,15 +477,10 @@ impl Renderer<'_> {
             None => {
                 let mut context = self.context(&section.path);
                 context.insert("section".into(), self.data.section_value(s, true));
-                match self.render(&template, context) {
-                    Ok(body) => {
-                        out.outputs.push(Output {
-                            path: output_path(&section.path),
-                            body,
-                        });
-                        out.sections += 1;
-                    }
-                    Err(e) => out.problems.push(Problem::new(&section.file, e)),
+                if self.emit(out, output_path(&section.path), &template, context, |e| {
+                    Some(Problem::new(&section.file, e))
+                }) {
+                    out.sections += 1;
                 }
             }
             Some(per_page) => {
@@ -340,15 +492,10 @@ impl Renderer<'_> {
                 let pagers =
                     Pagination::new(&pages, per_page, &section.path, &section.meta.paginate_path);
                 let shared = [("section", section_value)];
-                for result in self.render_pagers(&pagers, &template, &shared) {
-                    match result {
-                        Ok(output) => {
-                            out.outputs.push(output);
-                            out.pagers += 1;
-                        }
-                        Err(e) => out.problems.push(Problem::new(&section.file, e)),
-                    }
-                }
+                let file = &section.file;
+                out.pagers += self.render_pagers(&pagers, &template, &shared, out, &|e| {
+                    Some(Problem::new(file, e))
+                });
                 out.sections += 1;
                 self.alias(
                     &format!("{}{}/1/", section.path, section.meta.paginate_path),
@@ -361,13 +508,16 @@ impl Renderer<'_> {
 
     /// Renders every pager of a paginated list, in parallel (a big section
     /// is most of a build), each with `shared` and its own `paginator`.
+    /// Returns how many rendered.
     fn render_pagers(
         &self,
         pagers: &Pagination,
         template: &str,
         shared: &[(&str, Value)],
-    ) -> Vec<Result<Output, String>> {
-        (0..pagers.count())
+        out: &mut JobResult,
+        problem: &(dyn Fn(String) -> Option<Problem> + Sync),
+    ) -> usize {
+        let results: Vec<(JobResult, bool)> = (0..pagers.count())
             .into_par_iter()
             .map(|n| {
                 let path = pagers.path(n);
@@ -376,12 +526,18 @@ impl Renderer<'_> {
                     context.insert(name.to_string(), value.clone());
                 }
                 context.insert("paginator".into(), pagers.value(n, self.data));
-                self.render(template, context).map(|body| Output {
-                    path: output_path(&path),
-                    body,
-                })
+                let mut one = JobResult::default();
+                let ok = self.emit(&mut one, output_path(&path), template, context, problem);
+                (one, ok)
             })
-            .collect()
+            .collect();
+        let mut done = 0;
+        for (one, ok) in results {
+            out.outputs.extend(one.outputs);
+            out.problems.extend(one.problems);
+            done += usize::from(ok);
+        }
+        done
     }
 
     fn taxonomy_template(&self, name: &str, kind: &str) -> Option<String> {
@@ -408,16 +564,12 @@ impl Renderer<'_> {
             context.insert("taxonomy".into(), value.remove("kind").unwrap_or_default());
             context.insert("terms".into(), value.remove("items").unwrap_or_default());
         }
-        match self.render(&template, context) {
-            Ok(body) => out.outputs.push(Output {
-                path: output_path(&taxonomy.path),
-                body,
-            }),
-            Err(e) => out.problems.push(Problem::new(
+        self.emit(out, output_path(&taxonomy.path), &template, context, |e| {
+            Some(Problem::new(
                 "config.toml",
                 format!("taxonomy '{}': {e}", taxonomy.name),
-            )),
-        }
+            ))
+        });
     }
 
     fn taxonomy_term(&self, t: usize, term: usize, out: &mut JobResult) {
@@ -450,25 +602,16 @@ impl Renderer<'_> {
                 let mut context = self.context(&item.path);
                 context.insert("taxonomy".into(), kind.clone());
                 context.insert("term".into(), self.data.term_value(t, term, true));
-                match self.render(&template, context) {
-                    Ok(body) => out.outputs.push(Output {
-                        path: output_path(&item.path),
-                        body,
-                    }),
-                    Err(e) => out.problems.push(fail(e)),
-                }
+                self.emit(out, output_path(&item.path), &template, context, |e| {
+                    Some(fail(e))
+                });
             }
             Some(per_page) => {
                 let term_value = self.data.term_value(t, term, self.data.needs.term_pages);
                 let pagers =
                     Pagination::new(&item.pages, per_page, &item.path, config.paginate_path());
                 let shared = [("taxonomy", kind.clone()), ("term", term_value)];
-                for result in self.render_pagers(&pagers, &template, &shared) {
-                    match result {
-                        Ok(output) => out.outputs.push(output),
-                        Err(e) => out.problems.push(fail(e)),
-                    }
-                }
+                self.render_pagers(&pagers, &template, &shared, out, &|e| Some(fail(e)));
                 let permalink = self.data.permalink(&item.path);
                 self.alias(
                     &format!("{}{}/1/", item.path, config.paginate_path()),
@@ -545,17 +688,11 @@ impl Renderer<'_> {
                     context.insert(k.clone(), v.clone());
                 }
             }
-            match self.render(filename, context) {
-                Ok(body) => {
-                    out.outputs.push(Output {
-                        path: path.trim_start_matches('/').to_string(),
-                        body,
-                    });
-                    out.feeds += 1;
-                }
-                Err(e) => out
-                    .problems
-                    .push(Problem::new("config.toml", format!("feed {path}: {e}"))),
+            let target = path.trim_start_matches('/').to_string();
+            if self.emit(out, target, filename, context, |e| {
+                Some(Problem::new("config.toml", format!("feed {path}: {e}")))
+            }) {
+                out.feeds += 1;
             }
         }
     }
@@ -579,78 +716,59 @@ impl Renderer<'_> {
     /// 404, robots.txt and sitemap.xml.
     fn extras(&self, out: &mut JobResult) {
         let context = self.base_context();
-        match self.render("404.html", context.clone()) {
-            Ok(body) => out.outputs.push(Output {
-                path: "404.html".into(),
-                body,
-            }),
-            Err(e) => out.problems.push(Problem::new("404.html", e)),
-        }
+        self.emit(out, "404.html".into(), "404.html", context.clone(), |e| {
+            Some(Problem::new("404.html", e))
+        });
         if self.data.config.generate_robots_txt {
-            match self.render("robots.txt", context) {
-                Ok(body) => out.outputs.push(Output {
-                    path: "robots.txt".into(),
-                    body,
-                }),
-                Err(e) => out.problems.push(Problem::new("robots.txt", e)),
-            }
+            self.emit(out, "robots.txt".into(), "robots.txt", context, |e| {
+                Some(Problem::new("robots.txt", e))
+            });
         }
         if self.data.config.generate_sitemap {
             let mut sitemap = Map::new();
             sitemap.insert("config".into(), self.data.config_value.clone());
             sitemap.insert("entries".into(), Value::Array(self.sitemap_entries()));
-            match self.render("sitemap.xml", sitemap) {
-                Ok(body) => out.outputs.push(Output {
-                    path: "sitemap.xml".into(),
-                    body,
-                }),
-                Err(e) => out.problems.push(Problem::new("sitemap.xml", e)),
-            }
+            self.emit(out, "sitemap.xml".into(), "sitemap.xml", sitemap, |e| {
+                Some(Problem::new("sitemap.xml", e))
+            });
         }
     }
 
-    /// The newsletter of every month, its e-mail version and the archive
-    /// (see [`newsletter`]); nothing when the theme has not all three
-    /// templates.
-    fn newsletters(&self, out: &mut JobResult) {
-        const WEB: &str = "nieuwsbrief.html";
-        const EMAIL: &str = "nieuwsbrief-email.html";
-        const ARCHIVE: &str = "nieuwsbrieven.html";
-        if ![WEB, EMAIL, ARCHIVE]
-            .iter()
-            .all(|t| self.names.contains(*t))
-        {
+    /// One month's newsletter and its e-mail version (see [`newsletter`]).
+    fn newsletter(&self, at: usize, out: &mut JobResult) {
+        let Some(month) = self.months.get(at) else {
             return;
+        };
+        let value = newsletter::context(self.data, &self.months, at);
+        for (template, path) in [
+            (NEWSLETTER_WEB, month.path()),
+            (NEWSLETTER_EMAIL, month.email_path()),
+        ] {
+            let mut context = self.context(&month.path());
+            context.insert("nieuwsbrief".into(), value.clone());
+            self.emit(out, output_path(&path), template, context, |e| {
+                Some(Problem::new(template, e))
+            });
         }
-        let months = newsletter::months(self.data);
-        for (at, month) in months.iter().enumerate() {
-            let value = newsletter::context(self.data, &months, at);
-            for (template, path) in [(WEB, month.path()), (EMAIL, month.email_path())] {
-                let mut context = self.context(&month.path());
-                context.insert("nieuwsbrief".into(), value.clone());
-                match self.render(template, context) {
-                    Ok(body) => out.outputs.push(Output {
-                        path: output_path(&path),
-                        body,
-                    }),
-                    Err(e) => out.problems.push(Problem::new(template, e)),
-                }
-            }
-        }
+    }
+
+    /// The newsletter archive.
+    fn newsletter_archive(&self, out: &mut JobResult) {
         let archive = format!("/{}/", newsletter::DIR);
         let mut context = self.context(&archive);
-        let list: Vec<Value> = months
+        let list: Vec<Value> = self
+            .months
             .iter()
             .map(|m| newsletter::summary(self.data, m))
             .collect();
         context.insert("nieuwsbrieven".into(), Value::Array(list));
-        match self.render(ARCHIVE, context) {
-            Ok(body) => out.outputs.push(Output {
-                path: output_path(&archive),
-                body,
-            }),
-            Err(e) => out.problems.push(Problem::new(ARCHIVE, e)),
-        }
+        self.emit(
+            out,
+            output_path(&archive),
+            NEWSLETTER_ARCHIVE,
+            context,
+            |e| Some(Problem::new(NEWSLETTER_ARCHIVE, e)),
+        );
     }
 
     fn sitemap_entries(&self) -> Vec<Value> {

@@ -14,6 +14,7 @@ use tera::Tera;
 use walkdir::WalkDir;
 
 use super::data::SiteData;
+use super::memo::{Recorded, TemplateFps};
 use crate::content::markdown::render_fragment;
 
 #[derive(Debug, thiserror::Error)]
@@ -108,12 +109,23 @@ pub fn template_files(
     Ok(files)
 }
 
+/// The theme's templates bound to the site's data, with what rebuilding
+/// only what changed needs of them.
+pub struct Templates {
+    pub tera: Tera,
+    /// Each template with what it extends, includes and imports.
+    pub fps: TemplateFps,
+    /// The content functions by name, for evaluating a recorded call again.
+    pub functions: HashMap<String, Arc<dyn tera::Function>>,
+}
+
 /// Builds the Tera instance: templates, fallbacks and Zola's functions
-/// bound to `data`.
+/// bound to `data`. Every function tells the unit rendering what it
+/// returned (see [`super::memo`]).
 pub fn build_tera(
     files: &[(PathBuf, String)],
     data: &Arc<SiteData>,
-) -> Result<Tera, TemplateError> {
+) -> Result<Templates, TemplateError> {
     let mut tera = Tera::default();
     let mut sources: Vec<(String, String)> = Vec::new();
     for (path, name) in files {
@@ -131,6 +143,7 @@ pub fn build_tera(
     if !sources.iter().any(|(n, _)| n == ALIAS_TEMPLATE) {
         sources.push((ALIAS_TEMPLATE.to_string(), ALIAS.to_string()));
     }
+    let fps = TemplateFps::new(&sources);
     tera.add_raw_templates(sources)
         .map_err(|e| TemplateError::Parse(describe(&e)))?;
 
@@ -145,21 +158,59 @@ pub fn build_tera(
             Ok(Value::String(render_fragment(text, &config, inline)))
         },
     );
-    tera.register_function("get_page", GetPage(data.clone()));
-    tera.register_function("get_section", GetSection(data.clone()));
-    tera.register_function("get_url", GetUrl(data.clone()));
-    tera.register_function("get_taxonomy_url", GetTaxonomyUrl(data.clone()));
-    tera.register_function("get_taxonomy", GetTaxonomy(data.clone()));
-    tera.register_function("get_taxonomy_term", GetTaxonomyTerm(data.clone()));
-    tera.register_function(
-        "load_data",
-        LoadData {
-            site_dir: data.site_dir().to_path_buf(),
-            theme: data.config.theme.clone(),
-            cache: Default::default(),
-        },
-    );
-    Ok(tera)
+    let functions: Vec<(&str, Arc<dyn tera::Function>)> = vec![
+        ("get_page", Arc::new(GetPage(data.clone()))),
+        ("get_section", Arc::new(GetSection(data.clone()))),
+        ("get_url", Arc::new(GetUrl(data.clone()))),
+        ("get_taxonomy_url", Arc::new(GetTaxonomyUrl(data.clone()))),
+        ("get_taxonomy", Arc::new(GetTaxonomy(data.clone()))),
+        ("get_taxonomy_term", Arc::new(GetTaxonomyTerm(data.clone()))),
+        (
+            "load_data",
+            Arc::new(LoadData {
+                site_dir: data.site_dir().to_path_buf(),
+                theme: data.config.theme.clone(),
+                cache: Default::default(),
+            }),
+        ),
+        // Tera's own, again, so that what it read is recorded.
+        ("get_env", Arc::new(GetEnv)),
+    ];
+    let mut registry = HashMap::new();
+    for (name, inner) in functions {
+        tera.register_function(
+            name,
+            Recorded {
+                name: name.to_string(),
+                inner: inner.clone(),
+                fps: data.fps.clone(),
+            },
+        );
+        registry.insert(name.to_string(), inner);
+    }
+    Ok(Templates {
+        tera,
+        fps,
+        functions: registry,
+    })
+}
+
+/// `get_env(name, default)`, as Tera has it.
+struct GetEnv;
+
+impl tera::Function for GetEnv {
+    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let name = string_arg(args, "get_env", "name")?;
+        match std::env::var(&name) {
+            Ok(value) => Ok(Value::String(value)),
+            Err(_) => match args.get("default") {
+                Some(default) => Ok(default.clone()),
+                None => Err(tera::Error::msg(format!(
+                    "Environment variable `{name}` not found"
+                ))),
+            },
+        }
+    }
 }
 
 /// A Tera error with its causes, which is where the useful part is.

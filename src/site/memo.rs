@@ -1,0 +1,454 @@
+//! Incremental rendering: what the last build rendered, and from what, so
+//! that a rebuild renders only the outputs whose inputs changed.
+//!
+//! Every output file is one unit. Its fingerprint covers everything its
+//! rendering can read:
+//!
+//! - its template and every template that template extends, includes or
+//!   imports (a changed template re-renders exactly the outputs using it);
+//! - its whole context (the page, the section, the paginator, the term,
+//!   config), hashed without serializing pages twice: page and section
+//!   values are recognised by their `relative_path` and stand in by the
+//!   fingerprint computed once per build ([`Fingerprints`]);
+//! - the result of every template function it called (`get_section`,
+//!   `get_page`, `load_data`, `get_env`, …), recorded while it rendered and
+//!   evaluated again (once per build per distinct call) before it is
+//!   reused.
+//!
+//! Rendering depends on nothing else, so a unit whose fingerprint and
+//! calls are unchanged would render the same bytes: its file, still on disk
+//! with the length it was written with, is kept. Templates that read the
+//! clock or chance (`now()`, `get_random`) are never reused. A build
+//! without a memo (the CLI's) renders everything, as before; `serve` keeps
+//! one between rebuilds.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Map, Value};
+
+use crate::content::Problem;
+
+/// A fingerprint.
+pub type Fp = u64;
+
+fn hasher() -> std::collections::hash_map::DefaultHasher {
+    std::collections::hash_map::DefaultHasher::new()
+}
+
+/// One template function call made while rendering a unit, and its result.
+#[derive(Debug, Clone)]
+pub(super) struct Call {
+    pub name: String,
+    pub args: Vec<(String, Value)>,
+    pub fp: Fp,
+}
+
+impl Call {
+    /// The call's identity: name and arguments, in a fixed order.
+    pub fn key(name: &str, args: &[(String, Value)]) -> String {
+        let mut key = name.to_string();
+        for (k, v) in args {
+            key.push('\u{1}');
+            key.push_str(k);
+            key.push('=');
+            key.push_str(&v.to_string());
+        }
+        key
+    }
+}
+
+/// One output as the last build left it.
+#[derive(Debug, Clone)]
+pub(super) struct Unit {
+    pub fp: Fp,
+    pub calls: Vec<Call>,
+    /// The length of the file written; `None` when rendering failed.
+    pub len: Option<u64>,
+    /// The problem its rendering reported, if any.
+    pub problem: Option<Problem>,
+}
+
+/// What `serve` keeps between rebuilds: every unit of the last build, and
+/// every file it left in the output folder.
+#[derive(Debug, Default)]
+pub struct RenderMemo {
+    pub(super) out_dir: PathBuf,
+    pub(super) units: HashMap<String, Unit>,
+    /// Every file of the last build (rendered, copied, published).
+    pub(super) files: HashSet<String>,
+    /// Extra files (the API, feeds, newsletter): length and fingerprint of
+    /// the bytes last written.
+    pub(super) extra: HashMap<String, (u64, Fp)>,
+}
+
+/// A memo shared by the builds of one `serve`.
+pub type SharedMemo = Arc<Mutex<RenderMemo>>;
+
+impl RenderMemo {
+    /// Whether this memo describes `out_dir`.
+    pub(super) fn is_for(&self, out_dir: &Path) -> bool {
+        !self.units.is_empty() && self.out_dir == out_dir
+    }
+}
+
+/// Fingerprints computed once per build: each page's and section's value
+/// (without the parts that vary by where it is shown), and config.
+#[derive(Debug, Default)]
+pub struct Fingerprints {
+    /// relative path → (fingerprint of the value without `lower` and
+    /// `higher`, number of keys).
+    pages: HashMap<String, (Fp, usize)>,
+    /// relative path → (fingerprint without `pages`, number of keys).
+    sections: HashMap<String, (Fp, usize)>,
+    pub config: Fp,
+    /// Results of template calls already fingerprinted in this build.
+    calls: Mutex<HashMap<String, Fp>>,
+}
+
+const PAGE_VARYING: &[&str] = &["lower", "higher"];
+const SECTION_VARYING: &[&str] = &["pages"];
+
+impl Fingerprints {
+    pub fn new(page_values: &[Value], section_values: &[Value], config: &Value) -> Fingerprints {
+        use rayon::prelude::*;
+        let empty = Fingerprints::default();
+        let base = |v: &Value, varying: &[&str]| -> Option<(String, (Fp, usize))> {
+            let map = v.as_object()?;
+            let path = map.get("relative_path")?.as_str()?.to_string();
+            let mut h = hasher();
+            for (k, v) in map {
+                if !varying.contains(&k.as_str()) {
+                    k.hash(&mut h);
+                    empty.hash_value(v, &mut h);
+                }
+            }
+            Some((path, (h.finish(), map.len())))
+        };
+        let pages = page_values
+            .par_iter()
+            .filter_map(|v| base(v, PAGE_VARYING))
+            .collect();
+        let sections = section_values
+            .iter()
+            .filter_map(|v| base(v, SECTION_VARYING))
+            .collect();
+        let mut h = hasher();
+        empty.hash_value(config, &mut h);
+        Fingerprints {
+            pages,
+            sections,
+            config: h.finish(),
+            calls: Mutex::default(),
+        }
+    }
+
+    /// Hashes `value` into `h`; known pages and sections by their
+    /// fingerprint and their varying parts.
+    pub fn hash_value(&self, value: &Value, h: &mut impl Hasher) {
+        match value {
+            Value::Null => 0u8.hash(h),
+            Value::Bool(b) => (1u8, *b).hash(h),
+            Value::Number(n) => {
+                2u8.hash(h);
+                n.to_string().hash(h);
+            }
+            Value::String(s) => (3u8, s).hash(h),
+            Value::Array(items) => {
+                (4u8, items.len()).hash(h);
+                for item in items {
+                    self.hash_value(item, h);
+                }
+            }
+            Value::Object(map) => {
+                if let Some((fp, varying)) = self.known(map) {
+                    (6u8, fp).hash(h);
+                    for key in varying {
+                        self.hash_value(map.get(*key).unwrap_or(&Value::Null), h);
+                    }
+                    return;
+                }
+                (5u8, map.len()).hash(h);
+                for (k, v) in map {
+                    k.hash(h);
+                    self.hash_value(v, h);
+                }
+            }
+        }
+    }
+
+    fn known(&self, map: &Map<String, Value>) -> Option<(Fp, &'static [&'static str])> {
+        let path = map.get("relative_path")?.as_str()?;
+        let (table, varying) = if map.contains_key("higher") {
+            (&self.pages, PAGE_VARYING)
+        } else if map.contains_key("subsections") {
+            (&self.sections, SECTION_VARYING)
+        } else {
+            return None;
+        };
+        let &(fp, keys) = table.get(path)?;
+        (keys == map.len()).then_some((fp, varying))
+    }
+
+    /// The fingerprint of a context: `config` by its own, the rest hashed.
+    pub fn context(&self, key: &str, template: Fp, context: &Map<String, Value>) -> Fp {
+        let mut h = hasher();
+        (key, template).hash(&mut h);
+        for (k, v) in context {
+            k.hash(&mut h);
+            if k == "config" {
+                self.config.hash(&mut h);
+            } else {
+                self.hash_value(v, &mut h);
+            }
+        }
+        h.finish()
+    }
+
+    /// The fingerprint of a call's result, from this build's memo or by
+    /// `evaluate`.
+    pub(super) fn call(&self, key: &str, evaluate: impl FnOnce() -> Option<Value>) -> Fp {
+        if let Some(fp) = self.calls.lock().ok().and_then(|c| c.get(key).copied()) {
+            return fp;
+        }
+        let mut h = hasher();
+        match evaluate() {
+            Some(v) => self.hash_value(&v, &mut h),
+            // An error: a value no result hashes to.
+            None => (7u8, key).hash(&mut h),
+        }
+        let fp = h.finish();
+        if let Ok(mut calls) = self.calls.lock() {
+            calls.insert(key.to_string(), fp);
+        }
+        fp
+    }
+}
+
+thread_local! {
+    /// The calls of the unit rendering on this thread, while one is.
+    static RECORDING: RefCell<Option<Vec<Call>>> = const { RefCell::new(None) };
+}
+
+/// Runs `render` while recording the template calls it makes.
+pub(super) fn recording<T>(render: impl FnOnce() -> T) -> (T, Vec<Call>) {
+    let outer = RECORDING.with(|r| r.borrow_mut().replace(Vec::new()));
+    let result = render();
+    let calls = RECORDING.with(|r| {
+        let mut slot = r.borrow_mut();
+        let mine = slot.take().unwrap_or_default();
+        *slot = outer;
+        mine
+    });
+    (result, calls)
+}
+
+/// A template function that tells the recording unit what it returned.
+pub(super) struct Recorded {
+    pub name: String,
+    pub inner: Arc<dyn tera::Function>,
+    pub fps: Arc<Fingerprints>,
+}
+
+impl tera::Function for Recorded {
+    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let result = self.inner.call(args);
+        let active = RECORDING.with(|r| r.borrow().is_some());
+        if active {
+            let mut sorted: Vec<(String, Value)> =
+                args.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            let key = Call::key(&self.name, &sorted);
+            let fp = self.fps.call(&key, || result.as_ref().ok().cloned());
+            RECORDING.with(|r| {
+                if let Some(calls) = r.borrow_mut().as_mut() {
+                    calls.push(Call {
+                        name: self.name.clone(),
+                        args: sorted,
+                        fp,
+                    });
+                }
+            });
+        }
+        result
+    }
+
+    fn is_safe(&self) -> bool {
+        self.inner.is_safe()
+    }
+}
+
+/// What each template depends on: its own source and those of the
+/// templates it extends, includes or imports, as one fingerprint; and
+/// whether it reads the clock or chance.
+#[derive(Debug, Default)]
+pub struct TemplateFps {
+    fps: HashMap<String, (Fp, bool)>,
+}
+
+impl TemplateFps {
+    pub fn new(sources: &[(String, String)]) -> TemplateFps {
+        let all: HashMap<&str, &str> = sources
+            .iter()
+            .map(|(n, s)| (n.as_str(), s.as_str()))
+            .collect();
+        let deps: HashMap<&str, Option<Vec<String>>> = sources
+            .iter()
+            .map(|(n, s)| (n.as_str(), dependencies(s)))
+            .collect();
+        let mut fps = HashMap::new();
+        for (name, _) in sources {
+            let mut seen: Vec<&str> = Vec::new();
+            let mut todo = vec![name.as_str()];
+            let mut everything = false;
+            while let Some(t) = todo.pop() {
+                if seen.contains(&t) {
+                    continue;
+                }
+                seen.push(t);
+                match deps.get(t) {
+                    Some(Some(list)) => {
+                        for d in list {
+                            if let Some((&k, _)) = all.get_key_value(d.as_str()) {
+                                todo.push(k);
+                            }
+                        }
+                    }
+                    Some(None) => everything = true,
+                    None => {}
+                }
+            }
+            if everything {
+                seen = all.keys().copied().collect();
+            }
+            seen.sort_unstable();
+            let mut h = hasher();
+            let mut volatile = false;
+            for t in &seen {
+                let source = all.get(t).copied().unwrap_or_default();
+                volatile |= source.contains("now(") || source.contains("get_random(");
+                (t, source).hash(&mut h);
+            }
+            fps.insert(name.clone(), (h.finish(), volatile));
+        }
+        TemplateFps { fps }
+    }
+
+    /// The fingerprint of `template` with its dependencies, and whether it
+    /// may never be reused.
+    pub fn of(&self, template: &str) -> (Fp, bool) {
+        self.fps.get(template).copied().unwrap_or((0, true))
+    }
+}
+
+/// The templates a source names in `extends`, `include` and `import`
+/// tags; `None` when a tag names one in a way this cannot follow.
+fn dependencies(source: &str) -> Option<Vec<String>> {
+    let mut found = Vec::new();
+    let mut rest = source;
+    while let Some(at) = rest.find("{%") {
+        let tag_start = &rest[at + 2..];
+        let Some(end) = tag_start.find("%}") else {
+            break;
+        };
+        let tag = tag_start[..end].trim_start_matches('-').trim();
+        rest = &tag_start[end + 2..];
+        let keyword = tag.split_whitespace().next().unwrap_or_default();
+        if !matches!(keyword, "extends" | "include" | "import") {
+            continue;
+        }
+        let names = quoted(tag);
+        if names.is_empty() {
+            return None;
+        }
+        found.extend(names);
+    }
+    Some(found)
+}
+
+/// The string literals of a tag, in either quote.
+fn quoted(tag: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = tag.char_indices();
+    while let Some((i, c)) = chars.next() {
+        if c == '"' || c == '\'' {
+            let start = i + 1;
+            for (j, d) in chars.by_ref() {
+                if d == c {
+                    out.push(tag.get(start..j).unwrap_or_default().to_string());
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn template_dependencies_follow_extends_include_and_import() {
+        let sources: Vec<(String, String)> = [
+            (
+                "base.html",
+                "{% import \"macros.html\" as m %}<html>{% block b %}{% endblock %}",
+            ),
+            ("macros.html", "{% macro x() %}x{% endmacro %}"),
+            (
+                "page.html",
+                "{%- extends 'base.html' -%}{% block b %}{% include \"part.html\" %}{% endblock %}",
+            ),
+            ("part.html", "part"),
+            ("other.html", "alone"),
+            ("clock.html", "{{ now() }}"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        let before = TemplateFps::new(&sources);
+        let mut changed = sources.clone();
+        changed[1].1.push_str("{# edited #}");
+        let after = TemplateFps::new(&changed);
+        assert_ne!(
+            before.of("page.html"),
+            after.of("page.html"),
+            "page uses macros via base"
+        );
+        assert_ne!(before.of("base.html"), after.of("base.html"));
+        assert_eq!(before.of("part.html"), after.of("part.html"));
+        assert_eq!(before.of("other.html"), after.of("other.html"));
+        assert!(before.of("clock.html").1 && !before.of("page.html").1);
+        assert_eq!(dependencies("{% include some_variable %}"), None);
+    }
+
+    #[test]
+    fn a_known_page_hashes_by_fingerprint_and_its_neighbours() {
+        let page = json!({"relative_path": "a.md", "title": "A", "content": "<p>lang</p>", "lower": null, "higher": null});
+        let fps = Fingerprints::new(std::slice::from_ref(&page), &[], &json!({}));
+        let hash = |v: &Value| {
+            let mut h = hasher();
+            fps.hash_value(v, &mut h);
+            h.finish()
+        };
+        let mut with_neighbour = page.clone();
+        with_neighbour["higher"] = json!({"relative_path": "b.md", "title": "B"});
+        assert_ne!(hash(&page), hash(&with_neighbour));
+        // The page changed: the next build's fingerprint differs.
+        let mut other = page.clone();
+        other["title"] = json!("Anders");
+        let next = Fingerprints::new(std::slice::from_ref(&other), &[], &json!({}));
+        let mut h = hasher();
+        next.hash_value(&other, &mut h);
+        assert_ne!(hash(&page), h.finish());
+        let unknown = Fingerprints::default();
+        let mut h = hasher();
+        unknown.hash_value(&page, &mut h);
+        assert_ne!(h.finish(), hash(&page), "the fast path is taken");
+    }
+}
