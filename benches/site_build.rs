@@ -90,6 +90,7 @@ fn run_one(size: usize) {
     println!("  peak memory (VmHWM): {}", peak_memory());
 
     publish_figures(&site_path, rebuild);
+    incremental_figures(&site_path);
 
     if let Some(zola) = std::env::var_os("ZOLA_BIN") {
         let mut zola_times: Vec<Duration> = Vec::new();
@@ -117,6 +118,180 @@ fn run_one(size: usize) {
     } else {
         println!("zola: not compared (set ZOLA_BIN to a zola 0.22 binary)");
     }
+}
+
+/// One publication's body, its title and one of its terms, each edited
+/// once: the rebuild with the memo `serve` keeps (in process), and the time
+/// from writing the file to `serve` answering with the new page.
+fn incremental_figures(site_path: &Path) {
+    let memo: vindplaats::site::SharedMemo = Default::default();
+    let options = BuildOptions {
+        memo: Some(memo.clone()),
+        ..Default::default()
+    };
+    let started = Instant::now();
+    vindplaats::build::build(site_path, &options).expect("builds");
+    println!(
+        "incremental: the first build with a memo {:.3} s",
+        started.elapsed().as_secs_f64()
+    );
+    let file = site_path.join("content/publicaties/synth-00042.md");
+    let page = "/publicaties/synth-00042/";
+    let original = std::fs::read_to_string(&file).expect("the publication");
+    type Edit = Box<dyn Fn(&str, usize) -> String>;
+    let edits: [(&str, Edit); 3] = [
+        (
+            "its body",
+            Box::new(|t: &str, n: usize| format!("{t}\nBewerkt {n}.\n")),
+        ),
+        (
+            "its title (which moves it in title-sorted lists)",
+            Box::new(|t: &str, n: usize| {
+                t.replacen("title = \"", &format!("title = \"Aaa bewerkt {n} "), 1)
+            }),
+        ),
+        (
+            "one taxonomy term",
+            Box::new(|t: &str, n: usize| {
+                let theme = if n.is_multiple_of(2) {
+                    "Gelijke kansen"
+                } else {
+                    "Sociale verbondenheid"
+                };
+                let start = t.find("thema = [").unwrap_or(0);
+                let end = start + t[start..].find('\n').unwrap_or(0);
+                format!("{}thema = [\"{theme}\"]{}", &t[..start], &t[end..])
+            }),
+        ),
+    ];
+    for (what, edit) in &edits {
+        let mut best = f64::MAX;
+        let mut rendered = 0;
+        let mut parts = (0.0, 0.0, 0.0);
+        for n in 0..3 {
+            std::fs::write(&file, edit(&original, n)).expect("edit");
+            let started = Instant::now();
+            let r = vindplaats::build::build(site_path, &options).expect("rebuilds");
+            let took = started.elapsed().as_secs_f64();
+            if took < best {
+                best = took;
+                rendered = r.site.rendered;
+                parts = (
+                    r.site.load_time.as_secs_f64(),
+                    r.site.render_time.as_secs_f64(),
+                    r.site.write_time.as_secs_f64(),
+                );
+            }
+        }
+        println!(
+            "  one edit to {what}: rebuild {best:.3} s (load {:.3}, render {:.3}, write {:.3}), {rendered} outputs rendered",
+            parts.0, parts.1, parts.2
+        );
+    }
+    std::fs::write(&file, &original).expect("restore");
+    serve_figures(site_path, &file, page, &original);
+}
+
+/// Starts the real `vindplaats serve` on the site and times, for the same
+/// three edits, the moment the file is written until the page it changes
+/// is served with the change.
+fn serve_figures(site_path: &Path, file: &Path, page: &str, original: &str) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let index = tempfile::tempdir().expect("an index folder");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vindplaats"))
+        .arg("--site")
+        .arg(site_path)
+        .args(["serve", "--bind", "127.0.0.1:0", "--index-dir"])
+        .arg(index.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let started = Instant::now();
+    let Some(stdout) = child.stdout.take() else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return;
+    };
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = loop {
+        let Some(Ok(line)) = lines.next() else {
+            println!("serve: not measured (it printed no address)");
+            let _ = child.kill();
+            let _ = child.wait();
+            return;
+        };
+        if let Some(at) = line.find("http://") {
+            let url = line[at + 7..].split_whitespace().next().unwrap_or_default();
+            break url.trim_end_matches('/').to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    println!(
+        "serve: ready in {:.2} s (first build and search index)",
+        started.elapsed().as_secs_f64()
+    );
+    let get = |path: &str| -> String {
+        let Ok(mut stream) = std::net::TcpStream::connect(&addr) else {
+            return String::new();
+        };
+        let _ = write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        );
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        // The body only: the headers carry the time.
+        answer
+            .split_once("\r\n\r\n")
+            .map(|(_, body)| body.to_string())
+            .unwrap_or_default()
+    };
+    let theme_line = |t: &str| {
+        let start = t.find("thema = [").unwrap_or(0);
+        let end = start + t[start..].find('\n').unwrap_or(0);
+        format!(
+            "{}thema = [\"Gelijke kansen\", \"Sociale verbondenheid\"]{}",
+            &t[..start],
+            &t[end..]
+        )
+    };
+    let edits = [
+        ("its body", format!("{original}\nServe-bewerking.\n")),
+        (
+            "its title",
+            original.replacen("title = \"", "title = \"Aaa serve-titel ", 1),
+        ),
+        ("one taxonomy term", theme_line(original)),
+    ];
+    let served = get(page);
+    for (what, text) in &edits {
+        let mut times = Vec::new();
+        for _ in 0..3 {
+            // Back to the original first, and wait until that is served.
+            std::fs::write(file, original).expect("restore");
+            let until = Instant::now() + Duration::from_secs(60);
+            while get(page) != served && Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            std::thread::sleep(Duration::from_millis(300));
+            let written = Instant::now();
+            std::fs::write(file, text).expect("edit");
+            let until = written + Duration::from_secs(60);
+            while get(page) == served && Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            times.push(written.elapsed().as_secs_f64());
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "  serve: one edit to {what}, file written to new page served: best {:.3} s, median {:.3} s",
+            times[0], times[1]
+        );
+    }
+    std::fs::write(file, original).expect("restore");
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// The whole build (site, then API, feeds, citations and podcast feeds from

@@ -425,8 +425,9 @@ fn watch(
     let site_dir = site_dir.to_path_buf();
     std::thread::spawn(move || {
         while rx.recv().is_ok() {
-            // Let a burst of saves settle into one rebuild.
-            while rx.recv_timeout(Duration::from_millis(250)).is_ok() {}
+            // Let a burst of saves (an editor's atomic write is two or
+            // three events within a millisecond) settle into one rebuild.
+            while rx.recv_timeout(Duration::from_millis(40)).is_ok() {}
             let (result, loaded) = build_site(&site_dir, &options, &oai_source);
             on_build(result, loaded);
         }

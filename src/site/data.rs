@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use std::sync::Arc;
 
-use super::memo::Fingerprints;
+use super::memo::{Fingerprints, Fp};
 use super::needs::ContextNeeds;
 use crate::content::config::{toml_to_json, SiteConfig};
 use crate::content::markdown::{self, Rendered};
@@ -275,6 +275,94 @@ impl SiteData {
             }
         }
         value
+    }
+
+    /// The fingerprint of page `i` as listings see it (see
+    /// [`super::memo`]).
+    pub fn page_fp(&self, i: usize) -> super::memo::Fp {
+        match (self.library.pages.get(i), self.page_values.get(i)) {
+            (Some(page), Some(value)) => self.fps.page(&page.relative_path, value),
+            _ => 0,
+        }
+    }
+
+    /// A fingerprint of [`SiteData::page_value`].
+    pub fn page_value_fp(&self, i: usize) -> Fp {
+        let siblings = self.needs.nested_siblings;
+        let page = self.library.pages.get(i);
+        let neighbour = |n: Option<usize>| n.map(|n| self.page_fp(n));
+        super::memo::combine((
+            "page",
+            self.page_fp(i),
+            siblings.then(|| page.map(|p| (neighbour(p.lower), neighbour(p.higher)))),
+        ))
+    }
+
+    /// A fingerprint of [`SiteData::section_value`].
+    pub fn section_value_fp(&self, s: usize, with_pages: bool) -> Fp {
+        let (Some(section), Some(value)) =
+            (self.library.sections.get(s), self.section_values.get(s))
+        else {
+            return 0;
+        };
+        let pages: Vec<Fp> = if with_pages {
+            section
+                .pages
+                .iter()
+                .map(|&p| self.page_value_fp(p))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        super::memo::combine((
+            "section",
+            self.fps.section(&section.relative_path, value),
+            with_pages,
+            pages,
+        ))
+    }
+
+    /// A fingerprint of [`SiteData::term_value`].
+    pub fn term_value_fp(&self, t: usize, term: usize, with_pages: bool) -> Fp {
+        let Some(item) = self
+            .library
+            .taxonomies
+            .get(t)
+            .and_then(|x| x.terms.get(term))
+        else {
+            return 0;
+        };
+        let pages: Vec<Fp> = if with_pages {
+            item.pages.iter().map(|&p| self.page_fp(p)).collect()
+        } else {
+            Vec::new()
+        };
+        super::memo::combine((
+            "term",
+            &item.name,
+            &item.slug,
+            &item.path,
+            self.permalink(&item.path),
+            pages,
+            item.pages.len(),
+        ))
+    }
+
+    /// A fingerprint of [`SiteData::taxonomy_value`] with pages.
+    pub fn taxonomy_value_fp(&self, t: usize) -> Fp {
+        let Some(taxonomy) = self.library.taxonomies.get(t) else {
+            return 0;
+        };
+        let terms: Vec<Fp> = (0..taxonomy.terms.len())
+            .map(|i| self.term_value_fp(t, i, true))
+            .collect();
+        super::memo::combine((
+            "taxonomy",
+            self.fps.of(&self.taxonomy_kind(t)),
+            &self.config.default_language,
+            self.permalink(&taxonomy.path),
+            terms,
+        ))
     }
 
     /// A page as listings see it: without neighbours.

@@ -28,6 +28,13 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+/// Hashes `parts` into one fingerprint.
+pub fn combine(parts: impl Hash) -> Fp {
+    let mut h = hasher();
+    parts.hash(&mut h);
+    h.finish()
+}
+
 use serde_json::{Map, Value};
 
 use crate::content::Problem;
@@ -44,6 +51,8 @@ fn hasher() -> std::collections::hash_map::DefaultHasher {
 pub(super) struct Call {
     pub name: String,
     pub args: Vec<(String, Value)>,
+    /// [`Call::key`] of name and arguments.
+    pub key: String,
     pub fp: Fp,
 }
 
@@ -77,7 +86,7 @@ pub(super) struct Unit {
 #[derive(Debug, Default)]
 pub struct RenderMemo {
     pub(super) out_dir: PathBuf,
-    pub(super) units: HashMap<String, Unit>,
+    pub(super) units: HashMap<String, Arc<Unit>>,
     /// Every file of the last build (rendered, copied, published).
     pub(super) files: HashSet<String>,
     /// Extra files (the API, feeds, newsletter): length and fingerprint of
@@ -106,7 +115,7 @@ pub struct Fingerprints {
     sections: HashMap<String, (Fp, usize)>,
     pub config: Fp,
     /// Results of template calls already fingerprinted in this build.
-    calls: Mutex<HashMap<String, Fp>>,
+    calls: std::sync::RwLock<HashMap<String, Fp>>,
 }
 
 const PAGE_VARYING: &[&str] = &["lower", "higher"];
@@ -142,7 +151,7 @@ impl Fingerprints {
             pages,
             sections,
             config: h.finish(),
-            calls: Mutex::default(),
+            calls: Default::default(),
         }
     }
 
@@ -210,21 +219,45 @@ impl Fingerprints {
 
     /// The fingerprint of a call's result, from this build's memo or by
     /// `evaluate`.
-    pub(super) fn call(&self, key: &str, evaluate: impl FnOnce() -> Option<Value>) -> Fp {
-        if let Some(fp) = self.calls.lock().ok().and_then(|c| c.get(key).copied()) {
+    pub(super) fn call(&self, key: &str, compute: impl FnOnce() -> Fp) -> Fp {
+        if let Some(fp) = self.calls.read().ok().and_then(|c| c.get(key).copied()) {
             return fp;
         }
-        let mut h = hasher();
-        match evaluate() {
-            Some(v) => self.hash_value(&v, &mut h),
-            // An error: a value no result hashes to.
-            None => (7u8, key).hash(&mut h),
-        }
-        let fp = h.finish();
-        if let Ok(mut calls) = self.calls.lock() {
+        let fp = compute();
+        if let Ok(mut calls) = self.calls.write() {
             calls.insert(key.to_string(), fp);
         }
         fp
+    }
+
+    /// The fingerprint of the page at `relative_path` as listings see it
+    /// (its neighbours are null there); `value` is hashed when it is not
+    /// known.
+    pub fn page(&self, relative_path: &str, value: &Value) -> Fp {
+        match self.pages.get(relative_path) {
+            Some(&(fp, _)) => fp,
+            None => {
+                let mut h = hasher();
+                self.hash_value(value, &mut h);
+                h.finish()
+            }
+        }
+    }
+
+    /// The fingerprint of the section at `relative_path` without its
+    /// pages; `value` is hashed when it is not known.
+    pub fn section(&self, relative_path: &str, value: &Value) -> Fp {
+        match self.sections.get(relative_path) {
+            Some(&(fp, _)) => fp,
+            None => self.of(value),
+        }
+    }
+
+    /// Hashes `value` on its own.
+    pub fn of(&self, value: &Value) -> Fp {
+        let mut h = hasher();
+        self.hash_value(value, &mut h);
+        h.finish()
     }
 }
 
@@ -246,28 +279,65 @@ pub(super) fn recording<T>(render: impl FnOnce() -> T) -> (T, Vec<Call>) {
     (result, calls)
 }
 
+/// A content function's fingerprint of what it would return for some
+/// arguments, made from the fingerprints of what it is made of, without
+/// building it (`None`: it would fail).
+pub type FingerprintFn = Arc<dyn Fn(&HashMap<String, Value>) -> Option<Fp> + Send + Sync>;
+
+/// A template function, and how to fingerprint its result.
+#[derive(Clone)]
+pub struct Function {
+    pub inner: Arc<dyn tera::Function>,
+    /// Without one, the result itself is hashed.
+    pub fingerprint: Option<FingerprintFn>,
+}
+
+impl Function {
+    /// The fingerprint of what a call with `args` returns (or `result`,
+    /// when the call was just made).
+    pub(super) fn fingerprint(
+        &self,
+        fps: &Fingerprints,
+        key: &str,
+        args: &HashMap<String, Value>,
+        result: Option<&tera::Result<Value>>,
+    ) -> Fp {
+        let outcome = match (&self.fingerprint, result) {
+            (Some(f), _) => f(args),
+            (None, Some(result)) => result.as_ref().ok().map(|v| fps.of(v)),
+            (None, None) => self.inner.call(args).ok().map(|v| fps.of(&v)),
+        };
+        // An error: a value no result hashes to.
+        outcome.unwrap_or_else(|| combine((7u8, key)))
+    }
+}
+
 /// A template function that tells the recording unit what it returned.
 pub(super) struct Recorded {
     pub name: String,
-    pub inner: Arc<dyn tera::Function>,
+    pub function: Function,
     pub fps: Arc<Fingerprints>,
 }
 
 impl tera::Function for Recorded {
     fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
-        let result = self.inner.call(args);
+        let result = self.function.inner.call(args);
         let active = RECORDING.with(|r| r.borrow().is_some());
         if active {
             let mut sorted: Vec<(String, Value)> =
                 args.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
             sorted.sort_by(|a, b| a.0.cmp(&b.0));
             let key = Call::key(&self.name, &sorted);
-            let fp = self.fps.call(&key, || result.as_ref().ok().cloned());
+            let fp = self.fps.call(&key, || {
+                self.function
+                    .fingerprint(&self.fps, &key, args, Some(&result))
+            });
             RECORDING.with(|r| {
                 if let Some(calls) = r.borrow_mut().as_mut() {
                     calls.push(Call {
                         name: self.name.clone(),
                         args: sorted,
+                        key,
                         fp,
                     });
                 }
@@ -277,7 +347,7 @@ impl tera::Function for Recorded {
     }
 
     fn is_safe(&self) -> bool {
-        self.inner.is_safe()
+        self.function.inner.is_safe()
     }
 }
 

@@ -244,6 +244,33 @@ pub fn context(data: &SiteData, months: &[Month], at: usize) -> Value {
     })
 }
 
+/// A fingerprint of everything [`context`] is made of: the month's
+/// groups with their theme pages and items, and its neighbours (config,
+/// which holds the types and the base URL, is the caller's).
+pub fn fingerprint(data: &SiteData, months: &[Month], at: usize) -> super::memo::Fp {
+    let lib = &data.library;
+    let month = |i: usize| {
+        months.get(i).map(|m| {
+            let groups: Vec<_> = m
+                .groups
+                .iter()
+                .map(|g| {
+                    let theme = g.theme_page.map(|t| (&lib.pages[t].path, data.page_fp(t)));
+                    let pages: Vec<_> = g.pages.iter().map(|&p| data.page_fp(p)).collect();
+                    (&g.name, theme, pages)
+                })
+                .collect();
+            (&m.key, &m.name, groups)
+        })
+    };
+    super::memo::combine((
+        month(at),
+        at.checked_sub(1).and_then(month),
+        month(at + 1),
+        data.canonical_permalink("/"),
+    ))
+}
+
 /// One month as the archive lists it.
 pub fn summary(data: &SiteData, month: &Month) -> Value {
     json!({

@@ -4,14 +4,14 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 use tera::{Context, Tera};
 
 use super::data::SiteData;
-use super::memo::{self, RenderMemo, Unit};
+use super::memo::{self, Fp, RenderMemo, Unit};
 use super::newsletter;
 use super::templates::Templates;
 use super::templates::{describe, ALIAS_TEMPLATE};
@@ -38,7 +38,7 @@ pub struct Rendering {
     pub aliases: usize,
     pub feeds: usize,
     /// Every output's unit, when rebuilding only what changed.
-    pub(super) units: Option<HashMap<String, Unit>>,
+    pub(super) units: Option<HashMap<String, Arc<Unit>>>,
 }
 
 enum Job {
@@ -96,7 +96,7 @@ struct Renderer<'a> {
     out_dir: &'a Path,
     /// Every unit rendered or kept in this build (when rebuilding only
     /// what changed).
-    units: Option<Mutex<HashMap<String, Unit>>>,
+    units: Option<Mutex<HashMap<String, Arc<Unit>>>>,
 }
 
 impl<'a> Renderer<'a> {
@@ -193,8 +193,31 @@ impl<'a> Renderer<'a> {
         context: Map<String, Value>,
         problem: impl FnOnce(String) -> Option<Problem>,
     ) -> bool {
+        let fp = match &self.units {
+            Some(_) => {
+                let (template_fp, _) = self.templates.fps.of(template);
+                self.data.fps.context(&path, template_fp, &context)
+            }
+            None => 0,
+        };
+        self.emit_with(out, path, template, fp, || context, problem)
+    }
+
+    /// As [`Renderer::emit`], with the fingerprint of the context made by
+    /// the caller from what the context is made of, so that a kept output
+    /// never has its context built. `fp` must change whenever `context`
+    /// would.
+    fn emit_with(
+        &self,
+        out: &mut JobResult,
+        path: String,
+        template: &str,
+        fp: Fp,
+        context: impl FnOnce() -> Map<String, Value>,
+        problem: impl FnOnce(String) -> Option<Problem>,
+    ) -> bool {
         let Some(units) = &self.units else {
-            return match self.render(template, context) {
+            return match self.render(template, context()) {
                 Ok(body) => {
                     out.outputs.push(Output {
                         path,
@@ -209,7 +232,7 @@ impl<'a> Renderer<'a> {
             };
         };
         let (template_fp, volatile) = self.templates.fps.of(template);
-        let fp = self.data.fps.context(&path, template_fp, &context);
+        let fp = memo::combine((fp, template_fp, &path));
         if let Some(unit) = self.previous.and_then(|m| m.units.get(&path)) {
             if !volatile && unit.fp == fp && self.still_valid(&path, unit) {
                 let ok = unit.problem.is_none();
@@ -227,6 +250,7 @@ impl<'a> Renderer<'a> {
                 return ok;
             }
         }
+        let context = context();
         let (result, calls) = memo::recording(|| self.render(template, context));
         let (len, reported, ok) = match result {
             Ok(body) => {
@@ -246,12 +270,12 @@ impl<'a> Renderer<'a> {
         if let Ok(mut units) = units.lock() {
             units.insert(
                 path,
-                Unit {
+                Arc::new(Unit {
                     fp,
                     calls,
                     len,
                     problem: reported,
-                },
+                }),
             );
         }
         ok
@@ -267,11 +291,12 @@ impl<'a> Renderer<'a> {
             }
         }
         unit.calls.iter().all(|call| {
-            let key = memo::Call::key(&call.name, &call.args);
-            let now = self.data.fps.call(&key, || {
-                let function = self.templates.functions.get(&call.name)?;
+            let now = self.data.fps.call(&call.key, || {
                 let args: HashMap<String, Value> = call.args.iter().cloned().collect();
-                function.call(&args).ok()
+                match self.templates.functions.get(&call.name) {
+                    Some(function) => function.fingerprint(&self.data.fps, &call.key, &args, None),
+                    None => memo::combine(("gone", &call.key)),
+                }
             });
             now == call.fp
         })
@@ -414,10 +439,24 @@ impl Renderer<'_> {
             }
             None => "page.html".to_string(),
         };
-        let mut context = self.context(&page.path);
         let siblings = self.data.needs.page_needs_siblings(&template);
-        context.insert("page".into(), self.data.page_value_with(i, siblings));
-        if self.emit(out, output_path(&page.path), &template, context, |e| {
+        // What the context below is made of: config, the path, the page
+        // and, when the template reads them, its neighbours.
+        let neighbour = |n: Option<usize>| n.map(|n| self.data.page_fp(n));
+        let fp = memo::combine((
+            "page",
+            self.data.fps.config,
+            &self.data.config.default_language,
+            &page.path,
+            self.data.page_fp(i),
+            siblings.then(|| (neighbour(page.lower), neighbour(page.higher))),
+        ));
+        let context = || {
+            let mut context = self.context(&page.path);
+            context.insert("page".into(), self.data.page_value_with(i, siblings));
+            context
+        };
+        if self.emit_with(out, output_path(&page.path), &template, fp, context, |e| {
             Some(Problem::new(&page.file, e))
         }) {
             out.pages += 1;
@@ -517,17 +556,41 @@ impl Renderer<'_> {
         out: &mut JobResult,
         problem: &(dyn Fn(String) -> Option<Problem> + Sync),
     ) -> usize {
+        // What every pager shares, hashed once.
+        let shared_fp = match &self.units {
+            Some(_) => memo::combine(
+                shared
+                    .iter()
+                    .map(|(name, value)| (*name, self.data.fps.of(value)))
+                    .collect::<Vec<_>>(),
+            ),
+            None => 0,
+        };
         let results: Vec<(JobResult, bool)> = (0..pagers.count())
             .into_par_iter()
             .map(|n| {
                 let path = pagers.path(n);
-                let mut context = self.context(&path);
-                for (name, value) in shared {
-                    context.insert(name.to_string(), value.clone());
-                }
-                context.insert("paginator".into(), pagers.value(n, self.data));
+                let fp = match &self.units {
+                    Some(_) => memo::combine((
+                        "pager",
+                        self.data.fps.config,
+                        &self.data.config.default_language,
+                        shared_fp,
+                        pagers.fingerprint(n, self.data),
+                    )),
+                    None => 0,
+                };
+                let context = || {
+                    let mut context = self.context(&path);
+                    for (name, value) in shared {
+                        context.insert(name.to_string(), value.clone());
+                    }
+                    context.insert("paginator".into(), pagers.value(n, self.data));
+                    context
+                };
                 let mut one = JobResult::default();
-                let ok = self.emit(&mut one, output_path(&path), template, context, problem);
+                let ok =
+                    self.emit_with(&mut one, output_path(&path), template, fp, context, problem);
                 (one, ok)
             })
             .collect();
@@ -739,14 +802,26 @@ impl Renderer<'_> {
         let Some(month) = self.months.get(at) else {
             return;
         };
-        let value = newsletter::context(self.data, &self.months, at);
+        let fp = match &self.units {
+            Some(_) => memo::combine((
+                "nieuwsbrief",
+                self.data.fps.config,
+                newsletter::fingerprint(self.data, &self.months, at),
+            )),
+            None => 0,
+        };
+        let value = std::cell::OnceCell::new();
         for (template, path) in [
             (NEWSLETTER_WEB, month.path()),
             (NEWSLETTER_EMAIL, month.email_path()),
         ] {
-            let mut context = self.context(&month.path());
-            context.insert("nieuwsbrief".into(), value.clone());
-            self.emit(out, output_path(&path), template, context, |e| {
+            let context = || {
+                let mut context = self.context(&month.path());
+                let value = value.get_or_init(|| newsletter::context(self.data, &self.months, at));
+                context.insert("nieuwsbrief".into(), value.clone());
+                context
+            };
+            self.emit_with(out, output_path(&path), template, fp, context, |e| {
                 Some(Problem::new(template, e))
             });
         }
@@ -880,6 +955,20 @@ impl<'a> Pagination<'a> {
             _ if self.paginate_path.is_empty() => format!("{}{}/", self.base, n + 1),
             _ => format!("{}{}/{}/", self.base, self.paginate_path, n + 1),
         }
+    }
+
+    /// A fingerprint of everything [`Pagination::value`] is made of.
+    fn fingerprint(&self, n: usize, data: &SiteData) -> Fp {
+        let chunk = self.pages.chunks(self.per_page).nth(n).unwrap_or(&[]);
+        let pages: Vec<Fp> = chunk.iter().map(|&p| data.page_fp(p)).collect();
+        memo::combine((
+            self.per_page,
+            self.base,
+            self.paginate_path,
+            self.pages.len(),
+            n,
+            pages,
+        ))
     }
 
     fn value(&self, n: usize, data: &SiteData) -> Value {

@@ -14,7 +14,7 @@ use tera::Tera;
 use walkdir::WalkDir;
 
 use super::data::SiteData;
-use super::memo::{Recorded, TemplateFps};
+use super::memo::{Fp, Function, Recorded, TemplateFps};
 use crate::content::markdown::render_fragment;
 
 #[derive(Debug, thiserror::Error)]
@@ -116,7 +116,7 @@ pub struct Templates {
     /// Each template with what it extends, includes and imports.
     pub fps: TemplateFps,
     /// The content functions by name, for evaluating a recorded call again.
-    pub functions: HashMap<String, Arc<dyn tera::Function>>,
+    pub functions: HashMap<String, Function>,
 }
 
 /// Builds the Tera instance: templates, fallbacks and Zola's functions
@@ -158,35 +158,42 @@ pub fn build_tera(
             Ok(Value::String(render_fragment(text, &config, inline)))
         },
     );
-    let functions: Vec<(&str, Arc<dyn tera::Function>)> = vec![
-        ("get_page", Arc::new(GetPage(data.clone()))),
-        ("get_section", Arc::new(GetSection(data.clone()))),
-        ("get_url", Arc::new(GetUrl(data.clone()))),
-        ("get_taxonomy_url", Arc::new(GetTaxonomyUrl(data.clone()))),
-        ("get_taxonomy", Arc::new(GetTaxonomy(data.clone()))),
-        ("get_taxonomy_term", Arc::new(GetTaxonomyTerm(data.clone()))),
+    let plain = |f: Arc<dyn tera::Function>| Function {
+        inner: f,
+        fingerprint: None,
+    };
+    let functions: Vec<(&str, Function)> = vec![
+        ("get_page", content(GetPage(data.clone()))),
+        ("get_section", content(GetSection(data.clone()))),
+        ("get_url", plain(Arc::new(GetUrl(data.clone())))),
+        (
+            "get_taxonomy_url",
+            plain(Arc::new(GetTaxonomyUrl(data.clone()))),
+        ),
+        ("get_taxonomy", content(GetTaxonomy(data.clone()))),
+        ("get_taxonomy_term", content(GetTaxonomyTerm(data.clone()))),
         (
             "load_data",
-            Arc::new(LoadData {
+            plain(Arc::new(LoadData {
                 site_dir: data.site_dir().to_path_buf(),
                 theme: data.config.theme.clone(),
                 cache: Default::default(),
-            }),
+            })),
         ),
         // Tera's own, again, so that what it read is recorded.
-        ("get_env", Arc::new(GetEnv)),
+        ("get_env", plain(Arc::new(GetEnv))),
     ];
     let mut registry = HashMap::new();
-    for (name, inner) in functions {
+    for (name, function) in functions {
         tera.register_function(
             name,
             Recorded {
                 name: name.to_string(),
-                inner: inner.clone(),
+                function: function.clone(),
                 fps: data.fps.clone(),
             },
         );
-        registry.insert(name.to_string(), inner);
+        registry.insert(name.to_string(), function);
     }
     Ok(Templates {
         tera,
@@ -248,31 +255,6 @@ fn bool_arg(
             "`{function}`: `{name}` must be true or false"
         ))),
         None => Ok(None),
-    }
-}
-
-struct GetPage(Arc<SiteData>);
-
-impl tera::Function for GetPage {
-    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
-        let path = string_arg(args, "get_page", "path")?;
-        match self.0.library.page_id(path.trim_start_matches("@/")) {
-            Some(i) => Ok(self.0.page_value(i)),
-            None => Err(tera::Error::msg(format!("Page `{path}` not found."))),
-        }
-    }
-}
-
-struct GetSection(Arc<SiteData>);
-
-impl tera::Function for GetSection {
-    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
-        let path = string_arg(args, "get_section", "path")?;
-        let metadata_only = bool_arg(args, "get_section", "metadata_only")?.unwrap_or(false);
-        match self.0.library.section_id(path.trim_start_matches("@/")) {
-            Some(s) => Ok(self.0.section_value(s, !metadata_only)),
-            None => Err(tera::Error::msg(format!("Section `{path}` not found."))),
-        }
     }
 }
 
@@ -343,26 +325,128 @@ impl tera::Function for GetTaxonomyUrl {
     }
 }
 
+/// What a content function found: its result is made of these.
+enum Found {
+    Page(usize),
+    /// With its pages, or its metadata only.
+    Section(usize, bool),
+    /// A taxonomy with every term and its pages.
+    Taxonomy(usize),
+    /// A term, with or without its pages.
+    Term(usize, usize, bool),
+    Null,
+}
+
+impl Found {
+    fn value(&self, data: &SiteData) -> Value {
+        match *self {
+            Found::Page(i) => data.page_value(i),
+            Found::Section(s, with_pages) => data.section_value(s, with_pages),
+            Found::Taxonomy(t) => data.taxonomy_value(t, true),
+            Found::Term(t, term, with_pages) => data.term_value(t, term, with_pages),
+            Found::Null => Value::Null,
+        }
+    }
+
+    /// A fingerprint of [`Found::value`], from what it is made of.
+    fn fingerprint(&self, data: &SiteData) -> Fp {
+        match *self {
+            Found::Page(i) => data.page_value_fp(i),
+            Found::Section(s, with_pages) => data.section_value_fp(s, with_pages),
+            Found::Taxonomy(t) => data.taxonomy_value_fp(t),
+            Found::Term(t, term, with_pages) => data.term_value_fp(t, term, with_pages),
+            Found::Null => 0,
+        }
+    }
+}
+
+/// A content function: finds what its arguments name.
+trait Finder: Send + Sync + 'static {
+    fn find(&self, args: &HashMap<String, Value>) -> tera::Result<Found>;
+    fn data(&self) -> &SiteData;
+}
+
+/// A [`Finder`] as a template function, with the fingerprint of its
+/// result made without building it.
+struct Content<F: Finder>(Arc<F>);
+
+impl<F: Finder> tera::Function for Content<F> {
+    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        self.0.find(args).map(|found| found.value(self.0.data()))
+    }
+}
+
+fn content<F: Finder>(finder: F) -> Function {
+    let finder = Arc::new(finder);
+    let fingerprint = finder.clone();
+    Function {
+        inner: Arc::new(Content(finder)),
+        fingerprint: Some(Arc::new(move |args: &HashMap<String, Value>| {
+            fingerprint
+                .find(args)
+                .ok()
+                .map(|found| found.fingerprint(fingerprint.data()))
+        })),
+    }
+}
+
+struct GetPage(Arc<SiteData>);
+
+impl Finder for GetPage {
+    fn find(&self, args: &HashMap<String, Value>) -> tera::Result<Found> {
+        let path = string_arg(args, "get_page", "path")?;
+        match self.0.library.page_id(path.trim_start_matches("@/")) {
+            Some(i) => Ok(Found::Page(i)),
+            None => Err(tera::Error::msg(format!("Page `{path}` not found."))),
+        }
+    }
+
+    fn data(&self) -> &SiteData {
+        &self.0
+    }
+}
+
+struct GetSection(Arc<SiteData>);
+
+impl Finder for GetSection {
+    fn find(&self, args: &HashMap<String, Value>) -> tera::Result<Found> {
+        let path = string_arg(args, "get_section", "path")?;
+        let metadata_only = bool_arg(args, "get_section", "metadata_only")?.unwrap_or(false);
+        match self.0.library.section_id(path.trim_start_matches("@/")) {
+            Some(s) => Ok(Found::Section(s, !metadata_only)),
+            None => Err(tera::Error::msg(format!("Section `{path}` not found."))),
+        }
+    }
+
+    fn data(&self) -> &SiteData {
+        &self.0
+    }
+}
+
 struct GetTaxonomy(Arc<SiteData>);
 
-impl tera::Function for GetTaxonomy {
-    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+impl Finder for GetTaxonomy {
+    fn find(&self, args: &HashMap<String, Value>) -> tera::Result<Found> {
         let kind = string_arg(args, "get_taxonomy", "kind")?;
         let required = bool_arg(args, "get_taxonomy", "required")?.unwrap_or(true);
         match self.0.taxonomy_id(&kind) {
-            Some(t) => Ok(self.0.taxonomy_value(t, true)),
-            None if !required => Ok(Value::Null),
+            Some(t) => Ok(Found::Taxonomy(t)),
+            None if !required => Ok(Found::Null),
             None => Err(tera::Error::msg(format!(
                 "`get_taxonomy` received an unknown taxonomy as kind: {kind}"
             ))),
         }
     }
+
+    fn data(&self) -> &SiteData {
+        &self.0
+    }
 }
 
 struct GetTaxonomyTerm(Arc<SiteData>);
 
-impl tera::Function for GetTaxonomyTerm {
-    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+impl Finder for GetTaxonomyTerm {
+    fn find(&self, args: &HashMap<String, Value>) -> tera::Result<Found> {
         let kind = string_arg(args, "get_taxonomy_term", "kind")?;
         let term = string_arg(args, "get_taxonomy_term", "term")?;
         let include_pages = bool_arg(args, "get_taxonomy_term", "include_pages")?.unwrap_or(true);
@@ -373,7 +457,7 @@ impl tera::Function for GetTaxonomyTerm {
                     "`get_taxonomy_term` received an unknown taxonomy as kind: {kind}"
                 )))
             } else {
-                Ok(Value::Null)
+                Ok(Found::Null)
             };
         };
         match self.0.library.taxonomies[t]
@@ -381,12 +465,16 @@ impl tera::Function for GetTaxonomyTerm {
             .iter()
             .position(|i| i.name == term)
         {
-            Some(i) => Ok(self.0.term_value(t, i, include_pages)),
-            None if !required => Ok(Value::Null),
+            Some(i) => Ok(Found::Term(t, i, include_pages)),
+            None if !required => Ok(Found::Null),
             None => Err(tera::Error::msg(format!(
                 "`get_taxonomy_term` received an unknown term: {term}"
             ))),
         }
+    }
+
+    fn data(&self) -> &SiteData {
+        &self.0
     }
 }
 
