@@ -74,7 +74,8 @@ impl Call {
 #[derive(Debug, Clone)]
 pub(super) struct Unit {
     pub fp: Fp,
-    pub calls: Vec<Call>,
+    /// The calls it made, as places in [`RenderMemo::calls`].
+    pub calls: Vec<u32>,
     /// The length of the file written; `None` when rendering failed.
     pub len: Option<u64>,
     /// The problem its rendering reported, if any.
@@ -87,6 +88,9 @@ pub(super) struct Unit {
 pub struct RenderMemo {
     pub(super) out_dir: PathBuf,
     pub(super) units: HashMap<String, Arc<Unit>>,
+    /// Every distinct call (with its result) the units made: each is
+    /// checked once per build, however many units made it.
+    pub(super) calls: Vec<Call>,
     /// Every file of the last build (rendered, copied, published).
     pub(super) files: HashSet<String>,
     /// Extra files (the API, feeds, newsletter): length and fingerprint of
@@ -97,10 +101,80 @@ pub struct RenderMemo {
 /// A memo shared by the builds of one `serve`.
 pub type SharedMemo = Arc<Mutex<RenderMemo>>;
 
+/// A unit rendered in this build, with the calls it made.
+#[derive(Debug)]
+pub(super) struct Fresh {
+    pub path: String,
+    pub fp: Fp,
+    pub calls: Vec<Call>,
+    pub len: Option<u64>,
+    pub problem: Option<Problem>,
+}
+
 impl RenderMemo {
     /// Whether this memo describes `out_dir`.
     pub(super) fn is_for(&self, out_dir: &Path) -> bool {
         !self.units.is_empty() && self.out_dir == out_dir
+    }
+
+    /// The memo of a build that kept `kept` from `previous` and rendered
+    /// `fresh`; its call table holds only calls a unit still refers to.
+    pub(super) fn next(
+        previous: Option<&RenderMemo>,
+        kept: Vec<(String, Arc<Unit>)>,
+        fresh: Vec<Fresh>,
+        out_dir: PathBuf,
+        files: HashSet<String>,
+        extra: HashMap<String, (u64, Fp)>,
+    ) -> RenderMemo {
+        let old: &[Call] = previous.map_or(&[], |p| p.calls.as_slice());
+        let mut calls: Vec<Call> = Vec::new();
+        let mut index: HashMap<(String, Fp), u32> = HashMap::new();
+        let mut intern = |call: &Call, calls: &mut Vec<Call>| -> u32 {
+            let key = (call.key.clone(), call.fp);
+            *index.entry(key).or_insert_with(|| {
+                calls.push(call.clone());
+                u32::try_from(calls.len() - 1).unwrap_or(u32::MAX)
+            })
+        };
+        let mut remap: Vec<u32> = vec![u32::MAX; old.len()];
+        let mut units = HashMap::with_capacity(kept.len() + fresh.len());
+        for (path, unit) in kept {
+            let ids = unit
+                .calls
+                .iter()
+                .filter_map(|&id| {
+                    let at = id as usize;
+                    let call = old.get(at)?;
+                    if remap[at] == u32::MAX {
+                        remap[at] = intern(call, &mut calls);
+                    }
+                    Some(remap[at])
+                })
+                .collect();
+            let mut unit = (*unit).clone();
+            unit.calls = ids;
+            units.insert(path, Arc::new(unit));
+        }
+        for f in fresh {
+            let ids = f.calls.iter().map(|c| intern(c, &mut calls)).collect();
+            units.insert(
+                f.path,
+                Arc::new(Unit {
+                    fp: f.fp,
+                    calls: ids,
+                    len: f.len,
+                    problem: f.problem,
+                }),
+            );
+        }
+        RenderMemo {
+            out_dir,
+            units,
+            calls,
+            files,
+            extra,
+        }
     }
 }
 

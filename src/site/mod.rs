@@ -263,14 +263,17 @@ pub fn build_with(
     );
     // A failed write leaves no memo: the next build renders everything.
     let (files_written, collisions, files, extra_fps) = written?;
-    if let (Some(shared), Some(units)) = (&options.memo, rendering.units.take()) {
+    if let (Some(shared), Some((kept, fresh))) = (&options.memo, rendering.units.take()) {
+        let next = RenderMemo::next(
+            previous.as_ref(),
+            kept,
+            fresh,
+            output_dir.clone(),
+            files,
+            extra_fps,
+        );
         if let Ok(mut memo) = shared.lock() {
-            *memo = RenderMemo {
-                out_dir: output_dir.clone(),
-                units,
-                files,
-                extra: extra_fps,
-            };
+            *memo = next;
         }
     }
     let write_time = started.elapsed();

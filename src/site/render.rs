@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 use tera::{Context, Tera};
 
 use super::data::SiteData;
-use super::memo::{self, Fp, RenderMemo, Unit};
+use super::memo::{self, Fp, Fresh, RenderMemo, Unit};
 use super::newsletter;
 use super::templates::Templates;
 use super::templates::{describe, ALIAS_TEMPLATE};
@@ -38,8 +38,11 @@ pub struct Rendering {
     pub aliases: usize,
     pub feeds: usize,
     /// Every output's unit, when rebuilding only what changed.
-    pub(super) units: Option<HashMap<String, Arc<Unit>>>,
+    pub(super) units: Option<Units>,
 }
+
+/// The units a build kept from the last (by path) and those it rendered.
+pub(super) type Units = (Vec<(String, Arc<Unit>)>, Vec<Fresh>);
 
 enum Job {
     Page(usize),
@@ -96,7 +99,10 @@ struct Renderer<'a> {
     out_dir: &'a Path,
     /// Every unit rendered or kept in this build (when rebuilding only
     /// what changed).
-    units: Option<Mutex<HashMap<String, Arc<Unit>>>>,
+    units: Option<Mutex<Units>>,
+    /// For each call of the last build's table: whether it still returns
+    /// what it did.
+    valid: Vec<bool>,
 }
 
 impl<'a> Renderer<'a> {
@@ -127,6 +133,21 @@ impl<'a> Renderer<'a> {
             previous: incremental.map(|(memo, _)| memo),
             out_dir: incremental.map_or(Path::new(""), |(_, dir)| dir),
             units: incremental.map(|_| Mutex::default()),
+            valid: incremental.map_or_else(Vec::new, |(memo, _)| {
+                memo.calls
+                    .par_iter()
+                    .map(|call| {
+                        let now = data.fps.call(&call.key, || {
+                            let args: HashMap<String, Value> = call.args.iter().cloned().collect();
+                            match templates.functions.get(&call.name) {
+                                Some(f) => f.fingerprint(&data.fps, &call.key, &args, None),
+                                None => memo::combine(("gone", &call.key)),
+                            }
+                        });
+                        now == call.fp
+                    })
+                    .collect()
+            }),
         }
     }
 
@@ -245,7 +266,7 @@ impl<'a> Renderer<'a> {
                     });
                 }
                 if let Ok(mut units) = units.lock() {
-                    units.insert(path, unit.clone());
+                    units.0.push((path, unit.clone()));
                 }
                 return ok;
             }
@@ -268,15 +289,13 @@ impl<'a> Renderer<'a> {
             }
         };
         if let Ok(mut units) = units.lock() {
-            units.insert(
+            units.1.push(Fresh {
                 path,
-                Arc::new(Unit {
-                    fp,
-                    calls,
-                    len,
-                    problem: reported,
-                }),
-            );
+                fp,
+                calls,
+                len,
+                problem: reported,
+            });
         }
         ok
     }
@@ -290,16 +309,9 @@ impl<'a> Renderer<'a> {
                 _ => return false,
             }
         }
-        unit.calls.iter().all(|call| {
-            let now = self.data.fps.call(&call.key, || {
-                let args: HashMap<String, Value> = call.args.iter().cloned().collect();
-                match self.templates.functions.get(&call.name) {
-                    Some(function) => function.fingerprint(&self.data.fps, &call.key, &args, None),
-                    None => memo::combine(("gone", &call.key)),
-                }
-            });
-            now == call.fp
-        })
+        unit.calls
+            .iter()
+            .all(|&id| self.valid.get(id as usize).copied().unwrap_or(false))
     }
 }
 
