@@ -93,20 +93,7 @@ fn month_and_year_dates_never_grow_a_day() {
         let text = common::visible_text(&html);
         if item.precision == DatePrecision::Month {
             let day: u32 = item.full[8..].parse().unwrap();
-            let month_names = [
-                "januari",
-                "februari",
-                "maart",
-                "april",
-                "mei",
-                "juni",
-                "juli",
-                "augustus",
-                "september",
-                "oktober",
-                "november",
-                "december",
-            ];
+            let month_names = vindplaats::model::DUTCH_MONTHS;
             let month: usize = item.full[5..7].parse().unwrap();
             let shown = format!("{day} {} {}", month_names[month - 1], &item.full[..4]);
             if text.contains(&shown) {

@@ -394,6 +394,11 @@ mod tests {
     "#;
 
     fn load(files: &[(&str, &str)]) -> (Library, Vec<Problem>) {
+        let (library, checked) = load_checked(files);
+        (library, checked.problems)
+    }
+
+    fn load_checked(files: &[(&str, &str)]) -> (Library, Checked) {
         let dir = tempfile::tempdir().unwrap();
         for (path, text) in files {
             let full = dir.path().join("content").join(path);
@@ -409,7 +414,7 @@ mod tests {
         let mut library = Library::load(dir.path(), &dir.path().join("content"), &settings);
         let checked = check(&mut library, &CONFIG_EXTRA.parse().unwrap());
         assert_eq!(checked.items.len(), library.pages.len());
-        (library, checked.problems)
+        (library, checked)
     }
 
     fn lines(problems: &[Problem]) -> Vec<String> {
@@ -433,18 +438,7 @@ mod tests {
                 "+++\ntitle = \"B\"\ndate = 2021-06-01\n[taxonomies]\nprogrammalijn = [\"Samenleven in (super)diversiteit\"]\n[extra]\nstatus = \"published\"\n+++\n",
             ),
         ];
-        let dir = tempfile::tempdir().unwrap();
-        for (path, text) in files {
-            let full = dir.path().join("content").join(path);
-            fs::create_dir_all(full.parent().unwrap()).unwrap();
-            fs::write(full, text).unwrap();
-        }
-        let settings = LoadSettings {
-            taxonomies: ["thema", "programmalijn"].map(String::from).to_vec(),
-            include_drafts: false,
-        };
-        let mut library = Library::load(dir.path(), &dir.path().join("content"), &settings);
-        let checked = check(&mut library, &CONFIG_EXTRA.parse().unwrap());
+        let (library, checked) = load_checked(&files);
         assert!(checked.problems.is_empty(), "{:?}", checked.problems);
         let notes = lines(&checked.notes);
         assert_eq!(notes.len(), 1, "{notes:?}");

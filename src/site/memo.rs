@@ -494,12 +494,13 @@ fn dependencies(source: &str) -> Option<Vec<String>> {
     let mut found = Vec::new();
     let mut rest = source;
     while let Some(at) = rest.find("{%") {
-        let tag_start = &rest[at + 2..];
+        let tag_start = rest.get(at + 2..).unwrap_or_default();
         let Some(end) = tag_start.find("%}") else {
             break;
         };
-        let tag = tag_start[..end].trim_start_matches('-').trim();
-        rest = &tag_start[end + 2..];
+        let tag = tag_start.get(..end).unwrap_or_default();
+        let tag = tag.trim_start_matches('-').trim();
+        rest = tag_start.get(end + 2..).unwrap_or_default();
         let keyword = tag.split_whitespace().next().unwrap_or_default();
         if !matches!(keyword, "extends" | "include" | "import") {
             continue;
