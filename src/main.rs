@@ -327,7 +327,11 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Newsletter { month, output } => {
             if vindplaats::site::newsletter::parse_month(&month).is_none() {
-                anyhow::bail!("--month {month:?}: expected a month as JJJJ-MM, such as 2021-04");
+                let shown: String = month.chars().take(40).collect();
+                let more = if shown.len() < month.len() { "…" } else { "" };
+                anyhow::bail!(
+                    "--month {shown:?}{more}: expected a month as JJJJ-MM, such as 2021-04"
+                );
             }
             let output = output.unwrap_or_else(|| cli.site.join("public"));
             let done = build::write_newsletter(&cli.site, &output, &month)?;
