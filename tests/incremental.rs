@@ -16,19 +16,11 @@ use vindplaats::site::{BuildOptions, SharedMemo};
 
 /// Every file under `root` with its bytes.
 fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(root)
+    common::files_below(root)
         .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            (
-                e.path()
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned(),
-                std::fs::read(e.path()).unwrap(),
-            )
+        .map(|f| {
+            let bytes = std::fs::read(root.join(&f)).unwrap();
+            (f, bytes)
         })
         .collect()
 }

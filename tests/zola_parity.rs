@@ -7,27 +7,10 @@
 
 mod common;
 
-use std::collections::BTreeSet;
-use std::path::Path;
 use std::process::Command;
 
 use common::{read, shipped_site_copy, visible_text};
 use vindplaats::site::BuildOptions;
-
-fn files(root: &Path) -> BTreeSet<String> {
-    walkdir::WalkDir::new(root)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            e.path()
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/")
-        })
-        .collect()
-}
 
 #[test]
 fn zola_and_vindplaats_build_the_same_site() {
@@ -64,7 +47,7 @@ fn zola_and_vindplaats_build_the_same_site() {
         .status()
         .expect("ZOLA_BIN runs");
     assert!(status.success(), "zola build failed on the shipped site");
-    let zola_only = files(&zola_out);
+    let zola_only = common::files_below(&zola_out);
     let published = vindplaats::build::publish_after_zola(
         site.path(),
         &zola_out,
@@ -92,7 +75,7 @@ fn zola_and_vindplaats_build_the_same_site() {
         .collect();
     assert!(problems.is_empty(), "{problems:?}");
 
-    let (zola_files, our_files) = (files(&zola_out), files(&ours));
+    let (zola_files, our_files) = (common::files_below(&zola_out), common::files_below(&ours));
     let only_zola: Vec<_> = zola_files.difference(&our_files).collect();
     let only_ours: Vec<_> = our_files.difference(&zola_files).collect();
     assert!(

@@ -103,7 +103,9 @@ pub struct SiteData {
 impl SiteData {
     /// Renders every page's and section's Markdown (in parallel) and
     /// serializes the pages. Broken internal links become problems.
-    pub fn prepare(collection: Collection, needs: ContextNeeds) -> SiteData {
+    /// With `fingerprints`, also fingerprints every page and section for
+    /// rebuilding only what changed (a build without a memo needs none).
+    pub fn prepare(collection: Collection, needs: ContextNeeds, fingerprints: bool) -> SiteData {
         use rayon::prelude::*;
         let Collection {
             site_dir,
@@ -165,11 +167,13 @@ impl SiteData {
         data.section_values = (0..data.library.sections.len())
             .map(|s| data.serialize_section(s))
             .collect();
-        data.fps = Arc::new(Fingerprints::new(
-            &data.page_values,
-            &data.section_values,
-            &data.config_value,
-        ));
+        if fingerprints {
+            data.fps = Arc::new(Fingerprints::new(
+                &data.page_values,
+                &data.section_values,
+                &data.config_value,
+            ));
+        }
         data
     }
 

@@ -192,8 +192,11 @@ pub struct Fingerprints {
     calls: std::sync::RwLock<HashMap<String, Fp>>,
 }
 
+/// The keys of a page value that depend on where it is shown.
 const PAGE_VARYING: &[&str] = &["lower", "higher"];
-const SECTION_VARYING: &[&str] = &["pages"];
+/// The key of a section value that `get_section` fills or leaves empty.
+const SECTION_PAGES: &str = "pages";
+const SECTION_VARYING: &[&str] = &[SECTION_PAGES];
 
 impl Fingerprints {
     pub fn new(page_values: &[Value], section_values: &[Value], config: &Value) -> Fingerprints {

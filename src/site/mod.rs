@@ -116,6 +116,7 @@ pub struct Extra {
 fn prepare(
     site_dir: &Path,
     collection: Collection,
+    fingerprints: bool,
 ) -> Result<(Arc<SiteData>, templates::Templates), BuildError> {
     let config = &collection.config;
     let files = templates::template_files(site_dir, config.theme.as_deref())?;
@@ -129,7 +130,7 @@ fn prepare(
         })
         .collect();
     let needs = ContextNeeds::analyse(&sources, &config.feed_filenames);
-    let data = Arc::new(SiteData::prepare(collection, needs));
+    let data = Arc::new(SiteData::prepare(collection, needs, fingerprints));
     let tera = templates::build_tera(&files, &data)?;
     Ok((data, tera))
 }
@@ -143,7 +144,7 @@ pub fn newsletter_files(
     options: &LoadOptions,
     collection: Collection,
 ) -> Result<(Extra, Collection, Vec<Rendered>), BuildError> {
-    let (data, tera) = prepare(site_dir, collection)?;
+    let (data, tera) = prepare(site_dir, collection, false)?;
     let rendering = render::render_newsletters(&data, &tera);
     drop(tera);
     let files = rendering
@@ -185,7 +186,7 @@ pub fn build_with(
     let collection = Collection::load(site_dir, &options.load_options())?;
     see(&collection);
     let theme = collection.config.theme.clone();
-    let (data, tera) = prepare(site_dir, collection)?;
+    let (data, tera) = prepare(site_dir, collection, options.memo.is_some())?;
     let load_time = started.elapsed();
 
     let started = Instant::now();
@@ -260,6 +261,7 @@ pub fn build_with(
         &collection.library,
         &output_dir,
         previous.as_ref(),
+        incremental,
     );
     // A failed write leaves no memo: the next build renders everything.
     let (files_written, collisions, files, extra_fps) = written?;

@@ -73,6 +73,9 @@ fn fingerprint(bytes: &[u8]) -> Fp {
 /// last build, which `previous` describes); with `previous`, extra files
 /// whose bytes are those it wrote are not read back, and only the files it
 /// wrote that are no longer made are removed (no walk of the folder).
+/// With `remember`, the extra files' fingerprints are made for the next
+/// build's memo.
+#[allow(clippy::too_many_arguments)]
 pub fn write_site(
     outputs: &[Output],
     extra: &[(String, Vec<u8>)],
@@ -81,6 +84,7 @@ pub fn write_site(
     library: &Library,
     out_dir: &Path,
     previous: Option<&RenderMemo>,
+    remember: bool,
 ) -> Result<Written, OutputError> {
     let mut problems = Vec::new();
     let mut chosen: HashMap<&str, Option<&[u8]>> =
@@ -159,7 +163,7 @@ pub fn write_site(
     let extra_paths: HashSet<&str> = extra.iter().map(|(p, _)| p.as_str()).collect();
     let extra_fps: HashMap<String, (u64, Fp)> = chosen
         .par_iter()
-        .filter(|(path, _)| extra_paths.contains(**path))
+        .filter(|(path, _)| remember && extra_paths.contains(**path))
         .filter_map(|(path, body)| {
             body.map(|b| (path.to_string(), (b.len() as u64, fingerprint(b))))
         })
@@ -307,7 +311,7 @@ mod tests {
             output("oud/index.html", "O"),
         ];
         let (count, problems, _, _) =
-            write_site(&first, &[], &[], site.path(), &library, &out, None).unwrap();
+            write_site(&first, &[], &[], site.path(), &library, &out, None, false).unwrap();
         assert_eq!((count, problems.len()), (3, 0));
         let before = fs::metadata(out.join("a/index.html"))
             .unwrap()
@@ -316,7 +320,7 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(20));
 
         let second = [output("a/index.html", "A"), output("b/index.html", "B2")];
-        write_site(&second, &[], &[], site.path(), &library, &out, None).unwrap();
+        write_site(&second, &[], &[], site.path(), &library, &out, None, false).unwrap();
         assert_eq!(
             fs::metadata(out.join("a/index.html"))
                 .unwrap()
@@ -348,6 +352,7 @@ mod tests {
             &Library::default(),
             &out,
             None,
+            false,
         )
         .unwrap();
         assert_eq!(problems.len(), 1);

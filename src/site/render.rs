@@ -90,8 +90,9 @@ struct Renderer<'a> {
     tera: &'a Tera,
     templates: &'a Templates,
     names: HashSet<String>,
-    /// The months with a newsletter (none when the theme has not all three
-    /// templates).
+    /// Whether the theme has the newsletter's three templates.
+    newsletters: bool,
+    /// The months with a newsletter (none without the templates).
     months: Vec<newsletter::Month>,
     /// What the last build rendered, when rebuilding only what changed.
     previous: Option<&'a RenderMemo>,
@@ -116,10 +117,10 @@ impl<'a> Renderer<'a> {
             .get_template_names()
             .map(String::from)
             .collect();
-        let months = if [NEWSLETTER_WEB, NEWSLETTER_EMAIL, NEWSLETTER_ARCHIVE]
+        let newsletters = [NEWSLETTER_WEB, NEWSLETTER_EMAIL, NEWSLETTER_ARCHIVE]
             .iter()
-            .all(|t| names.contains(*t))
-        {
+            .all(|t| names.contains(*t));
+        let months = if newsletters {
             newsletter::months(data)
         } else {
             Vec::new()
@@ -129,6 +130,7 @@ impl<'a> Renderer<'a> {
             tera: &templates.tera,
             templates,
             names,
+            newsletters,
             months,
             previous: incremental.map(|(memo, _)| memo),
             out_dir: incremental.map_or(Path::new(""), |(_, dir)| dir),
@@ -152,10 +154,7 @@ impl<'a> Renderer<'a> {
     }
 
     fn newsletter_jobs(&self) -> Vec<Job> {
-        let all = [NEWSLETTER_WEB, NEWSLETTER_EMAIL, NEWSLETTER_ARCHIVE]
-            .iter()
-            .all(|t| self.names.contains(*t));
-        if !all {
+        if !self.newsletters {
             return Vec::new();
         }
         (0..self.months.len())
