@@ -5,6 +5,7 @@
 //!
 //! Run: `cargo bench --bench site_build` (sizes: `-- 1000 10000`).
 //! Each size runs in its own process so its peak memory is its own.
+//! `VINDPLAATS_BENCH_ONLY=incremental` (or `serve`) times only the edits.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -55,6 +56,14 @@ fn run_one(size: usize) {
         started.elapsed().as_secs_f64()
     );
 
+    // VINDPLAATS_BENCH_ONLY=incremental (in process) or =serve (and the real
+    // server): only the edits' figures, for working on them.
+    let only = std::env::var("VINDPLAATS_BENCH_ONLY").unwrap_or_default();
+    if !only.is_empty() {
+        incremental_figures(&site_path, only == "serve");
+        return;
+    }
+
     // The first build writes every file into an empty public/; later ones
     // find most files unchanged and leave them alone.
     let mut times = Vec::new();
@@ -90,7 +99,7 @@ fn run_one(size: usize) {
     println!("  peak memory (VmHWM): {}", peak_memory());
 
     publish_figures(&site_path, rebuild);
-    incremental_figures(&site_path);
+    incremental_figures(&site_path, true);
 
     if let Some(zola) = std::env::var_os("ZOLA_BIN") {
         let mut zola_times: Vec<Duration> = Vec::new();
@@ -123,7 +132,7 @@ fn run_one(size: usize) {
 /// One publication's body, its title and one of its terms, each edited
 /// once: the rebuild with the memo `serve` keeps (in process), and the time
 /// from writing the file to `serve` answering with the new page.
-fn incremental_figures(site_path: &Path) {
+fn incremental_figures(site_path: &Path, with_serve: bool) {
     let memo: vindplaats::site::SharedMemo = Default::default();
     let options = BuildOptions {
         memo: Some(memo.clone()),
@@ -168,6 +177,7 @@ fn incremental_figures(site_path: &Path) {
         let mut best = f64::MAX;
         let mut rendered = 0;
         let mut parts = (0.0, 0.0, 0.0);
+        let mut steps = String::new();
         for n in 0..3 {
             std::fs::write(&file, edit(&original, n)).expect("edit");
             let started = Instant::now();
@@ -181,15 +191,24 @@ fn incremental_figures(site_path: &Path) {
                     r.site.render_time.as_secs_f64(),
                     r.site.write_time.as_secs_f64(),
                 );
+                steps = r
+                    .site
+                    .steps
+                    .iter()
+                    .map(|(s, d)| format!("{s} {:.0}", d.as_secs_f64() * 1000.0))
+                    .collect::<Vec<_>>()
+                    .join(", ");
             }
         }
         println!(
-            "  one edit to {what}: rebuild {best:.3} s (load {:.3}, render {:.3}, write {:.3}), {rendered} outputs rendered",
+            "  one edit to {what}: rebuild {best:.3} s (load {:.3}, render {:.3}, write {:.3}), {rendered} outputs rendered\n    steps in ms: {steps}",
             parts.0, parts.1, parts.2
         );
     }
     std::fs::write(&file, &original).expect("restore");
-    serve_figures(site_path, &file, page, &original);
+    if with_serve {
+        serve_figures(site_path, &file, page, &original);
+    }
 }
 
 /// Starts the real `vindplaats serve` on the site and times, for the same

@@ -427,7 +427,7 @@ fn watch(
         while rx.recv().is_ok() {
             // Let a burst of saves (an editor's atomic write is two or
             // three events within a millisecond) settle into one rebuild.
-            while rx.recv_timeout(Duration::from_millis(40)).is_ok() {}
+            while rx.recv_timeout(Duration::from_millis(15)).is_ok() {}
             let (result, loaded) = build_site(&site_dir, &options, &oai_source);
             on_build(result, loaded);
         }

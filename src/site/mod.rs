@@ -70,6 +70,10 @@ pub struct BuildReport {
     pub load_time: Duration,
     pub render_time: Duration,
     pub write_time: Duration,
+    /// The finer steps within those three, in order, for the benchmark
+    /// and `serve`'s debug log: loading, Markdown and page values, rendering,
+    /// the extra files, writing.
+    pub steps: Vec<(&'static str, Duration)>,
 }
 
 impl BuildReport {
@@ -183,10 +187,14 @@ pub fn build_with(
     extra: impl FnOnce(&Collection, &[Rendered]) -> Extra,
 ) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
+    let mut steps = Steps::default();
     let collection = Collection::load(site_dir, &options.load_options())?;
+    steps.done("load");
     see(&collection);
+    steps.done("see");
     let theme = collection.config.theme.clone();
     let (data, tera) = prepare(site_dir, collection, options.memo.is_some())?;
+    steps.done("prepare");
     let load_time = started.elapsed();
 
     let started = Instant::now();
@@ -213,6 +221,7 @@ pub fn build_with(
         previous = None;
         rendering = render::render_site(&data, &tera, Some((&empty, output_dir.as_path())));
     }
+    steps.done("render");
     // The template functions hold the only other handles on the data.
     drop(tera);
     let (collection, more) = match Arc::try_unwrap(data) {
@@ -231,6 +240,7 @@ pub fn build_with(
         }
     };
     rendering.problems.extend(more.problems);
+    steps.done("extra");
     let render_time = started.elapsed();
 
     let started = Instant::now();
@@ -265,6 +275,7 @@ pub fn build_with(
     );
     // A failed write leaves no memo: the next build renders everything.
     let (files_written, collisions, files, extra_fps) = written?;
+    steps.done("write");
     if let (Some(shared), Some((kept, fresh))) = (&options.memo, rendering.units.take()) {
         let next = RenderMemo::next(
             previous.as_ref(),
@@ -278,7 +289,9 @@ pub fn build_with(
             *memo = next;
         }
     }
+    steps.done("memo");
     let write_time = started.elapsed();
+    tracing::debug!("build steps: {}", steps);
 
     let mut problems = collection.library.problems.clone();
     problems.extend(rendering.problems);
@@ -298,5 +311,40 @@ pub fn build_with(
         load_time,
         render_time,
         write_time,
+        steps: steps.list,
     })
+}
+
+/// The time each step of a build took, as it goes.
+struct Steps {
+    list: Vec<(&'static str, Duration)>,
+    since: Instant,
+}
+
+impl Default for Steps {
+    fn default() -> Self {
+        Steps {
+            list: Vec::new(),
+            since: Instant::now(),
+        }
+    }
+}
+
+impl Steps {
+    fn done(&mut self, step: &'static str) {
+        let now = Instant::now();
+        self.list.push((step, now - self.since));
+        self.since = now;
+    }
+}
+
+impl std::fmt::Display for Steps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self
+            .list
+            .iter()
+            .map(|(step, took)| format!("{step} {:.0} ms", took.as_secs_f64() * 1000.0))
+            .collect();
+        f.write_str(&parts.join(", "))
+    }
 }

@@ -148,18 +148,6 @@ pub fn write_site(
         .map(|p| p.to_string())
         .chain(copies.iter().map(|c| c.to.clone()))
         .collect();
-    let mut dirs: Vec<PathBuf> = wanted
-        .iter()
-        .filter_map(|p| Path::new(p).parent().map(|d| out_dir.join(d)))
-        .collect();
-    dirs.sort();
-    dirs.dedup();
-    for dir in &dirs {
-        if !dir.is_dir() {
-            fs::create_dir_all(dir).map_err(io(dir))?;
-        }
-    }
-
     let extra_paths: HashSet<&str> = extra.iter().map(|(p, _)| p.as_str()).collect();
     let extra_fps: HashMap<String, (u64, Fp)> = chosen
         .par_iter()
@@ -249,19 +237,42 @@ fn put(path: &Path, bytes: &[u8]) -> Result<bool, OutputError> {
         }
         Ok(_) => {}
         Err(_) => {
-            fs::write(path, bytes).map_err(io(path))?;
+            // A new file: its folder is made only when it is missing, so
+            // that a rebuild does not look at every folder of the site.
+            if let Err(e) = fs::write(path, bytes) {
+                let Some(parent) = path
+                    .parent()
+                    .filter(|_| e.kind() == std::io::ErrorKind::NotFound)
+                else {
+                    return Err(io(path)(e));
+                };
+                fs::create_dir_all(parent).map_err(io(parent))?;
+                fs::write(path, bytes).map_err(io(path))?;
+            }
             return Ok(true);
         }
     }
-    crate::content::write_atomic(path, bytes).map_err(|e| OutputError::Io {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(e.to_string()),
-    })?;
+    replace(path, bytes)?;
     Ok(true)
 }
 
-/// Removes files under `out_dir` that this build did not produce, and the
-/// folders left empty.
+/// Replaces the file at `path` whole, by rename, so that `serve` never
+/// sends half of it. Unlike content files, the output is made again by
+/// any build, so it is not synced to disk first: a sync per changed page
+/// was most of a small rebuild's writing time.
+fn replace(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let result = fs::write(&tmp, bytes).and_then(|()| fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(io(path))
+}
+
 fn remove_stale(out_dir: &Path, wanted: &HashSet<String>) -> Result<(), OutputError> {
     let mut dirs = Vec::new();
     for entry in WalkDir::new(out_dir)

@@ -270,8 +270,16 @@ impl<'a> Renderer<'a> {
                 return ok;
             }
         }
+        let started = std::time::Instant::now();
         let context = context();
         let (result, calls) = memo::recording(|| self.render(template, context));
+        let took = started.elapsed();
+        if self.previous.is_some() && took > std::time::Duration::from_millis(20) {
+            tracing::debug!(
+                "{path}: rendered again in {} ms ({template})",
+                took.as_millis()
+            );
+        }
         let (len, reported, ok) = match result {
             Ok(body) => {
                 let len = body.len() as u64;
