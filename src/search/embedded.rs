@@ -39,10 +39,11 @@ use tantivy::{
 
 use super::analysis::{cached_term, decompound_with, is_stop_word, Analyzer};
 use super::document::{SearchDocument, STRING_FACETS};
+use super::error::SearchError;
 use super::facets::{BitsQuery, DocBits, SegmentFacets};
 use super::format::format_hit;
 use super::ranking::{self, Alternative, Best, Scored, Word};
-use super::request::{MatchingStrategy, SearchError, SearchRequest, SearchResponse};
+use super::request::{MatchingStrategy, SearchRequest, SearchResponse};
 use super::synonyms::Synonyms;
 
 /// Changes when the schema or the analysis changes: an index written by

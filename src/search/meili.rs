@@ -20,8 +20,9 @@ use serde_json::{Map, Value};
 
 use super::analysis::{cached_term, fold, word_spans, STOP_WORDS};
 use super::document::{SearchDocument, FILTERABLE, INDEX_UID, SEARCHABLE, SORTABLE};
+use super::error::SearchError;
 use super::filter::{Filter, Test};
-use super::request::{MatchingStrategy, SearchError, SearchRequest, SearchResponse};
+use super::request::{MatchingStrategy, SearchRequest, SearchResponse};
 use super::{BackendError, SearchBackend, SyncReport, Synonyms};
 
 /// The attribute with the stems of a document's words.

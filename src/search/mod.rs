@@ -5,11 +5,13 @@
 //!   `vindplaats serve` answers from;
 //! - [`meili::Meilisearch`], for production, through `meilisearch-sdk`.
 //!
-//! Nothing here knows HTTP; `serve` maps requests and errors onto it.
+//! Nothing here knows HTTP; `serve` maps requests onto it and chooses
+//! each [`Code`]'s HTTP status.
 
 pub mod analysis;
 pub mod document;
 pub mod embedded;
+pub mod error;
 pub mod facets;
 pub mod filter;
 pub mod format;
@@ -23,7 +25,8 @@ use std::sync::Arc;
 
 pub use document::{SearchDocument, INDEX_UID};
 pub use embedded::{EmbeddedIndex, IndexError, SyncReport};
-pub use request::{SearchError, SearchRequest, SearchResponse};
+pub use error::{Code, ErrorType, SearchError};
+pub use request::{SearchRequest, SearchResponse};
 pub use synonyms::Synonyms;
 
 /// Where a site keeps its embedded index.
