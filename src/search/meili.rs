@@ -4,7 +4,7 @@
 //!
 //! Dutch analysis: Meilisearch has no Dutch stemming, so every document
 //! carries `_analyse`, the stems of its words, as the last searchable
-//! attribute, and [`SearchBackend::search`] sends stems along with the
+//! attribute, and [`Meilisearch::search`] sends stems along with the
 //! reader's words. The master key comes from the environment and is only
 //! held in memory.
 
@@ -23,7 +23,7 @@ use super::document::{SearchDocument, FILTERABLE, INDEX_UID, SEARCHABLE, SORTABL
 use super::error::SearchError;
 use super::filter::{Filter, Test};
 use super::request::{MatchingStrategy, SearchRequest, SearchResponse};
-use super::{BackendError, SearchBackend, SyncReport, Synonyms};
+use super::synonyms::Synonyms;
 
 /// The attribute with the stems of a document's words.
 pub const ANALYSIS_ATTRIBUTE: &str = "_analyse";
@@ -382,20 +382,10 @@ pub fn filter_to_string(filter: &Filter) -> String {
     }
 }
 
-impl SearchBackend for Meilisearch {
-    async fn replace_documents(
-        &self,
-        docs: Vec<SearchDocument>,
-    ) -> Result<SyncReport, BackendError> {
-        let report = self.reindex(&docs, &|_| {}).await?;
-        Ok(SyncReport {
-            added: report.documents,
-            documents: report.documents,
-            ..Default::default()
-        })
-    }
-
-    async fn search(&self, request: SearchRequest) -> Result<SearchResponse, SearchError> {
+impl Meilisearch {
+    /// Answers one search: the request with stems added, its filter in
+    /// Meilisearch's syntax, and the answer without `_analyse`.
+    pub async fn search(&self, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
         let index = self.client.index(INDEX_UID);
         let q = analysed_query(&request.q);
         let filter = request.filter.as_ref().map(filter_to_string);
