@@ -171,7 +171,8 @@ impl Analyzer {
     pub fn analyse(&mut self, text: &str, mut each: impl FnMut(usize, &str, (usize, usize))) {
         let mut folded = std::mem::take(&mut self.scratch);
         for (position, (start, end)) in word_spans(text).enumerate() {
-            if !fold_into(&text[start..end], &mut folded) {
+            let word = text.get(start..end).unwrap_or_default();
+            if !fold_into(word, &mut folded) {
                 continue;
             }
             if let Some(term) = self.term(&folded) {
@@ -214,7 +215,9 @@ pub fn decompound_with(word: &str, known: impl Fn(&str) -> bool) -> Option<Vec<S
             continue;
         };
         for end in (start + MIN_PART)..=n {
-            let part = &word[start..end];
+            let Some(part) = word.get(start..end) else {
+                continue;
+            };
             // The whole word is no split of itself.
             if (start == 0 && end == n) || !known(part) {
                 continue;
@@ -223,7 +226,9 @@ pub fn decompound_with(word: &str, known: impl Fn(&str) -> bool) -> Option<Vec<S
             split.push(part.to_string());
             // The part may be followed by a linking -s-, -e- or -en-.
             for next in [end, end + 1, end + 2] {
-                if next > n || (next > end && !matches!(&word[end..next], "s" | "e" | "en")) {
+                if next > n
+                    || (next > end && !matches!(word.get(end..next), Some("s" | "e" | "en")))
+                {
                     continue;
                 }
                 if best[next].as_ref().is_none_or(|b| b.len() > split.len()) {

@@ -226,7 +226,7 @@ impl Meilisearch {
     pub async fn search_key(&self) -> Result<String, MeiliError> {
         let keys = self.client.get_keys().await.map_err(|e| self.error(e))?;
         for key in keys.results {
-            let search_only = key.actions.len() == 1 && matches!(key.actions[0], Action::Search);
+            let search_only = matches!(key.actions.as_slice(), [Action::Search]);
             let ours = key.indexes.iter().any(|i| i == INDEX_UID || i == "*");
             if search_only && ours && key.expires_at.is_none() {
                 return Ok(key.key);
@@ -264,8 +264,8 @@ pub fn with_analysis(doc: &SearchDocument) -> Map<String, Value> {
     let mut stems = Vec::new();
     for field in SEARCHABLE {
         let text = doc.text(field);
-        for (s, e) in word_spans(text) {
-            if let Some(term) = fold(&text[s..e]).and_then(|f| cached_term(&f)) {
+        for word in word_spans(text).filter_map(|(s, e)| text.get(s..e)) {
+            if let Some(term) = fold(word).and_then(|f| cached_term(&f)) {
                 if seen.insert(term.clone()) {
                     stems.push(term.to_string());
                 }
@@ -285,8 +285,8 @@ pub fn stem_synonyms(docs: &[SearchDocument]) -> BTreeMap<String, String> {
     for doc in docs {
         for field in SEARCHABLE {
             let text = doc.text(field);
-            for (s, e) in word_spans(text) {
-                let written = text[s..e].to_lowercase();
+            for word in word_spans(text).filter_map(|(s, e)| text.get(s..e)) {
+                let written = word.to_lowercase();
                 if out.contains_key(&written) {
                     continue;
                 }
