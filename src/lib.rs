@@ -5,10 +5,13 @@
 //! The surface, one module per responsibility:
 //! - [`model`]: domain types (publications, episodes, taxonomy) and their rules;
 //! - [`content`]: front matter, loading the content tree, atomic writes;
-//! - [`harvest`]: partner registry and fetching (the harvester, in progress);
+//! - [`harvest`]: the harvester: partner registry, fetching feeds and
+//!   OAI-PMH, normalising, classifying, storing drafts for review;
 //! - [`site`]: the Zola-compatible renderer (config, markdown, templates, output);
 //! - [`publish`]: the JSON content API, OpenAPI and feeds of every listing;
 //! - [`build`]: the whole build, the site and then what [`publish`] writes;
+//! - [`search`]: Dutch analysis, the Meilisearch search API's shape, and
+//!   its two backends (the embedded tantivy index and Meilisearch);
 //! - [`review`]: the editors' queue and the changes they make to content;
 //! - [`accounts`]: editor accounts (argon2id);
 //! - [`serve`]: the HTTP server for the built site;

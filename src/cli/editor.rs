@@ -2,6 +2,7 @@
 
 use std::io::{BufRead, IsTerminal};
 use std::path::Path;
+use std::process::ExitCode;
 
 use clap::Subcommand;
 use vindplaats::accounts::Accounts;
@@ -46,7 +47,7 @@ fn password(from_stdin: bool) -> anyhow::Result<String> {
     Ok(first)
 }
 
-pub fn run(path: &Path, command: EditorCommand) -> anyhow::Result<()> {
+pub fn run(path: &Path, command: EditorCommand) -> anyhow::Result<ExitCode> {
     let mut accounts = Accounts::load(path)?;
     match command {
         EditorCommand::Add {
@@ -90,5 +91,5 @@ pub fn run(path: &Path, command: EditorCommand) -> anyhow::Result<()> {
             }
         }
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }

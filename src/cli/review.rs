@@ -2,6 +2,7 @@
 //! scripts, through the same functions as `/beheer/`.
 
 use std::path::Path;
+use std::process::ExitCode;
 
 use clap::Subcommand;
 use vindplaats::accounts::Accounts;
@@ -160,7 +161,7 @@ fn each(site: &Path, ids: &[String], change: Change, author: &Author) -> anyhow:
     Ok(())
 }
 
-pub fn run(site: &Path, accounts: &Path, command: ReviewCommand) -> anyhow::Result<()> {
+pub fn run(site: &Path, accounts: &Path, command: ReviewCommand) -> anyhow::Result<ExitCode> {
     match command {
         ReviewCommand::List {
             show,
@@ -268,5 +269,5 @@ pub fn run(site: &Path, accounts: &Path, command: ReviewCommand) -> anyhow::Resu
             each(site, &ids, Change::Tag(tag), &author(site, accounts, &who)?)?;
         }
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }

@@ -43,15 +43,34 @@ pub struct Suggestion {
     pub programmalijnen: Vec<String>,
 }
 
+/// A classification rules file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ClassificationError {
+    #[error("{}: cannot read: {error}", path.display())]
+    Read {
+        path: std::path::PathBuf,
+        error: std::io::Error,
+    },
+    #[error("{}: {message}", path.display())]
+    Invalid {
+        path: std::path::PathBuf,
+        message: String,
+    },
+}
+
 impl Classification {
     /// Reads the rules file; no file means no rules.
-    pub fn load(path: &Path) -> Result<Classification, String> {
+    pub fn load(path: &Path) -> Result<Classification, ClassificationError> {
         match std::fs::read_to_string(path) {
-            Ok(text) => {
-                toml::from_str(&text).map_err(|e| format!("{}: {}", path.display(), e.message()))
-            }
+            Ok(text) => toml::from_str(&text).map_err(|e| ClassificationError::Invalid {
+                path: path.to_path_buf(),
+                message: e.message().to_string(),
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Classification::default()),
-            Err(e) => Err(format!("{}: cannot read: {e}", path.display())),
+            Err(error) => Err(ClassificationError::Read {
+                path: path.to_path_buf(),
+                error,
+            }),
         }
     }
 

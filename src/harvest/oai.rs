@@ -30,8 +30,8 @@ pub enum OaiError {
         code: String,
         message: String,
     },
-    #[error("{url}: the response is not valid OAI-PMH XML: {message}")]
-    Malformed { url: String, message: String },
+    #[error("{url}: the response is not valid OAI-PMH XML: {error}")]
+    Malformed { url: String, error: MalformedXml },
     /// A resumption token repeated, or more pages than allowed.
     #[error("{url}: the list did not end after {pages} pages (a repeated resumption token, or too many pages)")]
     Paging { url: String, pages: usize },
@@ -113,9 +113,9 @@ impl Repository<'_> {
             Fetched::Body(body) => body.bytes,
             Fetched::NotModified => Vec::new(),
         };
-        let response = parse_response(&body).map_err(|message| OaiError::Malformed {
+        let response = parse_response(&body).map_err(|error| OaiError::Malformed {
             url: url.clone(),
-            message,
+            error,
         })?;
         match &response.error {
             Some((code, _)) if code == "noRecordsMatch" => Ok(Response::default()),
@@ -198,11 +198,33 @@ fn local(name: &[u8]) -> String {
 
 /// One `ListRecords` response body as a page (for tests and fuzzing; the
 /// client reads every verb through the same parser).
-pub fn parse_page(bytes: &[u8]) -> Result<Page, String> {
+pub fn parse_page(bytes: &[u8]) -> Result<Page, MalformedXml> {
     parse_response(bytes).map(|r| r.page)
 }
 
-fn parse_response(bytes: &[u8]) -> Result<Response, String> {
+/// Why a response body is not OAI-PMH we read.
+#[derive(Debug, thiserror::Error)]
+pub enum MalformedXml {
+    #[error("at byte {position}: {source}")]
+    Xml {
+        position: u64,
+        source: quick_xml::Error,
+    },
+    /// Text with a malformed escape (`&...;`).
+    #[error("{0}")]
+    Text(quick_xml::Error),
+    #[error("elements nested deeper than {MAX_DEPTH}")]
+    TooDeep,
+    #[error("more than {} records on one page", limits::ITEMS)]
+    TooManyRecords,
+    #[error("no OAI-PMH root element")]
+    NoRoot,
+    /// The elements still open at the end, outermost first.
+    #[error("the document ends inside <{}>", open.join("><"))]
+    Unclosed { open: Vec<String> },
+}
+
+fn parse_response(bytes: &[u8]) -> Result<Response, MalformedXml> {
     let mut reader = Reader::from_reader(bytes);
     reader.config_mut().trim_text(true);
     let mut response = Response::default();
@@ -218,7 +240,10 @@ fn parse_response(bytes: &[u8]) -> Result<Response, String> {
     loop {
         let event = reader
             .read_event_into(&mut buf)
-            .map_err(|e| format!("at byte {}: {e}", reader.buffer_position()))?;
+            .map_err(|source| MalformedXml::Xml {
+                position: reader.buffer_position(),
+                source,
+            })?;
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let is_empty = matches!(event, Event::Empty(_));
@@ -263,12 +288,12 @@ fn parse_response(bytes: &[u8]) -> Result<Response, String> {
                 // An empty element has no end event: nothing to push.
                 if !is_empty {
                     if path.len() >= MAX_DEPTH {
-                        return Err(format!("elements nested deeper than {MAX_DEPTH}"));
+                        return Err(MalformedXml::TooDeep);
                     }
                     path.push(name);
                 }
             }
-            Event::Text(t) => text.push_str(&t.unescape().map_err(|e| e.to_string())?),
+            Event::Text(t) => text.push_str(&t.unescape().map_err(MalformedXml::Text)?),
             Event::CData(t) => text.push_str(&String::from_utf8_lossy(&t)),
             Event::End(_) => {
                 let name = path.pop().unwrap_or_default();
@@ -283,7 +308,7 @@ fn parse_response(bytes: &[u8]) -> Result<Response, String> {
                     }
                     (_, "record") => {
                         if response.page.records.len() >= limits::ITEMS {
-                            return Err(format!("more than {} records on one page", limits::ITEMS));
+                            return Err(MalformedXml::TooManyRecords);
                         }
                         response.page.records.push(std::mem::take(&mut record))
                     }
@@ -321,10 +346,10 @@ fn parse_response(bytes: &[u8]) -> Result<Response, String> {
         buf.clear();
     }
     if !saw_root {
-        return Err("no OAI-PMH root element".into());
+        return Err(MalformedXml::NoRoot);
     }
     if !path.is_empty() {
-        return Err(format!("the document ends inside <{}>", path.join("><")));
+        return Err(MalformedXml::Unclosed { open: path });
     }
     Ok(response)
 }

@@ -20,16 +20,16 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
 use super::classify::Classification;
-use super::feed::parse_feed;
-use super::fetch::{FetchPolicy, Fetched, Fetcher, Validators};
+use super::feed::{parse_feed, FeedError};
+use super::fetch::{FetchError, FetchPolicy, Fetched, Fetcher, Validators};
 use super::health::{self, DISRUPTED_AFTER};
-use super::images::{thumbnail, THUMBNAIL_NAME};
+use super::images::{thumbnail, ThumbnailError, THUMBNAIL_NAME};
 use super::lock::{self, LockError};
-use super::oai::{in_granularity, ListRequest, Repository};
+use super::oai::{in_granularity, ListRequest, OaiError, Repository};
 use super::pipeline::{Steps, Tally};
 use super::registry::{Partner, Registry, RegistryError, Source, SourceKind};
 use super::store::{Store, StoreError};
-use crate::content::write_atomic;
+use crate::content::{write_atomic, WriteError};
 use crate::model::TaxonomyRules;
 
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +46,47 @@ pub enum HarvestError {
     Fetcher(String),
     #[error(transparent)]
     Locked(#[from] LockError),
+}
+
+/// Why one source's harvest stopped: its report's error and its state's
+/// `last_error`. The other sources go on.
+#[derive(Debug, thiserror::Error)]
+enum SourceError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error(transparent)]
+    Feed(#[from] FeedError),
+    #[error(transparent)]
+    Oai(#[from] OaiError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{url}: the server gave resumption token \"{token}\" a second time, after {pages} pages; the list was not completed")]
+    RepeatedToken {
+        url: String,
+        /// The token, cut to 200 characters.
+        token: String,
+        pages: usize,
+    },
+    #[error(
+        "{url}: the list is longer than {pages} pages (max_oai_pages); the rest was not harvested"
+    )]
+    TooManyPages { url: String, pages: usize },
+    /// A bug met by this source's input; what it said.
+    #[error("internal error while harvesting this source (a bug, please report it): {0}")]
+    Panicked(String),
+}
+
+/// Why an item's image was not stored (a note, not an error: the item is).
+#[derive(Debug, thiserror::Error)]
+enum ImageError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error(transparent)]
+    Task(#[from] tokio::task::JoinError),
+    #[error(transparent)]
+    Thumbnail(#[from] ThumbnailError),
+    #[error(transparent)]
+    Write(#[from] WriteError),
 }
 
 #[derive(Debug, Clone)]
@@ -201,7 +242,7 @@ pub async fn harvest(
         .map_err(|e| HarvestError::Config(format!("config.toml: {e}")))?;
     let classification =
         Classification::load(&site_dir.join("harvesters").join("classification.toml"))
-            .map_err(HarvestError::Config)?;
+            .map_err(|e| HarvestError::Config(e.to_string()))?;
 
     let content = site_dir.join("content").join("publicaties");
     let probe = content.join(".vindplaats-write-probe");
@@ -307,7 +348,8 @@ async fn harvest_source(
             state.last_error = None;
             state.last_success = Some(stamp);
         }
-        Err(message) => {
+        Err(error) => {
+            let message = error.to_string();
             state.consecutive_failures = state.consecutive_failures.saturating_add(1);
             state.last_error = Some(message.clone());
             report.errors.push(message);
@@ -325,7 +367,7 @@ async fn harvest_source(
 }
 
 /// Runs `work`, turning a panic in it into an error that says so.
-async fn contained<T>(work: impl std::future::Future<Output = T>) -> Result<T, String> {
+async fn contained<T>(work: impl std::future::Future<Output = T>) -> Result<T, SourceError> {
     AssertUnwindSafe(work)
         .catch_unwind()
         .await
@@ -335,7 +377,7 @@ async fn contained<T>(work: impl std::future::Future<Output = T>) -> Result<T, S
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown".into());
-            format!("internal error while harvesting this source (a bug, please report it): {what}")
+            SourceError::Panicked(what)
         })
 }
 
@@ -356,21 +398,14 @@ fn open_store<'a>(
 
 /// Fetches an item's image within the fetch limits and stores its thumbnail
 /// beside the draft.
-async fn store_thumbnail(fetcher: &Fetcher, draft: &Path, image: &str) -> Result<(), String> {
-    let body = match fetcher
-        .get(image, &Validators::default())
-        .await
-        .map_err(|e| e.to_string())?
-    {
+async fn store_thumbnail(fetcher: &Fetcher, draft: &Path, image: &str) -> Result<(), ImageError> {
+    let body = match fetcher.get(image, &Validators::default()).await? {
         Fetched::Body(body) => body.bytes,
         Fetched::NotModified => return Ok(()),
     };
-    let jpeg = tokio::task::spawn_blocking(move || thumbnail(&body))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
+    let jpeg = tokio::task::spawn_blocking(move || thumbnail(&body)).await??;
     let target = draft.with_file_name(THUMBNAIL_NAME);
-    write_atomic(&target, &jpeg).map_err(|e| e.to_string())
+    Ok(write_atomic(&target, &jpeg)?)
 }
 
 /// One list of entries through the pipeline, into the shared store.
@@ -380,11 +415,11 @@ async fn store_entries(
     source: &Source,
     entries: Vec<super::item::Entry>,
     seen: &mut HashSet<String>,
-) -> Result<Tally, String> {
+) -> Result<Tally, SourceError> {
     let stamp = now();
     let mut tally = Tally::default();
     let mut guard = shared.store.lock().await;
-    let store = open_store(shared, &mut guard).map_err(|e| e.to_string())?;
+    let store = open_store(shared, &mut guard)?;
     let steps = Steps {
         partner,
         source,
@@ -420,20 +455,15 @@ async fn harvest_feed(
     source: &Source,
     state: &mut SourceState,
     report: &mut SourceReport,
-) -> Result<(), String> {
-    let body = match fetcher
-        .get(&source.url, &state.validators)
-        .await
-        .map_err(|e| e.to_string())?
-    {
+) -> Result<(), SourceError> {
+    let body = match fetcher.get(&source.url, &state.validators).await? {
         Fetched::NotModified => {
             report.not_modified = true;
             return Ok(());
         }
         Fetched::Body(body) => body,
     };
-    let feed = parse_feed(&body.bytes, body.content_type.as_deref(), body.url.as_str())
-        .map_err(|e| e.to_string())?;
+    let feed = parse_feed(&body.bytes, body.content_type.as_deref(), body.url.as_str())?;
     if feed.dropped > 0 {
         report.notes.push(format!(
             "{} entries past the first {} were not read",
@@ -466,12 +496,12 @@ async fn harvest_oai(
     source: &Source,
     state: &mut SourceState,
     report: &mut SourceReport,
-) -> Result<(), String> {
+) -> Result<(), SourceError> {
     let repo = Repository {
         fetcher,
         base_url: source.url.clone(),
     };
-    let identity = repo.identify().await.map_err(|e| e.to_string())?;
+    let identity = repo.identify().await?;
     let request = ListRequest {
         metadata_prefix: source
             .metadata_prefix
@@ -485,10 +515,7 @@ async fn harvest_oai(
         until: None,
     };
     let mut newest: Option<String> = state.last_datestamp.clone();
-    let mut page = repo
-        .list_records(&request)
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut page = repo.list_records(&request).await?;
     let mut tokens: HashSet<String> = HashSet::new();
     let mut seen: HashSet<String> = HashSet::new();
     let mut pages = 1;
@@ -510,19 +537,19 @@ async fn harvest_oai(
             break;
         };
         if !tokens.insert(token.clone()) {
-            return Err(format!(
-                "{}: the server gave resumption token \"{}\" a second time, after {pages} pages; the list was not completed",
-                source.url,
-                super::normalise::cut(&token, 200)
-            ));
+            return Err(SourceError::RepeatedToken {
+                url: source.url.clone(),
+                token: super::normalise::cut(&token, 200).to_string(),
+                pages,
+            });
         }
         if pages >= shared.max_oai_pages {
-            return Err(format!(
-                "{}: the list is longer than {} pages (max_oai_pages); the rest was not harvested",
-                source.url, shared.max_oai_pages
-            ));
+            return Err(SourceError::TooManyPages {
+                url: source.url.clone(),
+                pages: shared.max_oai_pages,
+            });
         }
-        page = repo.resume(&token).await.map_err(|e| e.to_string())?;
+        page = repo.resume(&token).await?;
         pages += 1;
     }
     // Only a complete list moves the datestamp on; an interrupted one is
@@ -559,7 +586,7 @@ mod tests {
     #[tokio::test]
     async fn a_panic_in_one_sources_work_becomes_its_error() {
         let sources = ["a", "b", "c"];
-        let results: Vec<Result<usize, String>> = futures_util::stream::iter(sources)
+        let results: Vec<Result<usize, SourceError>> = futures_util::stream::iter(sources)
             .map(|name| {
                 contained(async move {
                     if name == "b" {
@@ -574,7 +601,11 @@ mod tests {
             .collect()
             .await;
         assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 2);
-        let error = results.iter().find_map(|r| r.as_ref().err()).unwrap();
+        let error = results
+            .iter()
+            .find_map(|r| r.as_ref().err())
+            .unwrap()
+            .to_string();
         assert!(
             error.contains("internal error") && error.contains("index out of bounds"),
             "{error}"

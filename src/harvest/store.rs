@@ -464,11 +464,7 @@ impl Store {
         for (key, value) in set {
             doc.as_table_mut().insert(key, value);
         }
-        let extra = table_at(doc, "extra").map_err(|message| StoreError::Invalid {
-            path: path.clone(),
-            field: "extra".into(),
-            message,
-        })?;
+        let extra = table_at(doc, "extra", &path)?;
         if item.deleted {
             extra.insert("status", toml_edit::value("withdrawn"));
         }
@@ -485,11 +481,7 @@ impl Store {
                 toml_edit::value(toml_edit::Array::from_iter(all.iter().map(String::as_str))),
             );
         }
-        let harvest = edit_table(&fields).map_err(|message| StoreError::Invalid {
-            path: path.clone(),
-            field: "extra.harvest".into(),
-            message,
-        })?;
+        let harvest = edit_table(&fields, &path)?;
         extra.insert("harvest", Item::Table(harvest));
         self.write(&path, &stored.doc, &stored.body)?;
         self.index.set_state(known, status, hash);
@@ -520,16 +512,8 @@ impl Store {
             upstream_id: item.upstream_id.clone(),
             link: item.link.clone(),
         });
-        let harvest = edit_table(&fields).map_err(|message| StoreError::Invalid {
-            path: path.clone(),
-            field: "extra.harvest".into(),
-            message,
-        })?;
-        let extra = table_at(&mut stored.doc, "extra").map_err(|message| StoreError::Invalid {
-            path: path.clone(),
-            field: "extra".into(),
-            message,
-        })?;
+        let harvest = edit_table(&fields, &path)?;
+        let extra = table_at(&mut stored.doc, "extra", &path)?;
         extra.insert("harvest", Item::Table(harvest));
         self.write(&path, &stored.doc, &stored.body)?;
         self.index.add_origin(known, origin);
@@ -565,21 +549,36 @@ fn made_up_note(title: &str) -> String {
     format!("title: upstream gave no title; \"{title}\" was made from the link or the text")
 }
 
-/// The table at `key` of the document's root, made if absent.
-fn table_at<'a>(doc: &'a mut DocumentMut, key: &str) -> Result<&'a mut Table, String> {
+/// The table at `key` of the root of `doc` (the front matter of `path`),
+/// made if absent.
+fn table_at<'a>(
+    doc: &'a mut DocumentMut,
+    key: &str,
+    path: &Path,
+) -> Result<&'a mut Table, StoreError> {
     doc.as_table_mut()
         .entry(key)
         .or_insert_with(|| Item::Table(Table::new()))
         .as_table_mut()
-        .ok_or_else(|| format!("`{key}` is not a table"))
+        .ok_or_else(|| StoreError::Invalid {
+            path: path.to_path_buf(),
+            field: key.to_string(),
+            message: format!("`{key}` is not a table"),
+        })
 }
 
-/// The harvest fields as a toml_edit table: values from the model's own
-/// serialisation, merged origins as inline tables.
-fn edit_table(fields: &HarvestFields) -> Result<Table, String> {
-    let value = toml::Value::try_from(fields).map_err(|e| e.to_string())?;
+/// The harvest fields (`extra.harvest` of `path`) as a toml_edit table:
+/// values from the model's own serialisation, merged origins as inline
+/// tables.
+fn edit_table(fields: &HarvestFields, path: &Path) -> Result<Table, StoreError> {
+    let invalid = |message: String| StoreError::Invalid {
+        path: path.to_path_buf(),
+        field: "extra.harvest".into(),
+        message,
+    };
+    let value = toml::Value::try_from(fields).map_err(|e| invalid(e.to_string()))?;
     let toml::Value::Table(source) = value else {
-        return Err("the harvest fields are not a table".into());
+        return Err(invalid("the harvest fields are not a table".into()));
     };
     let mut table = Table::new();
     for (key, value) in source {

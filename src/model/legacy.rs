@@ -73,7 +73,10 @@ impl TaxonomyRules {
     /// The rules of the site in `site_dir`: `[extra]` of its config and the
     /// old names on its theme pages (`content/themas/*.md`), for the tools
     /// that do not load the whole site (the harvester, the review queue).
-    pub fn of_site(site_dir: &Path, extra: &toml::Table) -> Result<TaxonomyRules, String> {
+    pub fn of_site(
+        site_dir: &Path,
+        extra: &toml::Table,
+    ) -> Result<TaxonomyRules, super::TaxonomyError> {
         let rules = TaxonomyRules::from_extra(extra)?;
         let pages = theme_pages(&site_dir.join("content").join("themas"));
         Ok(rules.with_legacy(&pages))

@@ -18,6 +18,6 @@ pub use rules::{check, Checked};
 pub use types::{
     parse_extra, DatePrecision, DossierExtra, DossierGroup, EpisodeExtra, HarvestFields,
     KennisatelierExtra, Kind, Origin, PartnerExtra, PodcastSeriesExtra, PortalProjectExtra,
-    PublicationExtra, QuestionExtra, Status, TaxonomyRules, Theme, ThemeKind, ThemePageExtra,
-    DUTCH_MONTHS,
+    PublicationExtra, QuestionExtra, Status, TaxonomyError, TaxonomyRules, Theme, ThemeKind,
+    ThemePageExtra, DUTCH_MONTHS,
 };

@@ -34,7 +34,7 @@ pub fn check(library: &mut Library, extra: &toml::Table) -> Checked {
     let rules = match TaxonomyRules::from_extra(extra) {
         Ok(r) => r,
         Err(e) => {
-            problems.push(Problem::new("config.toml", e));
+            problems.push(Problem::new("config.toml", e.to_string()));
             TaxonomyRules::default()
         }
     };

@@ -341,18 +341,33 @@ pub struct TaxonomyRules {
     pub(crate) names: Vec<super::legacy::OldName>,
 }
 
+/// A malformed taxonomy in `config.toml`'s `[extra]`, named by its field.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("extra.{field}: {message}")]
+pub struct TaxonomyError {
+    /// `themas` or `types`.
+    pub field: &'static str,
+    pub message: String,
+}
+
 impl TaxonomyRules {
     /// Reads `[[extra.themas]]` and `[extra.types]`; a malformed entry names
     /// its field.
-    pub fn from_extra(extra: &toml::Table) -> Result<TaxonomyRules, String> {
+    pub fn from_extra(extra: &toml::Table) -> Result<TaxonomyRules, TaxonomyError> {
+        let malformed = |field: &'static str| {
+            move |e: toml::de::Error| TaxonomyError {
+                field,
+                message: e.message().to_string(),
+            }
+        };
         let themes = match extra.get("themas") {
-            Some(v) => Vec::<Theme>::deserialize(v.clone())
-                .map_err(|e| format!("extra.themas: {}", e.message()))?,
+            Some(v) => Vec::<Theme>::deserialize(v.clone()).map_err(malformed("themas"))?,
             None => Vec::new(),
         };
         let types = match extra.get("types") {
-            Some(v) => BTreeMap::<String, String>::deserialize(v.clone())
-                .map_err(|e| format!("extra.types: {}", e.message()))?,
+            Some(v) => {
+                BTreeMap::<String, String>::deserialize(v.clone()).map_err(malformed("types"))?
+            }
             None => BTreeMap::new(),
         };
         let rules = TaxonomyRules {
@@ -431,6 +446,7 @@ mod tests {
         let extra: toml::Table = "themas = [{ nummer = 1 }]".parse().unwrap();
         assert!(TaxonomyRules::from_extra(&extra)
             .unwrap_err()
+            .to_string()
             .starts_with("extra.themas"));
     }
 

@@ -131,7 +131,26 @@ pub struct Unreadable {
 struct Cached {
     len: u64,
     modified: Option<SystemTime>,
-    item: Result<QueueItem, String>,
+    item: Result<QueueItem, ItemError>,
+}
+
+/// Why a publication's file is not in the queue (listed by its path).
+#[derive(Debug, thiserror::Error)]
+pub enum ItemError {
+    #[error("{0}")]
+    Read(#[from] std::io::Error),
+    #[error("outside the content folder")]
+    OutsideContent,
+    #[error("not a publication")]
+    NotAPublication,
+    #[error("not UTF-8")]
+    NotUtf8,
+    /// The front matter's `+++` fences, as the content loader reads them.
+    #[error("{0}")]
+    Fences(String),
+    /// The front matter's TOML.
+    #[error("{0}")]
+    FrontMatter(String),
 }
 
 /// The publications of one content folder, as last read.
@@ -182,21 +201,22 @@ struct FrontHarvest {
 }
 
 /// Reads one publication's file for the queue.
-pub fn read_item(content_dir: &Path, path: &Path) -> Result<QueueItem, String> {
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+pub fn read_item(content_dir: &Path, path: &Path) -> Result<QueueItem, ItemError> {
+    let bytes = std::fs::read(path)?;
     parse_item(content_dir, path, &bytes)
 }
 
-fn parse_item(content_dir: &Path, path: &Path, bytes: &[u8]) -> Result<QueueItem, String> {
+fn parse_item(content_dir: &Path, path: &Path, bytes: &[u8]) -> Result<QueueItem, ItemError> {
     let relative_path = path
         .strip_prefix(content_dir)
-        .map_err(|_| "outside the content folder".to_string())?
+        .map_err(|_| ItemError::OutsideContent)?
         .to_string_lossy()
         .replace('\\', "/");
-    let id = ItemId::of_path(&relative_path).ok_or("not a publication")?;
-    let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_string())?;
-    let (front, _) = split_front_matter(text)?;
-    let front: Front = toml::from_str(front).map_err(|e| e.message().to_string())?;
+    let id = ItemId::of_path(&relative_path).ok_or(ItemError::NotAPublication)?;
+    let text = std::str::from_utf8(bytes).map_err(|_| ItemError::NotUtf8)?;
+    let (front, _) = split_front_matter(text).map_err(ItemError::Fences)?;
+    let front: Front =
+        toml::from_str(front).map_err(|e| ItemError::FrontMatter(e.message().to_string()))?;
     let list = |name: &str| front.taxonomies.get(name).cloned().unwrap_or_default();
     let date = front.date.map(|d| match d {
         toml::Value::String(s) => s,
@@ -319,13 +339,13 @@ impl Queue {
             };
             match &cached.item {
                 Ok(item) => self.items.push(item.clone()),
-                Err(message) => self.unreadable.push(Unreadable {
+                Err(error) => self.unreadable.push(Unreadable {
                     relative_path: path
                         .strip_prefix(&self.content_dir)
                         .unwrap_or(path)
                         .to_string_lossy()
                         .into_owned(),
-                    message: message.clone(),
+                    message: error.to_string(),
                 }),
             }
         }

@@ -172,9 +172,21 @@ pub fn check_unique(docs: &[SearchDocument]) -> Result<(), DocumentError> {
     Ok(())
 }
 
+/// A JSON lines corpus that cannot be indexed.
+#[derive(Debug, thiserror::Error)]
+pub enum JsonLinesError {
+    #[error("line {line}: {source}")]
+    Json {
+        line: usize,
+        source: serde_json::Error,
+    },
+    #[error(transparent)]
+    Document(#[from] DocumentError),
+}
+
 /// Reads a JSON lines corpus (one document per line; the benchmark's
 /// `synth_corpus.py` writes these).
-pub fn read_json_lines(text: &str) -> Result<Vec<SearchDocument>, String> {
+pub fn read_json_lines(text: &str) -> Result<Vec<SearchDocument>, JsonLinesError> {
     use rayon::prelude::*;
     // Parsed on all cores: a 100,000-document corpus is 400 MB of JSON.
     let lines: Vec<(usize, &str)> = text
@@ -186,11 +198,14 @@ pub fn read_json_lines(text: &str) -> Result<Vec<SearchDocument>, String> {
         .into_par_iter()
         .map(|(n, line)| {
             let value: Value =
-                serde_json::from_str(line).map_err(|e| format!("line {}: {e}", n + 1))?;
-            SearchDocument::from_json(n + 1, value).map_err(|e| e.to_string())
+                serde_json::from_str(line).map_err(|source| JsonLinesError::Json {
+                    line: n + 1,
+                    source,
+                })?;
+            Ok(SearchDocument::from_json(n + 1, value)?)
         })
-        .collect::<Result<Vec<_>, String>>()?;
-    check_unique(&docs).map_err(|e| e.to_string())?;
+        .collect::<Result<Vec<_>, JsonLinesError>>()?;
+    check_unique(&docs)?;
     Ok(docs)
 }
 

@@ -4,7 +4,7 @@
 //!
 //! Dutch analysis: Meilisearch has no Dutch stemming, so every document
 //! carries `_analyse`, the stems of its words, as the last searchable
-//! attribute, and [`SearchBackend::search`] sends stems along with the
+//! attribute, and [`Meilisearch::search`] sends stems along with the
 //! reader's words. The master key comes from the environment and is only
 //! held in memory.
 
@@ -20,9 +20,10 @@ use serde_json::{Map, Value};
 
 use super::analysis::{cached_term, fold, word_spans, STOP_WORDS};
 use super::document::{SearchDocument, FILTERABLE, INDEX_UID, SEARCHABLE, SORTABLE};
+use super::error::SearchError;
 use super::filter::{Filter, Test};
-use super::request::{MatchingStrategy, SearchError, SearchRequest, SearchResponse};
-use super::{BackendError, SearchBackend, SyncReport, Synonyms};
+use super::request::{MatchingStrategy, SearchRequest, SearchResponse};
+use super::synonyms::Synonyms;
 
 /// The attribute with the stems of a document's words.
 pub const ANALYSIS_ATTRIBUTE: &str = "_analyse";
@@ -225,7 +226,7 @@ impl Meilisearch {
     pub async fn search_key(&self) -> Result<String, MeiliError> {
         let keys = self.client.get_keys().await.map_err(|e| self.error(e))?;
         for key in keys.results {
-            let search_only = key.actions.len() == 1 && matches!(key.actions[0], Action::Search);
+            let search_only = matches!(key.actions.as_slice(), [Action::Search]);
             let ours = key.indexes.iter().any(|i| i == INDEX_UID || i == "*");
             if search_only && ours && key.expires_at.is_none() {
                 return Ok(key.key);
@@ -263,8 +264,8 @@ pub fn with_analysis(doc: &SearchDocument) -> Map<String, Value> {
     let mut stems = Vec::new();
     for field in SEARCHABLE {
         let text = doc.text(field);
-        for (s, e) in word_spans(text) {
-            if let Some(term) = fold(&text[s..e]).and_then(|f| cached_term(&f)) {
+        for word in word_spans(text).filter_map(|(s, e)| text.get(s..e)) {
+            if let Some(term) = fold(word).and_then(|f| cached_term(&f)) {
                 if seen.insert(term.clone()) {
                     stems.push(term.to_string());
                 }
@@ -284,8 +285,8 @@ pub fn stem_synonyms(docs: &[SearchDocument]) -> BTreeMap<String, String> {
     for doc in docs {
         for field in SEARCHABLE {
             let text = doc.text(field);
-            for (s, e) in word_spans(text) {
-                let written = text[s..e].to_lowercase();
+            for word in word_spans(text).filter_map(|(s, e)| text.get(s..e)) {
+                let written = word.to_lowercase();
                 if out.contains_key(&written) {
                     continue;
                 }
@@ -381,20 +382,10 @@ pub fn filter_to_string(filter: &Filter) -> String {
     }
 }
 
-impl SearchBackend for Meilisearch {
-    async fn replace_documents(
-        &self,
-        docs: Vec<SearchDocument>,
-    ) -> Result<SyncReport, BackendError> {
-        let report = self.reindex(&docs, &|_| {}).await?;
-        Ok(SyncReport {
-            added: report.documents,
-            documents: report.documents,
-            ..Default::default()
-        })
-    }
-
-    async fn search(&self, request: SearchRequest) -> Result<SearchResponse, SearchError> {
+impl Meilisearch {
+    /// Answers one search: the request with stems added, its filter in
+    /// Meilisearch's syntax, and the answer without `_analyse`.
+    pub async fn search(&self, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
         let index = self.client.index(INDEX_UID);
         let q = analysed_query(&request.q);
         let filter = request.filter.as_ref().map(filter_to_string);

@@ -1,10 +1,11 @@
 //! The search request and response in Meilisearch's shape (the body of
-//! `POST /indexes/{uid}/search`), and its error format. Parsing checks
-//! every parameter and names the one at fault, with Meilisearch's codes.
+//! `POST /indexes/{uid}/search`). Parsing checks every parameter and
+//! names the one at fault, with Meilisearch's codes ([`super::error`]).
 
 use serde_json::{Map, Value};
 
 use super::document::{FILTERABLE, SEARCHABLE, SORTABLE};
+use super::error::{Code, SearchError};
 use super::filter::{parse_filter, Filter};
 
 /// The longest query accepted, in characters. A reader types a few words;
@@ -37,55 +38,6 @@ pub const MAX_LIST: usize = 100;
 pub const MAX_SORT_RULES: usize = 10;
 /// Queries of one `multi-search` request.
 pub const MAX_MULTI_SEARCH_QUERIES: usize = 100;
-
-/// An error in Meilisearch's format.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{code}: {message}")]
-pub struct SearchError {
-    pub status: u16,
-    pub code: &'static str,
-    pub kind: &'static str,
-    pub message: String,
-}
-
-impl SearchError {
-    pub fn invalid(code: &'static str, message: impl Into<String>) -> SearchError {
-        SearchError {
-            status: 400,
-            code,
-            kind: "invalid_request",
-            message: message.into(),
-        }
-    }
-
-    pub fn internal(message: impl Into<String>) -> SearchError {
-        SearchError {
-            status: 500,
-            code: "internal",
-            kind: "internal",
-            message: message.into(),
-        }
-    }
-
-    pub fn index_not_found(uid: &str) -> SearchError {
-        SearchError {
-            status: 404,
-            code: "index_not_found",
-            kind: "invalid_request",
-            message: format!("Index `{uid}` not found."),
-        }
-    }
-
-    /// The JSON body Meilisearch sends with an error.
-    pub fn to_json(&self) -> Value {
-        serde_json::json!({
-            "message": self.message,
-            "code": self.code,
-            "type": self.kind,
-            "link": format!("https://docs.meilisearch.com/errors#{}", self.code),
-        })
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MatchingStrategy {
@@ -172,26 +124,26 @@ const KNOWN: &[&str] = &[
     "indexUid",
 ];
 
-fn code_for(field: &str) -> &'static str {
+fn code_for(field: &str) -> Code {
     match field {
-        "q" => "invalid_search_q",
-        "offset" => "invalid_search_offset",
-        "limit" => "invalid_search_limit",
-        "page" => "invalid_search_page",
-        "hitsPerPage" => "invalid_search_hits_per_page",
-        "filter" => "invalid_search_filter",
-        "facets" => "invalid_search_facets",
-        "sort" => "invalid_search_sort",
-        "attributesToRetrieve" => "invalid_search_attributes_to_retrieve",
-        "attributesToHighlight" => "invalid_search_attributes_to_highlight",
-        "attributesToCrop" => "invalid_search_attributes_to_crop",
-        "cropLength" => "invalid_search_crop_length",
-        "cropMarker" => "invalid_search_crop_marker",
-        "highlightPreTag" => "invalid_search_highlight_pre_tag",
-        "highlightPostTag" => "invalid_search_highlight_post_tag",
-        "matchingStrategy" => "invalid_search_matching_strategy",
-        "attributesToSearchOn" => "invalid_search_attributes_to_search_on",
-        _ => "bad_request",
+        "q" => Code::InvalidSearchQ,
+        "offset" => Code::InvalidSearchOffset,
+        "limit" => Code::InvalidSearchLimit,
+        "page" => Code::InvalidSearchPage,
+        "hitsPerPage" => Code::InvalidSearchHitsPerPage,
+        "filter" => Code::InvalidSearchFilter,
+        "facets" => Code::InvalidSearchFacets,
+        "sort" => Code::InvalidSearchSort,
+        "attributesToRetrieve" => Code::InvalidSearchAttributesToRetrieve,
+        "attributesToHighlight" => Code::InvalidSearchAttributesToHighlight,
+        "attributesToCrop" => Code::InvalidSearchAttributesToCrop,
+        "cropLength" => Code::InvalidSearchCropLength,
+        "cropMarker" => Code::InvalidSearchCropMarker,
+        "highlightPreTag" => Code::InvalidSearchHighlightPreTag,
+        "highlightPostTag" => Code::InvalidSearchHighlightPostTag,
+        "matchingStrategy" => Code::InvalidSearchMatchingStrategy,
+        "attributesToSearchOn" => Code::InvalidSearchAttributesToSearchOn,
+        _ => Code::BadRequest,
     }
 }
 
@@ -205,7 +157,7 @@ fn wrong_type(field: &str, expected: &str, found: &Value) -> SearchError {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     };
-    SearchError::invalid(
+    SearchError::new(
         code_for(field),
         format!("Invalid value type at `.{field}`: expected {expected}, but found {found_kind}: `{found}`"),
     )
@@ -235,7 +187,7 @@ fn strings(field: &str, value: &Value) -> Result<Vec<String>, SearchError> {
         MAX_LIST
     };
     if items.len() > most {
-        return Err(SearchError::invalid(
+        return Err(SearchError::new(
             code_for(field),
             format!(
                 "Invalid value at `.{field}`: {} entries given; at most {most} are accepted.",
@@ -259,7 +211,7 @@ fn tag(field: &str, value: &Value) -> Result<String, SearchError> {
     let text = string(field, value)?;
     let chars = text.chars().count();
     if chars > MAX_TAG_CHARS {
-        return Err(SearchError::invalid(
+        return Err(SearchError::new(
             code_for(field),
             format!("Invalid value at `.{field}`: {chars} characters; at most {MAX_TAG_CHARS} are accepted."),
         ));
@@ -307,7 +259,7 @@ fn count_terms(filter: &Filter) -> usize {
 }
 
 impl SearchError {
-    fn with_code(mut self, code: &'static str) -> SearchError {
+    fn with_code(mut self, code: Code) -> SearchError {
         self.code = code;
         self
     }
@@ -332,8 +284,8 @@ impl SearchRequest {
 
     pub fn from_json(body: &Value) -> Result<SearchRequest, SearchError> {
         let Value::Object(map) = body else {
-            return Err(SearchError::invalid(
-                "bad_request",
+            return Err(SearchError::new(
+                Code::BadRequest,
                 format!("Invalid value type: expected an object, but found {body}"),
             ));
         };
@@ -341,8 +293,8 @@ impl SearchRequest {
         for key in map.keys() {
             if !KNOWN.contains(&key.as_str()) {
                 let expected: Vec<String> = KNOWN.iter().map(|k| format!("`{k}`")).collect();
-                return Err(SearchError::invalid(
-                    "bad_request",
+                return Err(SearchError::new(
+                    Code::BadRequest,
                     format!(
                         "Unknown field `{key}`: expected one of {}",
                         expected.join(", ")
@@ -354,8 +306,8 @@ impl SearchRequest {
         if let Some(q) = get("q") {
             request.q = string("q", q)?;
             if request.q.chars().count() > MAX_QUERY_CHARS {
-                return Err(SearchError::invalid(
-                    "invalid_search_q",
+                return Err(SearchError::new(
+                    Code::InvalidSearchQ,
                     format!(
                         "The query `q` is {} characters long; at most {MAX_QUERY_CHARS} are searched. Use a few words.",
                         request.q.chars().count()
@@ -364,8 +316,8 @@ impl SearchRequest {
             }
             let words = super::analysis::words(&request.q).len();
             if words > MAX_QUERY_WORDS {
-                return Err(SearchError::invalid(
-                    "invalid_search_q",
+                return Err(SearchError::new(
+                    Code::InvalidSearchQ,
                     format!(
                         "The query `q` has {words} words; at most {MAX_QUERY_WORDS} are searched. Use fewer words."
                     ),
@@ -395,17 +347,17 @@ impl SearchRequest {
         if let Some(v) = get("filter") {
             let chars = filter_chars(v);
             if chars > MAX_FILTER_CHARS {
-                return Err(SearchError::invalid(
-                    "invalid_search_filter",
+                return Err(SearchError::new(
+                    Code::InvalidSearchFilter,
                     format!("The filter is {chars} characters long; at most {MAX_FILTER_CHARS} are accepted."),
                 ));
             }
             request.filter = parse_filter(v, FILTERABLE)
-                .map_err(|e| SearchError::invalid("invalid_search_filter", e.0))?;
+                .map_err(|e| SearchError::new(Code::InvalidSearchFilter, e.0))?;
             let terms = request.filter.as_ref().map(count_terms).unwrap_or(0);
             if terms > MAX_FILTER_TERMS {
-                return Err(SearchError::invalid(
-                    "invalid_search_filter",
+                return Err(SearchError::new(
+                    Code::InvalidSearchFilter,
                     format!("The filter has {terms} conditions and `IN` values; at most {MAX_FILTER_TERMS} are accepted."),
                 ));
             }
@@ -416,8 +368,8 @@ impl SearchRequest {
                 if facet != "*" && !FILTERABLE.contains(&facet.as_str()) {
                     let available: Vec<String> =
                         FILTERABLE.iter().map(|a| format!("`{a}`")).collect();
-                    return Err(SearchError::invalid(
-                        "invalid_search_facets",
+                    return Err(SearchError::new(
+                        Code::InvalidSearchFacets,
                         format!(
                             "Invalid facet distribution: Attribute `{facet}` is not filterable. Available filterable attributes are: {}.",
                             available.join(", ")
@@ -432,16 +384,16 @@ impl SearchRequest {
         if let Some(v) = get("sort") {
             for (i, key) in strings("sort", v)?.into_iter().enumerate() {
                 let (attribute, direction) = key.rsplit_once(':').ok_or_else(|| {
-                    SearchError::invalid(
-                        "invalid_search_sort",
+                    SearchError::new(
+                        Code::InvalidSearchSort,
                         format!("Invalid value at `.sort[{i}]`: `{key}` is not a valid sort rule. Use `attribute:asc` or `attribute:desc`."),
                     )
                 })?;
                 if !SORTABLE.contains(&attribute) {
                     let available: Vec<String> =
                         SORTABLE.iter().map(|a| format!("`{a}`")).collect();
-                    return Err(SearchError::invalid(
-                        "invalid_search_sort",
+                    return Err(SearchError::new(
+                        Code::InvalidSearchSort,
                         format!(
                             "Attribute `{attribute}` is not sortable. Available sortable attributes are: {}.",
                             available.join(", ")
@@ -452,8 +404,8 @@ impl SearchRequest {
                     "asc" => false,
                     "desc" => true,
                     _ => {
-                        return Err(SearchError::invalid(
-                            "invalid_search_sort",
+                        return Err(SearchError::new(
+                            Code::InvalidSearchSort,
                             format!(
                             "Invalid value at `.sort[{i}]`: `{direction}` is not `asc` or `desc`."
                         ),
@@ -480,8 +432,8 @@ impl SearchRequest {
                 match entry.rsplit_once(':') {
                     Some((attribute, n)) => {
                         let n = n.parse::<usize>().map_err(|_| {
-                            SearchError::invalid(
-                                "invalid_search_attributes_to_crop",
+                            SearchError::new(
+                                Code::InvalidSearchAttributesToCrop,
                                 format!("Invalid value at `.attributesToCrop`: `{entry}`: the crop length after `:` must be a positive integer."),
                             )
                         })?;
@@ -516,8 +468,8 @@ impl SearchRequest {
                 // Without word frequencies to drop by, "frequency" drops from the end too.
                 Some("frequency") => MatchingStrategy::Last,
                 _ => {
-                    return Err(SearchError::invalid(
-                        "invalid_search_matching_strategy",
+                    return Err(SearchError::new(
+                        Code::InvalidSearchMatchingStrategy,
                         format!("Unknown value `{v}` at `.matchingStrategy`: expected one of `last`, `all`, `frequency`"),
                     ))
                 }
@@ -526,8 +478,8 @@ impl SearchRequest {
         if let Some(v) = get("attributesToSearchOn") {
             for attribute in strings("attributesToSearchOn", v)? {
                 if attribute != "*" && !SEARCHABLE.contains(&attribute.as_str()) {
-                    return Err(SearchError::invalid(
-                        "invalid_search_attributes_to_search_on",
+                    return Err(SearchError::new(
+                        Code::InvalidSearchAttributesToSearchOn,
                         format!("Attribute `{attribute}` is not searchable. Available searchable attributes are: `title`, `summary`, `body`."),
                     ));
                 }
@@ -539,8 +491,8 @@ impl SearchRequest {
             .chain(request.attributes_to_crop.iter().map(|(a, _)| a))
         {
             if !displayed(attribute) {
-                return Err(SearchError::invalid(
-                    "invalid_search_attributes_to_highlight",
+                return Err(SearchError::new(
+                    Code::InvalidSearchAttributesToHighlight,
                     format!("Attribute `{attribute}` cannot be formatted."),
                 ));
             }
@@ -669,7 +621,7 @@ mod tests {
                     prop_assert!(request.sort.len() <= MAX_SORT_RULES);
                 }
                 Err(e) => {
-                    prop_assert!(e.status >= 400 && e.status < 500);
+                    prop_assert_eq!(e.code.kind(), crate::search::ErrorType::InvalidRequest);
                     prop_assert!(!e.message.is_empty());
                 }
             }

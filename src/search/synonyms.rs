@@ -34,8 +34,20 @@ pub enum SynonymsError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}: {message}")]
-    Invalid { path: PathBuf, message: String },
+    #[error("{}: {error}", path.display())]
+    Invalid {
+        path: PathBuf,
+        error: SynonymsParseError,
+    },
+}
+
+/// A synonyms file that is not one.
+#[derive(Debug, thiserror::Error)]
+pub enum SynonymsParseError {
+    #[error("{0}")]
+    Toml(#[from] toml::de::Error),
+    #[error("groepen[{group}] has {words} word(s); a group needs at least two")]
+    GroupTooSmall { group: usize, words: usize },
 }
 
 #[derive(serde::Deserialize)]
@@ -58,20 +70,20 @@ impl Synonyms {
                 })
             }
         };
-        Synonyms::parse(&text).map_err(|message| SynonymsError::Invalid {
+        Synonyms::parse(&text).map_err(|error| SynonymsError::Invalid {
             path: path.to_path_buf(),
-            message,
+            error,
         })
     }
 
-    pub fn parse(text: &str) -> Result<Synonyms, String> {
-        let file: File = toml::from_str(text).map_err(|e| e.to_string())?;
-        for (i, group) in file.groepen.iter().enumerate() {
-            if group.len() < 2 {
-                return Err(format!(
-                    "groepen[{i}] has {} word(s); a group needs at least two",
-                    group.len()
-                ));
+    pub fn parse(text: &str) -> Result<Synonyms, SynonymsParseError> {
+        let file: File = toml::from_str(text)?;
+        for (group, words) in file.groepen.iter().enumerate() {
+            if words.len() < 2 {
+                return Err(SynonymsParseError::GroupTooSmall {
+                    group,
+                    words: words.len(),
+                });
             }
         }
         Ok(Synonyms::from_groups(file.groepen))
@@ -159,7 +171,9 @@ mod tests {
 
     #[test]
     fn a_group_of_one_is_an_error() {
-        let e = Synonyms::parse("groepen = [[\"alleen\"]]").unwrap_err();
+        let e = Synonyms::parse("groepen = [[\"alleen\"]]")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("groepen[0]"), "{e}");
         assert!(Synonyms::parse("groepn = []").is_err());
     }

@@ -310,7 +310,8 @@ pub async fn serve(
         .merge(oai::router(repository))
         .merge(submissions::router(submissions));
     if let Some(editor) = &options.editor {
-        let beheer = beheer::Beheer::new(&options.site_dir, editor).map_err(ServeError::Editor)?;
+        let beheer = beheer::Beheer::new(&options.site_dir, editor)
+            .map_err(|e| ServeError::Editor(e.to_string()))?;
         app = beheer::router(Arc::new(beheer)).merge(app);
         tracing::info!("the review queue is at http://{addr}/beheer/");
     }

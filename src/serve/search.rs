@@ -17,7 +17,7 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 
 use crate::search::request::MAX_MULTI_SEARCH_QUERIES;
-use crate::search::{SearchBackend, SearchError, SearchRequest, INDEX_UID};
+use crate::search::{Code, SearchBackend, SearchError, SearchRequest, INDEX_UID};
 
 /// Searches answered at once, per core; more wait up to [`QUEUE_WAIT`],
 /// then get a 503 with `Retry-After`. Searches run on the runtime's
@@ -77,45 +77,73 @@ where
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 async fn not_found(uri: axum::http::Uri) -> Response {
-    error_response(&SearchError {
-        status: 404,
-        code: "not_found",
-        kind: "invalid_request",
-        message: format!("Nothing is served at `{}` here: the search API has `/indexes/{INDEX_UID}/search`, `/multi-search` and `/health`.", uri.path()),
-    })
+    error_response(&SearchError::new(
+        Code::NotFound,
+        format!("Nothing is served at `{}` here: the search API has `/indexes/{INDEX_UID}/search`, `/multi-search` and `/health`.", uri.path()),
+    ))
 }
 
 async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Response {
-    error_response(&SearchError {
-        status: 405,
-        code: "method_not_allowed",
-        kind: "invalid_request",
-        message: format!("`{method}` is not allowed on `{}`.", uri.path()),
-    })
+    error_response(&SearchError::new(
+        Code::MethodNotAllowed,
+        format!("`{method}` is not allowed on `{}`.", uri.path()),
+    ))
 }
 
 /// The body, or Meilisearch's error when it is too large or cut off.
 async fn read_body(body: Body) -> Result<Bytes, SearchError> {
     match super::body::read_bounded(body, MAX_BODY_BYTES).await {
         Ok(bytes) => Ok(bytes),
-        Err(super::body::BodyError::TooLarge(_)) => Err(SearchError {
-            status: 413,
-            code: "payload_too_large",
-            kind: "invalid_request",
-            message: format!(
+        Err(super::body::BodyError::TooLarge(_)) => Err(SearchError::new(
+            Code::PayloadTooLarge,
+            format!(
                 "The provided payload reached the size limit. The maximum accepted payload size is {} KiB.",
                 MAX_BODY_BYTES / 1024
             ),
-        }),
-        Err(super::body::BodyError::Read(e)) => Err(SearchError::invalid(
-            "bad_request",
+        )),
+        Err(super::body::BodyError::Read(e)) => Err(SearchError::new(
+            Code::BadRequest,
             format!("The request body could not be read: {e}"),
         )),
     }
 }
 
+/// The HTTP status of each error code: chosen here, not in the engine,
+/// which knows no HTTP.
+fn status(code: Code) -> StatusCode {
+    match code {
+        Code::IndexNotFound | Code::NotFound => StatusCode::NOT_FOUND,
+        Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        Code::InvalidContentType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Code::TooManySearchRequests => StatusCode::SERVICE_UNAVAILABLE,
+        Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        Code::BadRequest
+        | Code::MissingPayload
+        | Code::MalformedPayload
+        | Code::MissingIndexUid
+        | Code::InvalidSearchQ
+        | Code::InvalidSearchOffset
+        | Code::InvalidSearchLimit
+        | Code::InvalidSearchPage
+        | Code::InvalidSearchHitsPerPage
+        | Code::InvalidSearchFilter
+        | Code::InvalidSearchFacets
+        | Code::InvalidSearchSort
+        | Code::InvalidSearchAttributesToRetrieve
+        | Code::InvalidSearchAttributesToHighlight
+        | Code::InvalidSearchAttributesToCrop
+        | Code::InvalidSearchCropLength
+        | Code::InvalidSearchCropMarker
+        | Code::InvalidSearchHighlightPreTag
+        | Code::InvalidSearchHighlightPostTag
+        | Code::InvalidSearchMatchingStrategy
+        | Code::InvalidSearchAttributesToSearchOn => StatusCode::BAD_REQUEST,
+    }
+}
+
 fn error_response(error: &SearchError) -> Response {
-    let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST);
+    let status = status(error.code);
     let mut response = (status, Json(error.to_json())).into_response();
     if status == StatusCode::SERVICE_UNAVAILABLE {
         response.headers_mut().insert(
@@ -141,24 +169,22 @@ fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, SearchError> {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if !content_type.starts_with("application/json") {
-        return Err(SearchError {
-            status: 415,
-            code: "invalid_content_type",
-            kind: "invalid_request",
-            message: format!(
+        return Err(SearchError::new(
+            Code::InvalidContentType,
+            format!(
                 "The Content-Type `{content_type}` is invalid. Accepted values for the Content-Type header are: `application/json`"
             ),
-        });
+        ));
     }
     if body.is_empty() {
-        return Err(SearchError::invalid(
-            "missing_payload",
+        return Err(SearchError::new(
+            Code::MissingPayload,
             "A json payload is missing.",
         ));
     }
     serde_json::from_slice(body).map_err(|e| {
-        SearchError::invalid(
-            "malformed_payload",
+        SearchError::new(
+            Code::MalformedPayload,
             format!("The json payload provided is malformed. `{e}`."),
         )
     })
@@ -179,12 +205,10 @@ async fn run<B: SearchBackend>(
         return Ok(api.backend.search(request).await?.into_json());
     }
     let Ok(Ok(_turn)) = tokio::time::timeout(QUEUE_WAIT, api.gate.acquire()).await else {
-        return Err(SearchError {
-            status: 503,
-            code: "too_many_search_requests",
-            kind: "system",
-            message: "Too many searches at once; try again in a second.".into(),
-        });
+        return Err(SearchError::new(
+            Code::TooManySearchRequests,
+            "Too many searches at once; try again in a second.",
+        ));
     };
     Ok(api.backend.search(request).await?.into_json())
 }
@@ -259,14 +283,14 @@ async fn multi_search<B: SearchBackend + Clone + 'static>(
         Err(e) => return error_response(&e),
     };
     let Some(queries) = value.get("queries").and_then(Value::as_array) else {
-        return error_response(&SearchError::invalid(
-            "bad_request",
+        return error_response(&SearchError::new(
+            Code::BadRequest,
             "Missing field `queries`: expected an array of search queries.",
         ));
     };
     if queries.len() > MAX_MULTI_SEARCH_QUERIES {
-        return error_response(&SearchError::invalid(
-            "bad_request",
+        return error_response(&SearchError::new(
+            Code::BadRequest,
             format!(
                 "Invalid value at `.queries`: {} queries given; at most {MAX_MULTI_SEARCH_QUERIES} are accepted in one request.",
                 queries.len()
@@ -274,16 +298,16 @@ async fn multi_search<B: SearchBackend + Clone + 'static>(
         ));
     }
     if value.get("federation").is_some_and(|f| !f.is_null()) {
-        return error_response(&SearchError::invalid(
-            "bad_request",
+        return error_response(&SearchError::new(
+            Code::BadRequest,
             "Federated multi-search is not supported here; send the queries without `federation`.",
         ));
     }
     let mut results = Vec::new();
     for (i, query) in queries.iter().enumerate() {
         let Some(uid) = query.get("indexUid").and_then(Value::as_str) else {
-            return error_response(&SearchError::invalid(
-                "missing_index_uid",
+            return error_response(&SearchError::new(
+                Code::MissingIndexUid,
                 format!("Inside `.queries[{i}]`: Missing field `indexUid`"),
             ));
         };

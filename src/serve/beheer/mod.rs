@@ -94,11 +94,40 @@ fn templates() -> Result<Tera, tera::Error> {
 
 const STYLESHEET: &str = include_str!("beheer.css");
 
+/// Why the review queue cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("the /beheer/ templates: {0}")]
+    Templates(#[from] tera::Error),
+    #[error(transparent)]
+    Accounts(#[from] crate::accounts::AccountError),
+}
+
+/// Why the taxonomy for the review pages could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum RulesError {
+    #[error(transparent)]
+    Config(#[from] crate::content::config::ConfigError),
+    #[error(transparent)]
+    Taxonomy(#[from] crate::model::TaxonomyError),
+}
+
+/// A form post that could not be read; the message is for the editor.
+#[derive(Debug, thiserror::Error)]
+pub enum FormReadError {
+    #[error("het formulier is groter dan {} kB", .0 / 1024)]
+    TooLarge(usize),
+    #[error("het formulier kwam niet helemaal aan")]
+    Cut,
+    #[error(transparent)]
+    Form(#[from] form::FormError),
+}
+
 impl Beheer {
-    pub fn new(site_dir: &Path, options: &EditorOptions) -> Result<Beheer, String> {
-        let tera = templates().map_err(|e| format!("the /beheer/ templates: {e}"))?;
+    pub fn new(site_dir: &Path, options: &EditorOptions) -> Result<Beheer, StartError> {
+        let tera = templates()?;
         // The accounts file must read now, not at the first sign-in.
-        Accounts::load(&options.accounts).map_err(|e| e.to_string())?;
+        Accounts::load(&options.accounts)?;
         let site_name = crate::content::SiteConfig::load(&site_dir.join("config.toml"))
             .ok()
             .and_then(|c| c.title)
@@ -191,23 +220,20 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
     tokio::task::spawn_blocking(f).await.ok()
 }
 
-fn rules_of(site_dir: &Path) -> Result<TaxonomyRules, String> {
-    let config = crate::content::SiteConfig::load(&site_dir.join("config.toml"))
-        .map_err(|e| e.to_string())?;
-    TaxonomyRules::of_site(site_dir, &config.extra)
+fn rules_of(site_dir: &Path) -> Result<TaxonomyRules, RulesError> {
+    let config = crate::content::SiteConfig::load(&site_dir.join("config.toml"))?;
+    Ok(TaxonomyRules::of_site(site_dir, &config.extra)?)
 }
 
 /// The largest form body read.
-async fn read_form(body: Body) -> Result<Form, String> {
+async fn read_form(body: Body) -> Result<Form, FormReadError> {
     let bytes = super::body::read_bounded(body, form::MAX_BODY_BYTES)
         .await
         .map_err(|e| match e {
-            super::body::BodyError::TooLarge(max) => {
-                format!("het formulier is groter dan {} kB", max / 1024)
-            }
-            super::body::BodyError::Read(_) => "het formulier kwam niet helemaal aan".to_string(),
+            super::body::BodyError::TooLarge(max) => FormReadError::TooLarge(max),
+            super::body::BodyError::Read(_) => FormReadError::Cut,
         })?;
-    Form::parse(&bytes).map_err(|e| e.to_string())
+    Ok(Form::parse(&bytes)?)
 }
 
 /// Cookies get `Secure` when the public address is https, or a proxy in
@@ -439,12 +465,12 @@ macro_rules! checked_form {
         }
         let form = match read_form($body).await {
             Ok(form) => form,
-            Err(message) => {
+            Err(error) => {
                 return $beheer.message(
                     Some(&signed),
                     StatusCode::BAD_REQUEST,
                     "Formulier niet gelezen",
-                    &[message],
+                    &[error.to_string()],
                     ("/beheer/", "Naar de wachtrij"),
                 )
             }

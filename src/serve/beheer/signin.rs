@@ -46,12 +46,12 @@ pub(super) async fn sign_in(
     }
     let form = match read_form(request.into_body()).await {
         Ok(form) => form,
-        Err(message) => {
+        Err(error) => {
             return sign_in_page(
                 &beheer,
                 &headers,
                 StatusCode::BAD_REQUEST,
-                Some(message),
+                Some(error.to_string()),
                 "",
             )
         }

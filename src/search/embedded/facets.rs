@@ -1,6 +1,7 @@
 //! Facets of one index segment as bitsets, one per value, read once per
 //! segment: a filter is bitset algebra over them, and counting a facet
-//! for the matching documents is one AND and one popcount per value.
+//! for the matching documents is one AND and one popcount per value;
+//! the segments' counts then merge into Meilisearch's facet distribution.
 //! No HTTP and no query parsing here.
 
 use std::collections::{BTreeSet, HashMap};
@@ -11,8 +12,10 @@ use tantivy::index::SegmentId;
 use tantivy::query::{ConstScorer, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
 
-use super::document::STRING_FACETS;
-use super::filter::{Filter, Test};
+use serde_json::{Map, Value};
+
+use crate::search::document::STRING_FACETS;
+use crate::search::filter::{Filter, Test};
 
 /// The one numeric facet.
 const YEAR: &str = "year";
@@ -407,6 +410,50 @@ impl DocSet for BitsDocSet {
     fn size_hint(&self) -> u32 {
         self.size
     }
+}
+
+/// One segment's counts: per facet, per value, how many documents.
+pub type FacetCounts = Vec<(String, Vec<(String, u64)>)>;
+
+/// The facet distribution and stats in Meilisearch's shape, from each
+/// segment's counts per facet.
+pub fn facet_outcome(
+    names: &[String],
+    per_segment: Vec<FacetCounts>,
+) -> (Map<String, Value>, Map<String, Value>) {
+    let mut merged: HashMap<String, HashMap<String, u64>> = HashMap::new();
+    for (facet, counts) in per_segment.into_iter().flatten() {
+        let into = merged.entry(facet).or_default();
+        for (value, n) in counts {
+            *into.entry(value).or_default() += n;
+        }
+    }
+    let mut distribution = Map::new();
+    let mut stats = Map::new();
+    for facet in names {
+        let mut values: Vec<(String, u64)> = merged
+            .remove(facet)
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        values.sort_by(|a, b| {
+            a.0.to_lowercase()
+                .cmp(&b.0.to_lowercase())
+                .then(a.0.cmp(&b.0))
+        });
+        if facet == "year" {
+            let years: Vec<i64> = values.iter().filter_map(|(y, _)| y.parse().ok()).collect();
+            if let (Some(min), Some(max)) = (years.iter().min(), years.iter().max()) {
+                stats.insert("year".into(), serde_json::json!({"min": min, "max": max}));
+            }
+        }
+        let map: Map<String, Value> = values
+            .into_iter()
+            .map(|(v, n)| (v, Value::from(n)))
+            .collect();
+        distribution.insert(facet.clone(), Value::Object(map));
+    }
+    (distribution, stats)
 }
 
 #[cfg(test)]

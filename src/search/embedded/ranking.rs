@@ -16,7 +16,8 @@
 //! Scores are those of the same words as tantivy queries (a word's
 //! matching alternatives summed, each boosted by its weight), so both
 //! paths rank alike. Phrases and sort keys go through tantivy's scorers in
-//! [`super::embedded`]; nothing here knows HTTP or the request format.
+//! [`super::collect`], which says why both paths exist and what keeps
+//! them equal; nothing here knows HTTP or the request format.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
@@ -44,9 +45,9 @@ pub type Word = Vec<Alternative>;
 
 /// The outcome of [`rank`].
 pub struct Ranking {
-    /// How many of the words every hit matches (the first ones; words
-    /// are dropped from the end while nothing matches them all).
-    pub words_used: usize,
+    /// How many documents match the words used: all of them, or the
+    /// first ones (words are dropped from the end while nothing matches
+    /// them all).
     pub total: usize,
     /// The best documents, best first.
     pub top: Vec<(Score, DocAddress)>,
@@ -164,7 +165,6 @@ pub fn rank(
         }
     }
     Ok(Ranking {
-        words_used,
         total,
         top: best
             .into_sorted()
@@ -375,7 +375,7 @@ impl Ord for Scored {
 }
 
 /// The best `wanted` of what is offered (the ranker's documents, and the
-/// collector's sorted ranks in [`super::embedded`]).
+/// collector's sorted ranks in [`super::collect`]).
 pub struct Best<T: Ord> {
     wanted: usize,
     /// A min-heap: the worst of the best on top.
