@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::frontmatter::FieldError;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{path}: cannot read: {source}")]
@@ -13,8 +15,22 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}: {message}")]
-    Invalid { path: PathBuf, message: String },
+    #[error("{path}: {problem}")]
+    Invalid {
+        path: PathBuf,
+        problem: ConfigProblem,
+    },
+}
+
+/// What is wrong inside `config.toml`'s text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigProblem {
+    /// Not TOML at all.
+    #[error("{0}")]
+    Syntax(String),
+    /// A key with a value of the wrong shape, or a required key missing.
+    #[error("{0}")]
+    Field(#[from] FieldError),
 }
 
 /// One entry of `taxonomies = [...]`.
@@ -106,24 +122,26 @@ impl SiteConfig {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::parse(&text).map_err(|message| ConfigError::Invalid {
+        Self::parse(&text).map_err(|problem| ConfigError::Invalid {
             path: path.to_path_buf(),
-            message,
+            problem,
         })
     }
 
-    pub fn parse(text: &str) -> Result<SiteConfig, String> {
+    pub fn parse(text: &str) -> Result<SiteConfig, ConfigProblem> {
         let table: toml::Table = text
             .parse()
-            .map_err(|e: toml::de::Error| e.message().to_string())?;
+            .map_err(|e: toml::de::Error| ConfigProblem::Syntax(e.message().to_string()))?;
         for (key, value) in &table {
             let mut single = toml::Table::new();
             single.insert(key.clone(), value.clone());
-            SiteConfig::deserialize(single).map_err(|e| format!("{key}: {}", e.message()))?;
+            SiteConfig::deserialize(single)
+                .map_err(|e| FieldError::new(key.clone(), e.message()))?;
         }
-        let mut config = SiteConfig::deserialize(table).map_err(|e| e.message().to_string())?;
+        let mut config = SiteConfig::deserialize(table)
+            .map_err(|e| ConfigProblem::Syntax(e.message().to_string()))?;
         if config.base_url.is_empty() {
-            return Err("base_url: required".into());
+            return Err(FieldError::new("base_url", "required").into());
         }
         config.base_url = config.base_url.trim_end_matches('/').to_string();
         Ok(config)
@@ -276,10 +294,18 @@ mod tests {
     #[test]
     fn a_bad_key_is_named() {
         let err = SiteConfig::parse("base_url = \"x\"\ngenerate_feeds = \"ja\"\n").unwrap_err();
-        assert!(err.starts_with("generate_feeds:"), "{err}");
-        assert!(SiteConfig::parse("title = \"x\"\n")
-            .unwrap_err()
-            .contains("base_url"));
+        assert!(err.to_string().starts_with("generate_feeds:"), "{err}");
+        assert!(
+            matches!(err, ConfigProblem::Field(FieldError { ref field, .. }) if field == "generate_feeds")
+        );
+        assert_eq!(
+            SiteConfig::parse("title = \"x\"\n").unwrap_err(),
+            ConfigProblem::Field(FieldError::new("base_url", "required"))
+        );
+        assert!(matches!(
+            SiteConfig::parse("base_url = "),
+            Err(ConfigProblem::Syntax(_))
+        ));
     }
 
     #[test]

@@ -149,15 +149,14 @@ pub struct ParsedDate {
 
 /// Parses a front-matter date the way Zola accepts them: a TOML date or
 /// datetime, or a string holding RFC 3339, a local datetime or `YYYY-MM-DD`.
-pub fn parse_date(value: &toml::Value) -> Result<ParsedDate, String> {
+pub fn parse_date(value: &toml::Value) -> Result<ParsedDate, DateError> {
     let text = match value {
         toml::Value::Datetime(d) => d.to_string(),
         toml::Value::String(s) => s.clone(),
         other => {
-            return Err(format!(
-                "expected a date like 2020-06-01, found {}",
-                other.type_str()
-            ))
+            return Err(DateError::NotText {
+                found: other.type_str(),
+            })
         }
     };
     let trimmed = text.trim();
@@ -168,42 +167,76 @@ pub fn parse_date(value: &toml::Value) -> Result<ParsedDate, String> {
         .or_else(|_| {
             NaiveDate::parse_from_str(trimmed, "%Y-%m-%d").map(|d| d.and_time(Default::default()))
         })
-        .map_err(|_| format!("'{text}' is not a date (expected YYYY-MM-DD)"))?;
+        .map_err(|_| DateError::Unreadable { text: text.clone() })?;
     Ok(ParsedDate { text, moment })
 }
 
+/// Why a front-matter date is not one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DateError {
+    #[error("expected a date like 2020-06-01, found {found}")]
+    NotText { found: &'static str },
+    #[error("'{text}' is not a date (expected YYYY-MM-DD)")]
+    Unreadable { text: String },
+}
+
+/// Why a content file has no front matter to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum FenceError {
+    #[error("no front matter: the file must start with a line of +++")]
+    Missing,
+    #[error("the opening +++ must be alone on its line")]
+    OpeningNotAlone,
+    #[error("front matter is not closed: no line of +++ after it")]
+    NotClosed,
+}
+
 /// Splits `+++\n<toml>\n+++\n<body>` into its two parts.
-pub fn split_front_matter(raw: &str) -> Result<(&str, &str), String> {
+pub fn split_front_matter(raw: &str) -> Result<(&str, &str), FenceError> {
     let raw = raw.strip_prefix('\u{feff}').unwrap_or(raw);
     let rest = raw.trim_start_matches([' ', '\t', '\r', '\n']);
-    let rest = rest
-        .strip_prefix("+++")
-        .ok_or("no front matter: the file must start with a line of +++")?;
+    let rest = rest.strip_prefix("+++").ok_or(FenceError::Missing)?;
     let rest = rest.trim_start_matches([' ', '\t']);
     let rest = rest
         .strip_prefix("\r\n")
         .or_else(|| rest.strip_prefix('\n'))
-        .ok_or("the opening +++ must be alone on its line")?;
+        .ok_or(FenceError::OpeningNotAlone)?;
     let mut offset = 0;
     for line in rest.split_inclusive('\n') {
         if line.trim_end() == "+++" {
-            let body = &rest[offset + line.len()..];
-            return Ok((&rest[..offset], body));
+            let front = rest.get(..offset).unwrap_or_default();
+            let body = rest.get(offset + line.len()..).unwrap_or_default();
+            return Ok((front, body));
         }
         offset += line.len();
     }
-    Err("front matter is not closed: no line of +++ after it".into())
+    Err(FenceError::NotClosed)
 }
 
-/// One field problem: the dotted field name and what is wrong.
-pub type FieldError = (String, String);
+/// One front-matter field at fault: its dotted name (`date`,
+/// `taxonomies.thema`, `extra.status`) and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
 
 /// Parses TOML text, naming the line and column of a syntax error.
 fn parse_table(toml_text: &str) -> Result<toml::Table, FieldError> {
     toml_text.parse::<toml::Table>().map_err(|e| {
         let mut message = e.message().to_string();
         if let Some(span) = e.span() {
-            let before = &toml_text[..span.start.min(toml_text.len())];
+            let before = toml_text.get(..span.start).unwrap_or(toml_text);
             let line = before.matches('\n').count() + 2; // +1 for 1-based, +1 for the +++ line
             let column = before
                 .rsplit('\n')
@@ -214,7 +247,7 @@ fn parse_table(toml_text: &str) -> Result<toml::Table, FieldError> {
         } else {
             message = format!("invalid TOML: {message}");
         }
-        ("front matter".to_string(), message)
+        FieldError::new("front matter", message)
     })
 }
 
@@ -224,10 +257,10 @@ fn typed<T: serde::de::DeserializeOwned>(table: toml::Table) -> Result<T, FieldE
         let mut single = toml::Table::new();
         single.insert(key.clone(), value.clone());
         if let Err(e) = T::deserialize(single) {
-            return Err((key.clone(), e.message().to_string()));
+            return Err(FieldError::new(key.clone(), e.message()));
         }
     }
-    T::deserialize(table).map_err(|e| ("front matter".into(), e.message().to_string()))
+    T::deserialize(table).map_err(|e| FieldError::new("front matter", e.message()))
 }
 
 impl PageFrontMatter {
@@ -239,25 +272,24 @@ impl PageFrontMatter {
             .keys()
             .filter(|k| !PAGE_KEYS.contains(&k.as_str()))
             .map(|k| {
-                (
+                FieldError::new(
                     k.clone(),
-                    "not a Zola page key; templates never see it: move it under [extra]"
-                        .to_string(),
+                    "not a Zola page key; templates never see it: move it under [extra]",
                 )
             })
             .collect();
         let fm: PageFrontMatter = typed(table)?;
         if fm.slug.as_deref() == Some("") {
-            return Err(("slug".into(), "cannot be empty".into()));
+            return Err(FieldError::new("slug", "cannot be empty"));
         }
         if fm.path.as_deref() == Some("") {
-            return Err(("path".into(), "cannot be empty".into()));
+            return Err(FieldError::new("path", "cannot be empty"));
         }
         for (taxonomy, terms) in &fm.taxonomies {
             if terms.iter().any(|t| t.trim().is_empty()) {
-                return Err((
+                return Err(FieldError::new(
                     format!("taxonomies.{taxonomy}"),
-                    "a term cannot be empty".into(),
+                    "a term cannot be empty",
                 ));
             }
         }
@@ -278,9 +310,9 @@ impl SectionFrontMatter {
         let mut problems = Vec::new();
         for key in unknown {
             table.remove(&key);
-            problems.push((
+            problems.push(FieldError::new(
                 key,
-                "not a Zola section key: zola build rejects it; move it under [extra]".to_string(),
+                "not a Zola section key: zola build rejects it; move it under [extra]",
             ));
         }
         let fm: SectionFrontMatter = typed(table)?;
@@ -332,7 +364,13 @@ mod tests {
     #[test]
     fn refuses_an_unclosed_front_matter() {
         let err = split_front_matter("+++\ntitle = \"a\"\nHallo\n").unwrap_err();
-        assert!(err.contains("not closed"), "{err}");
+        assert_eq!(err, FenceError::NotClosed);
+        assert!(err.to_string().contains("not closed"), "{err}");
+        assert_eq!(split_front_matter("title = 1"), Err(FenceError::Missing));
+        assert_eq!(
+            split_front_matter("+++ title = 1\n+++\n"),
+            Err(FenceError::OpeningNotAlone)
+        );
     }
 
     #[test]
@@ -356,21 +394,25 @@ mod tests {
     #[test]
     fn a_date_that_is_not_a_date_is_named() {
         let err = parse_date(&toml::Value::String("gisteren".into())).unwrap_err();
-        assert!(err.contains("'gisteren' is not a date"), "{err}");
+        assert!(
+            err.to_string().contains("'gisteren' is not a date"),
+            "{err}"
+        );
         assert!(parse_date(&toml::Value::Integer(2020)).is_err());
     }
 
     #[test]
     fn malformed_toml_names_line_and_column() {
-        let (field, message) = PageFrontMatter::parse("title = \"a\"\ndate = = 2\n").unwrap_err();
+        let FieldError { field, message } =
+            PageFrontMatter::parse("title = \"a\"\ndate = = 2\n").unwrap_err();
         assert_eq!(field, "front matter");
         assert!(message.contains("line 3"), "{message}");
     }
 
     #[test]
     fn a_wrongly_typed_field_is_named() {
-        let (field, _) = PageFrontMatter::parse("weight = \"zwaar\"\n").unwrap_err();
-        assert_eq!(field, "weight");
+        let err = PageFrontMatter::parse("weight = \"zwaar\"\n").unwrap_err();
+        assert_eq!(err.field, "weight");
     }
 
     #[test]
@@ -380,7 +422,7 @@ mod tests {
                 .unwrap();
         assert_eq!(fm.sort_by, SortBy::Date);
         assert_eq!(problems.len(), 1);
-        assert_eq!(problems[0].0, "status");
+        assert_eq!(problems[0].field, "status");
     }
 
     #[test]
@@ -388,6 +430,6 @@ mod tests {
         let (fm, warnings) = PageFrontMatter::parse("title = \"P\"\nstatus = \"draft\"\n").unwrap();
         assert_eq!(fm.title.as_deref(), Some("P"));
         assert!(fm.render && fm.in_search_index);
-        assert_eq!(warnings[0].0, "status");
+        assert_eq!(warnings[0].field, "status");
     }
 }

@@ -12,7 +12,8 @@ use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use super::frontmatter::{
-    parse_date, split_front_matter, PageFrontMatter, ParsedDate, SectionFrontMatter, SortBy,
+    parse_date, split_front_matter, FieldError, PageFrontMatter, ParsedDate, SectionFrontMatter,
+    SortBy,
 };
 use super::problem::Problem;
 
@@ -581,8 +582,9 @@ fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 fn parse_file(rel: &str, file: &Path, full: &Path) -> Result<(Parsed, Vec<Problem>), Problem> {
     let raw = std::fs::read_to_string(full)
         .map_err(|e| Problem::new(file, format!("cannot read: {e}")))?;
-    let (toml_text, body) = split_front_matter(&raw).map_err(|e| Problem::new(file, e))?;
-    let to_problem = |(field, message): (String, String)| Problem::field(file, field, message);
+    let (toml_text, body) =
+        split_front_matter(&raw).map_err(|e| Problem::new(file, e.to_string()))?;
+    let to_problem = |e: FieldError| Problem::field(file, e.field, e.message);
     let is_section = rel == "_index.md" || rel.ends_with("/_index.md");
     if is_section {
         let (meta, warnings) = SectionFrontMatter::parse(toml_text).map_err(to_problem)?;
@@ -622,13 +624,13 @@ fn parse_file(rel: &str, file: &Path, full: &Path) -> Result<(Parsed, Vec<Proble
         .as_ref()
         .map(parse_date)
         .transpose()
-        .map_err(|e| Problem::field(file, "date", e))?;
+        .map_err(|e| Problem::field(file, "date", e.to_string()))?;
     let updated = meta
         .updated
         .as_ref()
         .map(parse_date)
         .transpose()
-        .map_err(|e| Problem::field(file, "updated", e))?;
+        .map_err(|e| Problem::field(file, "updated", e.to_string()))?;
 
     let is_bundle = rel == "index.md" || rel.ends_with("/index.md");
     let (dir, stem, colocated_path) = if is_bundle {

@@ -13,9 +13,10 @@ pub mod markdown;
 mod problem;
 mod write;
 
-pub use config::SiteConfig;
+pub use config::{ConfigProblem, SiteConfig};
 pub use frontmatter::{
-    parse_date, split_front_matter, PageFrontMatter, ParsedDate, SectionFrontMatter, SortBy,
+    parse_date, split_front_matter, DateError, FenceError, FieldError, PageFrontMatter, ParsedDate,
+    SectionFrontMatter, SortBy,
 };
 pub use library::{Library, LoadSettings, Page, Section, Taxonomy, TaxonomyTerm};
 pub use problem::Problem;

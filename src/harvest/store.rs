@@ -284,7 +284,7 @@ impl Store {
             source,
         })?;
         let (front, body) =
-            split_front_matter(&text).map_err(|message| invalid("front matter", message))?;
+            split_front_matter(&text).map_err(|e| invalid("front matter", e.to_string()))?;
         let doc: DocumentMut = front
             .parse()
             .map_err(|e: toml_edit::TomlError| invalid("front matter", e.message().to_string()))?;
@@ -292,7 +292,7 @@ impl Store {
             toml::from_str(front).map_err(|e| invalid("front matter", e.message().to_string()))?;
         let extra = match typed.extra {
             Some(extra) => crate::model::parse_extra::<PublicationExtra>(&extra)
-                .map_err(|(field, message)| invalid(&field, message))?,
+                .map_err(|e| invalid(&e.field, e.message))?,
             None => PublicationExtra::default(),
         };
         Ok(Stored {

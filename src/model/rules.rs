@@ -11,7 +11,7 @@ use super::types::{
     PortalProjectExtra, PublicationExtra, QuestionExtra, Status, TaxonomyRules, ThemeKind,
     ThemePageExtra,
 };
-use crate::content::{Library, Page, Problem};
+use crate::content::{FieldError, Library, Page, Problem};
 
 /// What the rules make of a loaded library.
 #[derive(Debug, Default)]
@@ -93,7 +93,7 @@ pub fn check(library: &mut Library, extra: &toml::Table) -> Checked {
                     }
                 }
             }
-            Err((field, message)) => {
+            Err(FieldError { field, message }) => {
                 items.push(Item::Untyped);
                 problems.push(Problem::field(&page.file, field, message))
             }
@@ -153,7 +153,7 @@ struct Found {
     more: Vec<Problem>,
 }
 
-fn check_extra(page: &Page, rules: &TaxonomyRules) -> Result<(Found, Item), (String, String)> {
+fn check_extra(page: &Page, rules: &TaxonomyRules) -> Result<(Found, Item), FieldError> {
     let extra = &page.meta.extra;
     let list = |field: &str, paths: &[String]| -> Vec<(String, String)> {
         paths

@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::content::FieldError;
+
 /// Where an item stands in curation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -399,17 +401,15 @@ impl TaxonomyRules {
 
 /// Types `[extra]` one key at a time, so an error names its field
 /// (`extra.status: unknown variant ...`).
-pub fn parse_extra<T: serde::de::DeserializeOwned>(
-    extra: &toml::Table,
-) -> Result<T, (String, String)> {
+pub fn parse_extra<T: serde::de::DeserializeOwned>(extra: &toml::Table) -> Result<T, FieldError> {
     for (key, value) in extra {
         let mut single = toml::Table::new();
         single.insert(key.clone(), value.clone());
         if let Err(e) = T::deserialize(single) {
-            return Err((format!("extra.{key}"), e.message().to_string()));
+            return Err(FieldError::new(format!("extra.{key}"), e.message()));
         }
     }
-    T::deserialize(extra.clone()).map_err(|e| ("extra".to_string(), e.message().to_string()))
+    T::deserialize(extra.clone()).map_err(|e| FieldError::new("extra", e.message()))
 }
 
 #[cfg(test)]
@@ -455,17 +455,17 @@ mod tests {
         let t: toml::Table = "status = \"gepubliceerd\"\nscholarly = true"
             .parse()
             .unwrap();
-        let (field, message) = parse_extra::<PublicationExtra>(&t).unwrap_err();
+        let FieldError { field, message } = parse_extra::<PublicationExtra>(&t).unwrap_err();
         assert_eq!(field, "extra.status");
         assert!(message.contains("gepubliceerd"), "{message}");
         let t: toml::Table = "satus = \"draft\"".parse().unwrap();
         assert_eq!(
-            parse_extra::<PublicationExtra>(&t).unwrap_err().0,
+            parse_extra::<PublicationExtra>(&t).unwrap_err().field,
             "extra.satus"
         );
         let t: toml::Table = "[harvest]\nsource = \"a/b\"\nfetched = 1".parse().unwrap();
         assert_eq!(
-            parse_extra::<PublicationExtra>(&t).unwrap_err().0,
+            parse_extra::<PublicationExtra>(&t).unwrap_err().field,
             "extra.harvest"
         );
     }

@@ -28,6 +28,9 @@ pub const KIND_LISTS: &[(&str, Kind)] = &[
     ("themes", Kind::ThemePage),
 ];
 
+/// The list of podcast series, below `api/v1/`: not a kind of item.
+pub const SERIES_FOLDER: &str = "series";
+
 #[derive(Debug, Serialize)]
 struct Links {
     #[serde(rename = "self")]
@@ -154,7 +157,7 @@ pub fn files(collection: &Collection, listings: &Listings, html: &[String]) -> V
     for doc in &series_docs {
         out.push(json_output(Urls::item_file(&doc.id), doc));
     }
-    out.extend(list_pages(&urls, "series", &series_docs));
+    out.extend(list_pages(&urls, SERIES_FOLDER, &series_docs));
 
     // Publications per thema, programmalijn, partner, type and year.
     let facet_lists: Vec<_> = listings
@@ -224,7 +227,7 @@ fn index(urls: &Urls, listings: &Listings) -> Index {
     let mut lists: Vec<IndexList> = KIND_LISTS
         .iter()
         .map(|(folder, _)| *folder)
-        .chain(["series"])
+        .chain(std::iter::once(SERIES_FOLDER))
         .map(|folder| IndexList {
             name: folder.to_string(),
             url: urls.api(&format!("{API_ROOT}/{folder}/page/1.json")),

@@ -253,7 +253,7 @@ fn schema_document() -> Value {
             },
             "dossier": {
                 "type": "object",
-                "required": ["groups"],
+                "required": ["groups",],
                 "properties": {"groups": {"type": "array", "items": {
                     "type": "object",
                     "required": ["title", "intro", "items"],
@@ -270,7 +270,7 @@ fn schema_document() -> Value {
             },
             "kennisatelier": {
                 "type": "object",
-                "required": ["related"],
+                "required": ["related",],
                 "properties": {"related": refs()},
                 "additionalProperties": false
             },

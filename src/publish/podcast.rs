@@ -16,7 +16,7 @@ use image::GenericImageView;
 
 use super::view::series;
 use super::{xml_text as xml, Output};
-use crate::content::{Problem, Section};
+use crate::content::{FieldError, Problem, Section};
 use crate::model::{parse_extra, Collection, Item, PodcastSeriesExtra};
 
 /// The smallest and largest artwork Apple accepts, in pixels a side.
@@ -52,23 +52,55 @@ fn media_type(head: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// Why an episode's audio file cannot go in the feed.
+#[derive(Debug, thiserror::Error)]
+pub enum AudioError {
+    #[error("cannot read: {0}")]
+    Read(#[from] std::io::Error),
+    #[error("not an MP3 or MP4 (M4A) audio file")]
+    NotAudio,
+    #[error("cannot read the audio: {0}")]
+    Container(String),
+    #[error("the file has no audio track")]
+    NoTrack,
+    #[error("the audio has no time base")]
+    NoTimeBase,
+    #[error("the audio lasts no time")]
+    NoDuration,
+}
+
+/// Why the series artwork cannot become the feed's image.
+#[derive(Debug, thiserror::Error)]
+pub enum ArtworkError {
+    #[error("no such file: {0}")]
+    Missing(String),
+    #[error("cannot read: {0}")]
+    Read(#[from] std::io::Error),
+    #[error("larger than {} MB", MAX_ARTWORK_BYTES >> 20)]
+    TooLarge,
+    #[error("not an image: {0}")]
+    NotAnImage(image::ImageError),
+    #[error("the image is empty")]
+    Empty,
+    #[error("cannot write the JPEG: {0}")]
+    Encode(image::ImageError),
+}
+
 /// Reads an audio file's length, media type and duration.
-pub fn measure(path: &Path) -> Result<Audio, String> {
+pub fn measure(path: &Path) -> Result<Audio, AudioError> {
     use std::io::Read;
     use symphonia::core::formats::FormatOptions;
     use symphonia::core::io::MediaSourceStream;
     use symphonia::core::meta::MetadataOptions;
     use symphonia::core::probe::Hint;
 
-    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let length = file.metadata().map_err(|e| e.to_string())?.len();
+    let file = std::fs::File::open(path)?;
+    let length = file.metadata()?.len();
     let mut head = [0u8; 12];
-    (&file)
-        .take(12)
-        .read(&mut head)
-        .map_err(|e| e.to_string())?;
-    let media_type = media_type(&head).ok_or("not an MP3 or MP4 (M4A) audio file")?;
-    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let read = (&file).take(12).read(&mut head)?;
+    let media_type =
+        media_type(head.get(..read).unwrap_or_default()).ok_or(AudioError::NotAudio)?;
+    let file = std::fs::File::open(path)?;
     let stream = MediaSourceStream::new(Box::new(file), Default::default());
     let mut hint = Hint::new();
     hint.with_extension(if media_type == "audio/mpeg" {
@@ -83,11 +115,9 @@ pub fn measure(path: &Path) -> Result<Audio, String> {
             &FormatOptions::default(),
             &MetadataOptions::default(),
         )
-        .map_err(|e| format!("cannot read the audio: {e}"))?;
+        .map_err(|e| AudioError::Container(e.to_string()))?;
     let mut format = probed.format;
-    let track = format
-        .default_track()
-        .ok_or("the file has no audio track")?;
+    let track = format.default_track().ok_or(AudioError::NoTrack)?;
     let (id, params) = (track.id, track.codec_params.clone());
     let time_base = params
         .time_base
@@ -96,7 +126,7 @@ pub fn measure(path: &Path) -> Result<Audio, String> {
                 .sample_rate
                 .map(|r| symphonia::core::units::TimeBase::new(1, r))
         })
-        .ok_or("the audio has no time base")?;
+        .ok_or(AudioError::NoTimeBase)?;
     let frames = match params.n_frames {
         Some(n) => n,
         // No frame count in the header: count the packets (no decoding).
@@ -113,7 +143,7 @@ pub fn measure(path: &Path) -> Result<Audio, String> {
     let time = time_base.calc_time(frames);
     let seconds = time.seconds + u64::from(time.frac >= 0.5);
     if seconds == 0 {
-        return Err("the audio lasts no time".into());
+        return Err(AudioError::NoDuration);
     }
     Ok(Audio {
         length,
@@ -171,12 +201,12 @@ fn site_file(
 }
 
 /// The artwork made square and scaled into Apple's range, as a JPEG.
-pub fn square_artwork(bytes: &[u8]) -> Result<(Vec<u8>, u32), String> {
-    let picture = image::load_from_memory(bytes).map_err(|e| format!("not an image: {e}"))?;
+pub fn square_artwork(bytes: &[u8]) -> Result<(Vec<u8>, u32), ArtworkError> {
+    let picture = image::load_from_memory(bytes).map_err(ArtworkError::NotAnImage)?;
     let (w, h) = picture.dimensions();
     let side = w.min(h);
     if side == 0 {
-        return Err("the image is empty".into());
+        return Err(ArtworkError::Empty);
     }
     let square = picture.crop_imm((w - side) / 2, (h - side) / 2, side, side);
     let target = side.clamp(ARTWORK_MIN, ARTWORK_MAX);
@@ -188,7 +218,7 @@ pub fn square_artwork(bytes: &[u8]) -> Result<(Vec<u8>, u32), String> {
     let mut out = std::io::Cursor::new(Vec::new());
     image::DynamicImage::ImageRgb8(square.to_rgb8())
         .write_to(&mut out, image::ImageFormat::Jpeg)
-        .map_err(|e| format!("cannot write the JPEG: {e}"))?;
+        .map_err(ArtworkError::Encode)?;
     Ok((out.into_inner(), target))
 }
 
@@ -225,7 +255,7 @@ fn series_feed(collection: &Collection, section: &Section, out: &mut PodcastFile
     let config = &collection.config;
     let extra: PodcastSeriesExtra = match parse_extra(&section.meta.extra) {
         Ok(e) => e,
-        Err((field, message)) => {
+        Err(FieldError { field, message }) => {
             out.problems.push(Problem::field(
                 &section.file,
                 field,
@@ -254,13 +284,12 @@ fn series_feed(collection: &Collection, section: &Section, out: &mut PodcastFile
             let section_folder = section.relative_path.rsplit_once('/').map(|(f, _)| f);
             let found = site_file(collection, reference, section_folder, &section.assets, &section.path);
             let made = found
-                .ok_or_else(|| format!("no such file: {reference}"))
+                .ok_or_else(|| ArtworkError::Missing(reference.to_string()))
                 .and_then(|p| {
-                    let size = std::fs::metadata(&p).map_err(|e| e.to_string())?.len();
-                    if size > MAX_ARTWORK_BYTES {
-                        return Err(format!("larger than {} MB", MAX_ARTWORK_BYTES >> 20));
+                    if std::fs::metadata(&p)?.len() > MAX_ARTWORK_BYTES {
+                        return Err(ArtworkError::TooLarge);
                     }
-                    std::fs::read(&p).map_err(|e| e.to_string())
+                    Ok(std::fs::read(&p)?)
                 })
                 .and_then(|bytes| square_artwork(&bytes));
             match made {

@@ -297,7 +297,7 @@ fn open_dossier(content_dir: &Path, dossier: &str) -> Result<DossierFile, Review
         source,
     })?;
     let text = std::str::from_utf8(&bytes).map_err(|_| invalid("not UTF-8".into()))?;
-    let (front, body) = split_front_matter(text).map_err(invalid)?;
+    let (front, body) = split_front_matter(text).map_err(|e| invalid(e.to_string()))?;
     let doc: DocumentMut = front
         .parse()
         .map_err(|e: toml_edit::TomlError| invalid(e.message().to_string()))?;

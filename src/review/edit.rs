@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use toml_edit::{Array, DocumentMut, Item, TableLike};
 
 use super::{check_version, file_version, git, lock, Author, ReviewError};
-use crate::content::{split_front_matter, write_atomic};
+use crate::content::{split_front_matter, write_atomic, FieldError};
 use crate::harvest::store::summary_of;
 use crate::model::{parse_extra, PublicationExtra, Status, TaxonomyRules};
 
@@ -132,14 +132,17 @@ pub(crate) fn open(content_dir: &Path, relative_path: &str) -> Result<Opened, Re
         source,
     })?;
     let text = std::str::from_utf8(&bytes).map_err(|_| invalid("file", "not UTF-8".into()))?;
-    let (front, body) = split_front_matter(text).map_err(|m| invalid("front matter", m))?;
+    let (front, body) =
+        split_front_matter(text).map_err(|e| invalid("front matter", e.to_string()))?;
     let doc: DocumentMut = front
         .parse()
         .map_err(|e: toml_edit::TomlError| invalid("front matter", e.message().to_string()))?;
     let table: toml::Table =
         toml::from_str(front).map_err(|e| invalid("front matter", e.message().to_string()))?;
     let extra = match table.get("extra").and_then(|e| e.as_table()) {
-        Some(extra) => parse_extra::<PublicationExtra>(extra).map_err(|(f, m)| invalid(&f, m))?,
+        Some(extra) => {
+            parse_extra::<PublicationExtra>(extra).map_err(|e| invalid(&e.field, e.message))?
+        }
         None => PublicationExtra::default(),
     };
     let body = body.to_string();
@@ -180,11 +183,12 @@ pub fn apply(
     }
     let text = render(&opened.doc, &opened.body);
     // What was written must read back as a publication.
-    let check = parse_written(&text).map_err(|(field, message)| ReviewError::Invalid {
-        path: opened.path.clone(),
-        field,
-        message,
-    })?;
+    let check =
+        parse_written(&text).map_err(|FieldError { field, message }| ReviewError::Invalid {
+            path: opened.path.clone(),
+            field,
+            message,
+        })?;
     let _ = check;
     write_atomic(&opened.path, text.as_bytes())?;
     let title = opened
@@ -212,10 +216,11 @@ fn short(title: &str) -> String {
     }
 }
 
-fn parse_written(text: &str) -> Result<PublicationExtra, (String, String)> {
-    let (front, _) = split_front_matter(text).map_err(|m| ("front matter".to_string(), m))?;
+fn parse_written(text: &str) -> Result<PublicationExtra, FieldError> {
+    let (front, _) =
+        split_front_matter(text).map_err(|e| FieldError::new("front matter", e.to_string()))?;
     let table: toml::Table =
-        toml::from_str(front).map_err(|e| ("front matter".to_string(), e.message().to_string()))?;
+        toml::from_str(front).map_err(|e| FieldError::new("front matter", e.message()))?;
     match table.get("extra").and_then(|e| e.as_table()) {
         Some(extra) => parse_extra::<PublicationExtra>(extra),
         None => Ok(PublicationExtra::default()),

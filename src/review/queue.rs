@@ -147,7 +147,7 @@ pub enum ItemError {
     NotUtf8,
     /// The front matter's `+++` fences, as the content loader reads them.
     #[error("{0}")]
-    Fences(String),
+    Fences(#[from] crate::content::FenceError),
     /// The front matter's TOML.
     #[error("{0}")]
     FrontMatter(String),

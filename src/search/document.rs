@@ -12,7 +12,10 @@ pub const SEARCHABLE: &[&str] = &["title", "summary", "body"];
 /// Usable in `filter` and `facets`.
 pub const FILTERABLE: &[&str] = &["soort", "type", "thema", "programmalijn", "partner", "year"];
 /// Usable in `sort`.
-pub const SORTABLE: &[&str] = &["date", "year"];
+pub const SORTABLE: &[&str] = &[DATE_FIELD, "year"];
+
+/// The publication date, as text (`2020-06-01`, `2020-06` or `2020`).
+pub const DATE_FIELD: &str = "date";
 /// Facets whose values are strings (`year` is a number).
 pub const STRING_FACETS: &[&str] = &["soort", "type", "thema", "programmalijn", "partner"];
 
@@ -66,8 +69,12 @@ impl SearchDocument {
                 })
             }
         }
-        for field in SEARCHABLE.iter().chain(["date"].iter()) {
-            if let Some(v) = self.0.get(*field) {
+        for field in SEARCHABLE
+            .iter()
+            .copied()
+            .chain(std::iter::once(DATE_FIELD))
+        {
+            if let Some(v) = self.0.get(field) {
                 if !(v.is_string() || v.is_null()) {
                     return Err(DocumentError::BadField {
                         position,
@@ -136,7 +143,7 @@ impl SearchDocument {
 
     /// The date as a sortable day number (`2024-09-11` → 20240911).
     pub fn date_key(&self) -> Option<i64> {
-        let date = self.text("date");
+        let date = self.text(DATE_FIELD);
         let digits: String = date.chars().take(10).filter(char::is_ascii_digit).collect();
         // A month or a year sorts as its first day.
         match digits.len() {

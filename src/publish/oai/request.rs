@@ -165,9 +165,11 @@ pub fn parse(pairs: &[(String, String)]) -> Result<Verb, OaiError> {
     let Some(verb) = get("verb") else {
         return Err(OaiError::new("badVerb", "the verb argument is missing"));
     };
+    // The argument ListMetadataFormats may take, alone.
+    const IDENTIFIER: &str = "identifier";
     let (allowed, required): (&[&str], &[&str]) = match verb.as_str() {
         "Identify" => (&[], &[]),
-        "ListMetadataFormats" => (&["identifier"], &[]),
+        "ListMetadataFormats" => (&[IDENTIFIER], &[]),
         "ListSets" => (&["resumptionToken"], &[]),
         "GetRecord" => (
             &["identifier", "metadataPrefix"],

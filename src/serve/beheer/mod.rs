@@ -24,7 +24,7 @@ use axum::Router;
 use serde::Serialize;
 use tera::{Context, Tera};
 
-use crate::accounts::Accounts;
+use crate::accounts::{AccountError, Accounts};
 use crate::model::{Status, TaxonomyRules};
 use crate::review::{
     self, dossier, Author, Change, Edit, FlagField, ItemId, Queue, QueueItem, ReviewError, Show,
@@ -300,7 +300,7 @@ impl Beheer {
     }
 
     /// The accounts file, read again only when it changed.
-    fn accounts(&self) -> Result<Arc<Accounts>, String> {
+    fn accounts(&self) -> Result<Arc<Accounts>, AccountError> {
         let stamp = std::fs::metadata(&self.accounts)
             .map(|m| (m.len(), m.modified().ok()))
             .unwrap_or((0, None));
@@ -310,7 +310,7 @@ impl Beheer {
                 return Ok(accounts.clone());
             }
         }
-        let accounts = Arc::new(Accounts::load(&self.accounts).map_err(|e| e.to_string())?);
+        let accounts = Arc::new(Accounts::load(&self.accounts)?);
         *read = Some((stamp.0, stamp.1, accounts.clone()));
         Ok(accounts)
     }

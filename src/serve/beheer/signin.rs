@@ -109,7 +109,7 @@ pub(super) async fn sign_in(
     let name = username.clone();
     let verified = blocking(move || {
         let accounts = b.accounts()?;
-        Ok::<_, String>(accounts.verify(&name, &password).cloned())
+        Ok::<_, AccountError>(accounts.verify(&name, &password).cloned())
     })
     .await;
     let account = match verified {
