@@ -188,6 +188,43 @@ fn feeds_sitemap_and_robots_are_written() {
     );
 }
 
+/// Leaving out of contexts what no template reads (neighbours, term pages,
+/// the body of listed pages) must change no byte of the site.
+#[test]
+fn lean_contexts_build_the_same_site_as_whole_ones() {
+    let site = shipped_site_copy();
+    let lean = site.path().join("lean");
+    let whole = site.path().join("whole");
+    for (dir, whole_contexts) in [(&lean, false), (&whole, true)] {
+        let options = BuildOptions {
+            output_dir: Some(dir.clone()),
+            whole_contexts,
+            ..Default::default()
+        };
+        build(site.path(), &options).unwrap();
+    }
+    let files = |root: &std::path::Path| -> Vec<(String, Vec<u8>)> {
+        let mut files: Vec<_> = walkdir::WalkDir::new(root)
+            .into_iter()
+            .map(Result::unwrap)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let rel = e.path().strip_prefix(root).unwrap().display().to_string();
+                (rel, std::fs::read(e.path()).unwrap())
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let (lean, whole) = (files(&lean), files(&whole));
+    assert!(lean.len() > 200, "{} files", lean.len());
+    assert_eq!(lean.len(), whole.len());
+    for ((path, a), (other, b)) in lean.iter().zip(&whole) {
+        assert_eq!(path, other);
+        assert!(a == b, "{path} differs between lean and whole contexts");
+    }
+}
+
 #[test]
 fn base_url_can_be_replaced_for_local_serving() {
     let site = shipped_site_copy();

@@ -61,6 +61,7 @@ pub fn build(site: &Path, args: BuildArgs) -> anyhow::Result<ExitCode> {
         base_url: args.base_url,
         include_drafts: args.drafts,
         memo: None,
+        whole_contexts: false,
     };
     let spinner = Progress::spinner("building the site");
     let result = build::build(site, &options);

@@ -215,6 +215,7 @@ pub async fn serve(
         include_drafts: options.include_drafts,
         // Each rebuild renders only what the change touched.
         memo: Some(Default::default()),
+        whole_contexts: false,
     };
     let public_url = options
         .public_url

@@ -257,13 +257,15 @@ impl SiteData {
         serde_json::to_value(view).unwrap_or(Value::Null)
     }
 
-    /// A page as `get_page` and `get_section` give it: with its neighbours
-    /// when some template reads them there.
+    /// A page as `get_page` and `get_section` give it: listed (see
+    /// [`SiteData::listed_value`]), with its neighbours when some template
+    /// reads them there.
     pub fn page_value(&self, i: usize) -> Value {
         self.page_value_with(i, self.needs.nested_siblings)
     }
 
-    /// A page, with or without `lower`/`higher`.
+    /// Page `i` whole, with or without `lower`/`higher` (as listed pages):
+    /// the `page` of its own template.
     pub fn page_value_with(&self, i: usize, siblings: bool) -> Value {
         let mut value = self.page_values[i].clone();
         if !siblings {
@@ -272,16 +274,16 @@ impl SiteData {
         let page = &self.library.pages[i];
         if let Value::Object(map) = &mut value {
             if let Some(lower) = page.lower {
-                map.insert("lower".into(), self.page_values[lower].clone());
+                map.insert("lower".into(), self.listed_value(lower));
             }
             if let Some(higher) = page.higher {
-                map.insert("higher".into(), self.page_values[higher].clone());
+                map.insert("higher".into(), self.listed_value(higher));
             }
         }
         value
     }
 
-    /// The fingerprint of page `i` as listings see it (see
+    /// The fingerprint of page `i` whole, without its neighbours (see
     /// [`super::memo`]).
     pub fn page_fp(&self, i: usize) -> super::memo::Fp {
         match (self.library.pages.get(i), self.page_values.get(i)) {
@@ -290,14 +292,47 @@ impl SiteData {
         }
     }
 
+    /// Page `i` as lists show it (`section.pages`, `paginator.pages`,
+    /// `term.pages`, and a page's `lower`/`higher`): without neighbours,
+    /// and without the fields made from its body when no template reads
+    /// them on a listed page ([`ContextNeeds::listed_body`]). So an edit
+    /// of a body re-renders no list that only shows titles.
+    pub fn listed_value(&self, i: usize) -> Value {
+        let Some(full) = self.page_values.get(i) else {
+            return Value::Null;
+        };
+        match full {
+            Value::Object(map) if !self.needs.listed_body => Value::Object(
+                map.iter()
+                    .filter(|(k, _)| !super::memo::PAGE_BODY.contains(&k.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    /// The fingerprint of [`SiteData::listed_value`].
+    pub fn listed_fp(&self, i: usize) -> Fp {
+        if self.needs.listed_body {
+            return self.page_fp(i);
+        }
+        match self.library.pages.get(i) {
+            Some(page) => self
+                .fps
+                .listed_page(&page.relative_path, || self.listed_value(i)),
+            None => 0,
+        }
+    }
+
     /// A fingerprint of [`SiteData::page_value`].
     pub fn page_value_fp(&self, i: usize) -> Fp {
         let siblings = self.needs.nested_siblings;
         let page = self.library.pages.get(i);
-        let neighbour = |n: Option<usize>| n.map(|n| self.page_fp(n));
+        let neighbour = |n: Option<usize>| n.map(|n| self.listed_fp(n));
         super::memo::combine((
             "page",
-            self.page_fp(i),
+            self.listed_fp(i),
             siblings.then(|| page.map(|p| (neighbour(p.lower), neighbour(p.higher)))),
         ))
     }
@@ -337,7 +372,7 @@ impl SiteData {
             return 0;
         };
         let pages: Vec<Fp> = if with_pages {
-            item.pages.iter().map(|&p| self.page_fp(p)).collect()
+            item.pages.iter().map(|&p| self.listed_fp(p)).collect()
         } else {
             Vec::new()
         };
@@ -369,7 +404,8 @@ impl SiteData {
         ))
     }
 
-    /// A page as listings see it: without neighbours.
+    /// A page whole, without neighbours: what feeds and the newsletter
+    /// show.
     pub fn page_value_plain(&self, i: usize) -> Value {
         self.page_values[i].clone()
     }
@@ -453,10 +489,7 @@ impl SiteData {
     pub fn term_value(&self, t: usize, term: usize, with_pages: bool) -> Value {
         let item = &self.library.taxonomies[t].terms[term];
         let pages: Vec<Value> = if with_pages {
-            item.pages
-                .iter()
-                .map(|&p| self.page_value_plain(p))
-                .collect()
+            item.pages.iter().map(|&p| self.listed_value(p)).collect()
         } else {
             Vec::new()
         };

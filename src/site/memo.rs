@@ -185,6 +185,8 @@ pub struct Fingerprints {
     /// relative path → (fingerprint of the value without `lower` and
     /// `higher`, number of keys).
     pages: HashMap<String, (Fp, usize)>,
+    /// The same for the page as lists show it, without [`PAGE_BODY`].
+    listed: HashMap<String, (Fp, usize)>,
     /// relative path → (fingerprint without `pages`, number of keys).
     sections: HashMap<String, (Fp, usize)>,
     pub config: Fp,
@@ -194,6 +196,19 @@ pub struct Fingerprints {
 
 /// The keys of a page value that depend on where it is shown.
 const PAGE_VARYING: &[&str] = &["lower", "higher"];
+/// The keys of a page value made from its body, which lists leave out
+/// when no template reads them there (see `SiteData::listed_value`).
+pub const PAGE_BODY: &[&str] = &["content", "summary", "toc", "word_count", "reading_time"];
+/// [`PAGE_VARYING`] and [`PAGE_BODY`].
+const LISTED_VARYING: &[&str] = &[
+    "lower",
+    "higher",
+    "content",
+    "summary",
+    "toc",
+    "word_count",
+    "reading_time",
+];
 /// The key of a section value that `get_section` fills or leaves empty.
 const SECTION_PAGES: &str = "pages";
 const SECTION_VARYING: &[&str] = &[SECTION_PAGES];
@@ -202,30 +217,40 @@ impl Fingerprints {
     pub fn new(page_values: &[Value], section_values: &[Value], config: &Value) -> Fingerprints {
         use rayon::prelude::*;
         let empty = Fingerprints::default();
-        let base = |v: &Value, varying: &[&str]| -> Option<(String, (Fp, usize))> {
+        // (fingerprint without `varying`, number of keys less `dropped`)
+        let base = |v: &Value, varying: &[&str], dropped: &[&str]| {
             let map = v.as_object()?;
             let path = map.get("relative_path")?.as_str()?.to_string();
             let mut h = hasher();
+            let mut keys = 0;
             for (k, v) in map {
+                if !dropped.contains(&k.as_str()) {
+                    keys += 1;
+                }
                 if !varying.contains(&k.as_str()) {
                     k.hash(&mut h);
                     empty.hash_value(v, &mut h);
                 }
             }
-            Some((path, (h.finish(), map.len())))
+            Some((path, (h.finish(), keys)))
         };
-        let pages = page_values
+        let (pages, listed) = page_values
             .par_iter()
-            .filter_map(|v| base(v, PAGE_VARYING))
-            .collect();
+            .filter_map(|v| {
+                let (path, whole) = base(v, PAGE_VARYING, &[])?;
+                let (_, listed) = base(v, LISTED_VARYING, PAGE_BODY)?;
+                Some(((path.clone(), whole), (path, listed)))
+            })
+            .unzip();
         let sections = section_values
             .iter()
-            .filter_map(|v| base(v, SECTION_VARYING))
+            .filter_map(|v| base(v, SECTION_VARYING, &[]))
             .collect();
         let mut h = hasher();
         empty.hash_value(config, &mut h);
         Fingerprints {
             pages,
+            listed,
             sections,
             config: h.finish(),
             calls: Default::default(),
@@ -268,15 +293,19 @@ impl Fingerprints {
 
     fn known(&self, map: &Map<String, Value>) -> Option<(Fp, &'static [&'static str])> {
         let path = map.get("relative_path")?.as_str()?;
-        let (table, varying) = if map.contains_key("higher") {
-            (&self.pages, PAGE_VARYING)
-        } else if map.contains_key("subsections") {
-            (&self.sections, SECTION_VARYING)
-        } else {
+        if map.contains_key("higher") {
+            if let Some(&(fp, _)) = self.pages.get(path).filter(|(_, k)| *k == map.len()) {
+                return Some((fp, PAGE_VARYING));
+            }
+            let &(fp, keys) = self.listed.get(path)?;
+            let listed = keys == map.len() && !PAGE_BODY.iter().any(|k| map.contains_key(*k));
+            return listed.then_some((combine(("listed", fp)), PAGE_VARYING));
+        }
+        if !map.contains_key("subsections") {
             return None;
-        };
-        let &(fp, keys) = table.get(path)?;
-        (keys == map.len()).then_some((fp, varying))
+        }
+        let &(fp, keys) = self.sections.get(path)?;
+        (keys == map.len()).then_some((fp, SECTION_VARYING))
     }
 
     /// The fingerprint of a context: `config` by its own, the rest hashed.
@@ -318,6 +347,16 @@ impl Fingerprints {
                 self.hash_value(value, &mut h);
                 h.finish()
             }
+        }
+    }
+
+    /// The fingerprint of the page at `relative_path` as lists show it
+    /// (`SiteData::listed_value`); `value` is made and hashed when it is
+    /// not known.
+    pub fn listed_page(&self, relative_path: &str, value: impl FnOnce() -> Value) -> Fp {
+        match self.listed.get(relative_path) {
+            Some(&(fp, _)) => combine(("listed", fp)),
+            None => self.of(&value()),
         }
     }
 

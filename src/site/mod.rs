@@ -50,6 +50,10 @@ pub struct BuildOptions {
     /// outputs whose inputs changed, and leaves it describing this build
     /// (`serve` keeps one; see [`memo`]).
     pub memo: Option<SharedMemo>,
+    /// Give every template its whole context, as Zola does, instead of
+    /// leaving out what no template reads ([`ContextNeeds`]): slower, and
+    /// the same output, which is what tests check with it.
+    pub whole_contexts: bool,
 }
 
 /// What a build did, for the summary line and for tests.
@@ -121,6 +125,7 @@ fn prepare(
     site_dir: &Path,
     collection: Collection,
     fingerprints: bool,
+    whole_contexts: bool,
 ) -> Result<(Arc<SiteData>, templates::Templates), BuildError> {
     let config = &collection.config;
     let files = templates::template_files(site_dir, config.theme.as_deref())?;
@@ -133,7 +138,12 @@ fn prepare(
             )
         })
         .collect();
-    let needs = ContextNeeds::analyse(&sources, &config.feed_filenames);
+    let needs = if whole_contexts {
+        ContextNeeds::all()
+    } else {
+        ContextNeeds::analyse(&sources, &config.feed_filenames)
+    };
+    tracing::debug!("what the templates read: {needs:?}");
     let data = Arc::new(SiteData::prepare(collection, needs, fingerprints));
     let tera = templates::build_tera(&files, &data)?;
     Ok((data, tera))
@@ -148,7 +158,7 @@ pub fn newsletter_files(
     options: &LoadOptions,
     collection: Collection,
 ) -> Result<(Extra, Collection, Vec<Rendered>), BuildError> {
-    let (data, tera) = prepare(site_dir, collection, false)?;
+    let (data, tera) = prepare(site_dir, collection, false, false)?;
     let rendering = render::render_newsletters(&data, &tera);
     drop(tera);
     let files = rendering
@@ -193,7 +203,12 @@ pub fn build_with(
     see(&collection);
     steps.done("see");
     let theme = collection.config.theme.clone();
-    let (data, tera) = prepare(site_dir, collection, options.memo.is_some())?;
+    let (data, tera) = prepare(
+        site_dir,
+        collection,
+        options.memo.is_some(),
+        options.whole_contexts,
+    )?;
     steps.done("prepare");
     let load_time = started.elapsed();
 

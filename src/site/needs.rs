@@ -27,6 +27,12 @@ pub struct ContextNeeds {
     /// A shared template (extended, imported, included) reads them: every
     /// page gets its neighbours.
     pub all_page_siblings: bool,
+    /// A field made from the body (`content`, `summary`, `toc`,
+    /// `word_count`, `reading_time`) read on a listed page: on any name
+    /// but `page` and `section`, outside feed templates (which get whole
+    /// pages). Also set when a template rebinds `page`, or hands a list or
+    /// a loop's page to `json_encode`. Else lists leave those fields out.
+    pub listed_body: bool,
 }
 
 impl ContextNeeds {
@@ -38,6 +44,7 @@ impl ContextNeeds {
             nested_siblings: true,
             page_siblings: HashSet::new(),
             all_page_siblings: true,
+            listed_body: true,
         }
     }
 
@@ -55,15 +62,19 @@ impl ContextNeeds {
         ContextNeeds {
             term_pages: sources.iter().any(|(_, text)| reads(text, "term", "pages")),
             feed_section_pages: sources.iter().any(|(name, text)| {
-                feed_filenames.contains(name)
+                is_feed(name, feed_filenames)
                     && (reads(text, "section", "pages") || !referenced(text).is_empty())
             }),
             nested_siblings: sources.iter().any(|(_, text)| {
-                reads_on_other_than(text, "lower", "page")
-                    || reads_on_other_than(text, "higher", "page")
+                reads_on_other_than(text, "lower", &["page"])
+                    || reads_on_other_than(text, "higher", &["page"])
             }),
             all_page_siblings: page_siblings.iter().any(|n| shared.contains(n)),
             page_siblings,
+            listed_body: sources
+                .iter()
+                .filter(|(name, _)| !is_feed(name, feed_filenames))
+                .any(|(_, text)| reads_listed_body(text)),
         }
     }
 
@@ -90,8 +101,8 @@ pub fn reads(text: &str, var: &str, field: &str) -> bool {
     })
 }
 
-/// `.field` read on some name other than `var`.
-fn reads_on_other_than(text: &str, field: &str, var: &str) -> bool {
+/// `.field` read on some name other than those in `vars`.
+fn reads_on_other_than(text: &str, field: &str, vars: &[&str]) -> bool {
     let needle = format!(".{field}");
     text.match_indices(&needle).any(|(at, _)| {
         if text[at + needle.len()..]
@@ -106,7 +117,103 @@ fn reads_on_other_than(text: &str, field: &str, var: &str) -> bool {
             .rev()
             .take_while(|c| is_ident(*c))
             .collect();
-        !before.is_empty() && before.chars().rev().collect::<String>() != var
+        let name: String = before.chars().rev().collect();
+        !name.is_empty() && !vars.contains(&name.as_str())
+    })
+}
+
+/// Whether template `name` is a feed: one of `feed_filenames`, in the
+/// site or as a theme's (`<theme>/templates/atom.xml`).
+fn is_feed(name: &str, feed_filenames: &[String]) -> bool {
+    feed_filenames.iter().any(|feed| {
+        name == feed
+            || name
+                .strip_suffix(feed.as_str())
+                .is_some_and(|head| head.ends_with("/templates/"))
+    })
+}
+
+/// Whether `text` may read a body field of a listed page (see
+/// [`ContextNeeds::listed_body`]).
+fn reads_listed_body(text: &str) -> bool {
+    let on_listed = super::memo::PAGE_BODY
+        .iter()
+        .any(|field| reads_on_other_than(text, field, &["page", "section"]));
+    on_listed || binds(text, "page") || encodes_a_listed_page(text)
+}
+
+/// Whether `text` gives `name` a value of its own: a loop variable, a
+/// `set`, or a macro argument.
+fn binds(text: &str, name: &str) -> bool {
+    let words: Vec<&str> = text
+        .split(|c: char| !is_ident(c))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let by_statement = words.windows(2).any(|w| {
+        matches!(w, [keyword, bound] if *bound == name && matches!(*keyword, "for" | "set" | "set_global"))
+            || matches!(w, [first, bound] if *bound == name && text.contains(&format!("for {first}, {name} in")))
+    });
+    // `{% macro name(a, b="x") %}`: the names between the parentheses.
+    let by_macro = text.match_indices("macro ").any(|(at, keyword)| {
+        let opened = text
+            .get(..at)
+            .unwrap_or_default()
+            .trim_end()
+            .trim_end_matches('-')
+            .ends_with("{%");
+        let rest = text
+            .get(at + keyword.len()..)
+            .unwrap_or_default()
+            .trim_start();
+        let rest = rest.trim_start_matches(is_ident).trim_start();
+        let args = rest
+            .strip_prefix('(')
+            .and_then(|a| a.split_once(')'))
+            .map(|(a, _)| a)
+            .unwrap_or_default();
+        opened
+            && args
+                .split(',')
+                .any(|arg| arg.split('=').next().unwrap_or_default().trim() == name)
+    });
+    by_statement || by_macro
+}
+
+/// `x | json_encode` where `x` is a list of pages (`….pages`), a
+/// neighbour (`….lower`, `….higher`) or the variable of a loop over a list
+/// of pages (`{% for p in section.pages %}`).
+fn encodes_a_listed_page(text: &str) -> bool {
+    let loop_vars: HashSet<&str> = text
+        .match_indices("for ")
+        .filter_map(|(at, _)| {
+            let rest = text.get(at + 4..)?;
+            let (head, iterable) = rest.split_once(" in ")?;
+            let iterable: String = iterable
+                .trim_start()
+                .chars()
+                .take_while(|c| is_ident(*c) || *c == '.')
+                .collect();
+            let over_pages = iterable.rsplit('.').next() == Some("pages");
+            over_pages.then(|| head.split(',').map(str::trim).collect::<Vec<_>>())
+        })
+        .flatten()
+        .collect();
+    text.match_indices("json_encode").any(|(at, _)| {
+        let before = text.get(..at).unwrap_or_default().trim_end();
+        let Some(before) = before.strip_suffix('|') else {
+            return false;
+        };
+        let operand: String = before
+            .trim_end()
+            .chars()
+            .rev()
+            .take_while(|c| is_ident(*c) || *c == '.')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let last = operand.rsplit('.').next().unwrap_or_default();
+        loop_vars.contains(operand.as_str()) || matches!(last, "pages" | "lower" | "higher")
     })
 }
 
@@ -189,5 +296,54 @@ mod tests {
             &[],
         );
         assert!(needs.all_page_siblings && needs.nested_siblings);
+    }
+
+    #[test]
+    fn listed_bodies_are_kept_only_where_some_template_reads_them() {
+        let feeds = ["atom.xml".to_string()];
+        let analyse = |list: &[(&str, &str)]| ContextNeeds::analyse(&sources(list), &feeds);
+        // The shipped theme's shape: bodies on the page itself and in feeds.
+        let lean = analyse(&[
+            (
+                "page.html",
+                "{{ page.content | safe }}{{ section.content }}",
+            ),
+            (
+                "list.html",
+                "{% for p in section.pages %}{{ p.title }}{% endfor %}",
+            ),
+            (
+                "atom.xml",
+                "{% for page in pages %}{{ page.content }}{% endfor %}",
+            ),
+            (
+                "vindplaats/templates/atom.xml",
+                "{% for page in pages %}{{ page.content }}{% endfor %}",
+            ),
+            (
+                "x.html",
+                "{{ naam | json_encode }}{{ page.title | json_encode }}\
+                 {% for a in auteurs %}{{ a | json_encode }}{% endfor %}",
+            ),
+            (
+                "macros.html",
+                "{% macro a(pages) %}{% endmacro a %}{{ get_page(path=page) }}",
+            ),
+        ]);
+        assert!(!lean.listed_body);
+        for text in [
+            "{% for p in section.pages %}{{ p.summary }}{% endfor %}",
+            "{{ page.lower.content }}",
+            "{% for page in paginator.pages %}{{ page.title }}{% endfor %}",
+            "{% for i, page in paginator.pages %}{% endfor %}",
+            "{% set page = get_page(path=\"a.md\") %}",
+            "{% macro kaart(kop, page) %}{% endmacro %}",
+            "{%- macro kaart(page=1) -%}{%- endmacro %}",
+            "{% for p in term.pages %}{{ p | json_encode }}{% endfor %}",
+            "{{ section.pages | json_encode() }}",
+            "{% for p in pages %}{{ p.word_count }}{% endfor %}",
+        ] {
+            assert!(analyse(&[("t.html", text)]).listed_body, "{text}");
+        }
     }
 }
