@@ -30,8 +30,9 @@ pub struct ContextNeeds {
     /// A field made from the body (`content`, `summary`, `toc`,
     /// `word_count`, `reading_time`) read on a listed page: on any name
     /// but `page` and `section`, outside feed templates (which get whole
-    /// pages). Also set when a template rebinds `page`, or hands a list or
-    /// a loop's page to `json_encode`. Else lists leave those fields out.
+    /// pages). Also set when a template rebinds `page`, hands a list or
+    /// a loop's page to `json_encode`, or names one of those fields in
+    /// quotes (`get(key="content")`). Else lists leave those fields out.
     pub listed_body: bool,
 }
 
@@ -139,7 +140,11 @@ fn reads_listed_body(text: &str) -> bool {
     let on_listed = super::memo::PAGE_BODY
         .iter()
         .any(|field| reads_on_other_than(text, field, &["page", "section"]));
-    on_listed || binds(text, "page") || encodes_a_listed_page(text)
+    // A body field named as a string: `p | get(key="content")`.
+    let quoted = super::memo::PAGE_BODY.iter().any(|field| {
+        text.contains(&format!("\"{field}\"")) || text.contains(&format!("'{field}'"))
+    });
+    on_listed || quoted || binds(text, "page") || encodes_a_listed_page(text)
 }
 
 /// Whether `text` gives `name` a value of its own: a loop variable, a
@@ -342,6 +347,7 @@ mod tests {
             "{% for p in term.pages %}{{ p | json_encode }}{% endfor %}",
             "{{ section.pages | json_encode() }}",
             "{% for p in pages %}{{ p.word_count }}{% endfor %}",
+            "{{ section.pages | first | get(key=\"summary\") }}",
         ] {
             assert!(analyse(&[("t.html", text)]).listed_body, "{text}");
         }
