@@ -67,8 +67,8 @@ impl ContextNeeds {
                     && (reads(text, "section", "pages") || !referenced(text).is_empty())
             }),
             nested_siblings: sources.iter().any(|(_, text)| {
-                reads_on_other_than(text, "lower", &["page"])
-                    || reads_on_other_than(text, "higher", &["page"])
+                reads_on_other_than(text, "lower", &[PAGE])
+                    || reads_on_other_than(text, "higher", &[PAGE])
             }),
             all_page_siblings: page_siblings.iter().any(|n| shared.contains(n)),
             page_siblings,
@@ -84,6 +84,9 @@ impl ContextNeeds {
         self.all_page_siblings || self.page_siblings.contains(template)
     }
 }
+
+/// The page a page template renders.
+const PAGE: &str = "page";
 
 fn is_ident(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
@@ -139,12 +142,12 @@ fn is_feed(name: &str, feed_filenames: &[String]) -> bool {
 fn reads_listed_body(text: &str) -> bool {
     let on_listed = super::memo::PAGE_BODY
         .iter()
-        .any(|field| reads_on_other_than(text, field, &["page", "section"]));
+        .any(|field| reads_on_other_than(text, field, &[PAGE, "section"]));
     // A body field named as a string: `p | get(key="content")`.
     let quoted = super::memo::PAGE_BODY.iter().any(|field| {
         text.contains(&format!("\"{field}\"")) || text.contains(&format!("'{field}'"))
     });
-    on_listed || quoted || binds(text, "page") || encodes_a_listed_page(text)
+    on_listed || quoted || binds(text, PAGE) || encodes_a_listed_page(text)
 }
 
 /// Whether `text` gives `name` a value of its own: a loop variable, a
