@@ -11,10 +11,9 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use walkdir::WalkDir;
 
-use super::frontmatter::{
-    parse_date, split_front_matter, FieldError, PageFrontMatter, ParsedDate, SectionFrontMatter,
-    SortBy,
-};
+use super::frontmatter::{PageFrontMatter, ParsedDate, SectionFrontMatter, SortBy};
+use super::order::sort_pages;
+use super::parse::{parent_dir, parse_file, Parsed};
 use super::problem::Problem;
 
 /// One content page (`content/a/x.md` or the bundle `content/a/x/index.md`).
@@ -110,11 +109,6 @@ pub struct LoadSettings {
     pub taxonomies: Vec<String>,
     /// Keep drafts (`draft = true`) instead of leaving them out.
     pub include_drafts: bool,
-}
-
-enum Parsed {
-    Page(Box<Page>),
-    Section(Box<Section>),
 }
 
 impl Library {
@@ -508,212 +502,6 @@ impl Library {
     }
 }
 
-/// Zola's order for a section: the sortable pages in order and those that
-/// lack the key. Ties are broken by path, so the order is stable.
-fn sort_pages(pages: &[Page], ids: &[usize], sort_by: SortBy) -> (Vec<usize>, Vec<usize>) {
-    let (mut sortable, ignored): (Vec<usize>, Vec<usize>) = ids.iter().partition(|&&i| {
-        let m = &pages[i];
-        match sort_by {
-            SortBy::Date => m.date.is_some(),
-            SortBy::UpdateDate => m.date.is_some() || m.updated.is_some(),
-            SortBy::Title | SortBy::TitleBytes => m.meta.title.is_some(),
-            SortBy::Weight => m.meta.weight.is_some(),
-            SortBy::Slug | SortBy::Permalink | SortBy::None => true,
-        }
-    });
-    let moment = |p: &Page| p.date.as_ref().map(|d| d.moment);
-    let latest = |p: &Page| moment(p).max(p.updated.as_ref().map(|d| d.moment));
-    sortable.sort_by(|&a, &b| {
-        let (pa, pb) = (&pages[a], &pages[b]);
-        let title = |p: &Page| p.meta.title.clone().unwrap_or_default();
-        let order = match sort_by {
-            SortBy::Date => moment(pb).cmp(&moment(pa)),
-            SortBy::UpdateDate => latest(pb).cmp(&latest(pa)),
-            SortBy::Title => natural_cmp(&title(pa), &title(pb)),
-            SortBy::TitleBytes => title(pa).cmp(&title(pb)),
-            SortBy::Weight => pa.meta.weight.cmp(&pb.meta.weight),
-            SortBy::Slug => natural_cmp(&pa.slug, &pb.slug),
-            SortBy::Permalink | SortBy::None => std::cmp::Ordering::Equal,
-        };
-        order.then_with(|| pa.path.cmp(&pb.path))
-    });
-    (sortable, ignored)
-}
-
-/// Case-insensitive comparison where runs of digits compare as numbers
-/// ("Aflevering 2" before "Aflevering 10"), as Zola's `title` sort does.
-fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
-    use std::cmp::Ordering;
-    let (mut x, mut y) = (a.chars().peekable(), b.chars().peekable());
-    loop {
-        match (x.peek().copied(), y.peek().copied()) {
-            (None, None) => return a.cmp(b),
-            (None, Some(_)) => return Ordering::Less,
-            (Some(_), None) => return Ordering::Greater,
-            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
-                let mut n = String::new();
-                while let Some(c) = x.peek().copied().filter(char::is_ascii_digit) {
-                    n.push(c);
-                    x.next();
-                }
-                let mut m = String::new();
-                while let Some(d) = y.peek().copied().filter(char::is_ascii_digit) {
-                    m.push(d);
-                    y.next();
-                }
-                let (n, m) = (n.trim_start_matches('0'), m.trim_start_matches('0'));
-                let order = n.len().cmp(&m.len()).then_with(|| n.cmp(m));
-                if order != Ordering::Equal {
-                    return order;
-                }
-            }
-            (Some(c), Some(d)) => {
-                let order = c.to_lowercase().cmp(d.to_lowercase());
-                if order != Ordering::Equal {
-                    return order;
-                }
-                x.next();
-                y.next();
-            }
-        }
-    }
-}
-
-fn parse_file(rel: &str, file: &Path, full: &Path) -> Result<(Parsed, Vec<Problem>), Problem> {
-    let raw = std::fs::read_to_string(full)
-        .map_err(|e| Problem::new(file, format!("cannot read: {e}")))?;
-    let (toml_text, body) =
-        split_front_matter(&raw).map_err(|e| Problem::new(file, e.to_string()))?;
-    let to_problem = |e: FieldError| Problem::field(file, e.field, e.message);
-    let is_section = rel == "_index.md" || rel.ends_with("/_index.md");
-    if is_section {
-        let (meta, warnings) = SectionFrontMatter::parse(toml_text).map_err(to_problem)?;
-        let dir = parent_dir(rel);
-        let components: Vec<String> = dir
-            .split('/')
-            .filter(|c| !c.is_empty())
-            .map(String::from)
-            .collect();
-        let path = if components.is_empty() {
-            "/".to_string()
-        } else {
-            format!("/{}/", components.join("/"))
-        };
-        let section = Section {
-            relative_path: rel.to_string(),
-            file: file.to_path_buf(),
-            meta,
-            body: body.to_string(),
-            path,
-            components,
-            assets: Vec::new(),
-            pages: Vec::new(),
-            ignored_pages: Vec::new(),
-            subsections: Vec::new(),
-            ancestors: Vec::new(),
-        };
-        return Ok((
-            Parsed::Section(Box::new(section)),
-            warnings.into_iter().map(to_problem).collect(),
-        ));
-    }
-
-    let (meta, warnings) = PageFrontMatter::parse(toml_text).map_err(to_problem)?;
-    let date = meta
-        .date
-        .as_ref()
-        .map(parse_date)
-        .transpose()
-        .map_err(|e| Problem::field(file, "date", e.to_string()))?;
-    let updated = meta
-        .updated
-        .as_ref()
-        .map(parse_date)
-        .transpose()
-        .map_err(|e| Problem::field(file, "updated", e.to_string()))?;
-
-    let is_bundle = rel == "index.md" || rel.ends_with("/index.md");
-    let (dir, stem, colocated_path) = if is_bundle {
-        let folder = parent_dir(rel);
-        let folder = folder.trim_end_matches('/');
-        let name = folder.rsplit('/').next().unwrap_or(folder).to_string();
-        (parent_dir(folder), name, Some(format!("{folder}/")))
-    } else {
-        let name = rel
-            .rsplit('/')
-            .next()
-            .unwrap_or(rel)
-            .trim_end_matches(".md")
-            .to_string();
-        (parent_dir(rel), name, None)
-    };
-    // Zola takes a date from a `2020-06-01-name` file name when none is set.
-    let (date, stem) = match split_dated_name(&stem) {
-        Some((d, rest)) if date.is_none() => (Some(d), rest),
-        Some((_, rest)) => (date, rest),
-        None => (date, stem),
-    };
-    let slug = match &meta.slug {
-        Some(s) => slug::slugify(s),
-        None => slug::slugify(&stem),
-    };
-    let path = match &meta.path {
-        Some(p) => {
-            let trimmed = p.trim_matches('/');
-            if trimmed.is_empty() {
-                "/".to_string()
-            } else {
-                format!("/{trimmed}/")
-            }
-        }
-        None => format!("/{dir}{slug}/"),
-    };
-    let components = path
-        .split('/')
-        .filter(|c| !c.is_empty())
-        .map(String::from)
-        .collect();
-    let page = Page {
-        relative_path: rel.to_string(),
-        file: file.to_path_buf(),
-        meta,
-        date,
-        updated,
-        body: body.to_string(),
-        slug,
-        path,
-        components,
-        colocated_path,
-        assets: Vec::new(),
-        section: None,
-        ancestors: Vec::new(),
-        lower: None,
-        higher: None,
-    };
-    Ok((
-        Parsed::Page(Box::new(page)),
-        warnings.into_iter().map(to_problem).collect(),
-    ))
-}
-
-fn split_dated_name(stem: &str) -> Option<(ParsedDate, String)> {
-    let (head, rest) = (stem.get(..10)?, stem.get(11..)?);
-    let sep = stem.as_bytes().get(10)?;
-    if (*sep != b'-' && *sep != b'_') || rest.is_empty() {
-        return None;
-    }
-    let date = parse_date(&toml::Value::String(head.to_string())).ok()?;
-    Some((date, rest.to_string()))
-}
-
-/// `a/b/x.md` → `a/b/`; `x.md` → ``.
-fn parent_dir(rel: &str) -> String {
-    match rel.rfind('/') {
-        Some(i) => rel[..=i].to_string(),
-        None => String::new(),
-    }
-}
-
 fn relative_slash(base: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(base).unwrap_or(path);
     rel.components()
@@ -732,6 +520,7 @@ fn display_path(site_dir: &Path, path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::content::order::natural_cmp;
     use std::fs;
 
     fn site(files: &[(&str, &str)]) -> tempfile::TempDir {

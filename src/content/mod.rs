@@ -10,6 +10,8 @@ pub mod config;
 mod frontmatter;
 mod library;
 pub mod markdown;
+mod order;
+mod parse;
 mod problem;
 mod write;
 

@@ -23,6 +23,7 @@
 
 pub mod classify;
 pub mod date;
+pub mod decode;
 pub mod dedupe;
 pub mod feed;
 pub mod fetch;
