@@ -82,6 +82,9 @@ error_codes! {
     InvalidSearchHighlightPostTag = "invalid_search_highlight_post_tag", InvalidRequest;
     InvalidSearchMatchingStrategy = "invalid_search_matching_strategy", InvalidRequest;
     InvalidSearchAttributesToSearchOn = "invalid_search_attributes_to_search_on", InvalidRequest;
+    InvalidSearchShowMatchesPosition = "invalid_search_show_matches_position", InvalidRequest;
+    InvalidSearchShowRankingScore = "invalid_search_show_ranking_score", InvalidRequest;
+    InvalidSearchShowRankingScoreDetails = "invalid_search_show_ranking_score_details", InvalidRequest;
     // The HTTP request around a search (raised by `serve`).
     NotFound = "not_found", InvalidRequest;
     MethodNotAllowed = "method_not_allowed", InvalidRequest;

@@ -124,6 +124,14 @@ const KNOWN: &[&str] = &[
     "indexUid",
 ];
 
+/// The switches of `KNOWN` that change nothing here (no match positions or
+/// ranking scores are returned), checked to be booleans all the same.
+const FLAGS: &[&str] = &[
+    "showMatchesPosition",
+    "showRankingScore",
+    "showRankingScoreDetails",
+];
+
 fn code_for(field: &str) -> Code {
     match field {
         "q" => Code::InvalidSearchQ,
@@ -143,6 +151,9 @@ fn code_for(field: &str) -> Code {
         "highlightPostTag" => Code::InvalidSearchHighlightPostTag,
         "matchingStrategy" => Code::InvalidSearchMatchingStrategy,
         "attributesToSearchOn" => Code::InvalidSearchAttributesToSearchOn,
+        "showMatchesPosition" => Code::InvalidSearchShowMatchesPosition,
+        "showRankingScore" => Code::InvalidSearchShowRankingScore,
+        "showRankingScoreDetails" => Code::InvalidSearchShowRankingScoreDetails,
         _ => Code::BadRequest,
     }
 }
@@ -303,6 +314,12 @@ impl SearchRequest {
             }
         }
         let get = |k: &str| map.get(k).filter(|v| !v.is_null());
+        // Accepted and not acted on, but of the type Meilisearch checks.
+        for flag in FLAGS {
+            if let Some(v) = get(flag).filter(|v| !v.is_boolean()) {
+                return Err(wrong_type(flag, "a boolean", v));
+            }
+        }
         if let Some(q) = get("q") {
             request.q = string("q", q)?;
             if request.q.chars().count() > MAX_QUERY_CHARS {
@@ -672,6 +689,19 @@ mod tests {
             err(json!({"matchingStrategy": "soms"})).code,
             "invalid_search_matching_strategy"
         );
+        assert_eq!(
+            err(json!({"showRankingScore": "ja"})).code,
+            "invalid_search_show_ranking_score"
+        );
+        assert_eq!(
+            err(json!({"showMatchesPosition": 1})).code,
+            "invalid_search_show_matches_position"
+        );
+        assert_eq!(
+            err(json!({"showRankingScoreDetails": []})).code,
+            "invalid_search_show_ranking_score_details"
+        );
+        assert!(SearchRequest::from_json(&json!({"showRankingScore": true})).is_ok());
         let e = err(json!({"offset": -1}));
         assert_eq!(
             e.to_json()["link"],

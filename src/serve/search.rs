@@ -138,7 +138,10 @@ fn status(code: Code) -> StatusCode {
         | Code::InvalidSearchHighlightPreTag
         | Code::InvalidSearchHighlightPostTag
         | Code::InvalidSearchMatchingStrategy
-        | Code::InvalidSearchAttributesToSearchOn => StatusCode::BAD_REQUEST,
+        | Code::InvalidSearchAttributesToSearchOn
+        | Code::InvalidSearchShowMatchesPosition
+        | Code::InvalidSearchShowRankingScore
+        | Code::InvalidSearchShowRankingScoreDetails => StatusCode::BAD_REQUEST,
     }
 }
 
