@@ -114,13 +114,33 @@ impl Outputs {
 
 /// Every API file, feed and citation of `collection`, in memory.
 pub fn outputs(collection: &Collection, rendered: &[Rendered]) -> Outputs {
+    let mut took = Vec::new();
+    let mut step = |name: &'static str, since: Instant| took.push((name, since.elapsed()));
+    let t = Instant::now();
     let html = page_html(collection, rendered);
     let listings = listing::Listings::of(collection);
+    step("listings", t);
+    let t = Instant::now();
     let podcasts = podcast::files(collection);
+    step("podcasts", t);
+    let t = Instant::now();
+    let api = api::files(collection, &listings, &html);
+    step("api", t);
+    let t = Instant::now();
+    let feeds = feeds::files(collection, &listings);
+    step("feeds", t);
+    let t = Instant::now();
+    let citations = citation::files(collection);
+    step("citations", t);
+    let took: Vec<String> = took
+        .iter()
+        .map(|(name, d)| format!("{name} {:.0} ms", d.as_secs_f64() * 1000.0))
+        .collect();
+    tracing::debug!("publish steps: {}", took.join(", "));
     Outputs {
-        api: api::files(collection, &listings, &html),
-        feeds: feeds::files(collection, &listings),
-        citations: citation::files(collection),
+        api,
+        feeds,
+        citations,
         podcasts: podcasts.feeds,
         artwork: podcasts.artwork,
         problems: podcasts.problems,

@@ -208,6 +208,8 @@ impl Renderer<'_> {
         done
     }
 
+    /// The theme's template for a taxonomy's `kind` page (`list` or
+    /// `single`): its own, else the generic one.
     pub(super) fn taxonomy_template(&self, name: &str, kind: &str) -> Option<String> {
         let own = format!("{name}/{kind}.html");
         let generic = format!("taxonomy_{kind}.html");
@@ -217,13 +219,8 @@ impl Renderer<'_> {
     pub(super) fn taxonomy_list(&self, t: usize, out: &mut JobResult) {
         let taxonomy = &self.data.library.taxonomies[t];
         let Some(template) = self.taxonomy_template(&taxonomy.name, "list") else {
-            out.problems.push(Problem::new(
-                "config.toml",
-                format!(
-                    "taxonomy '{}': no template {}/list.html or taxonomy_list.html",
-                    taxonomy.name, taxonomy.name
-                ),
-            ));
+            out.problems
+                .push(no_taxonomy_template(&taxonomy.name, "list"));
             return;
         };
         let mut context = self.context(&taxonomy.path);
@@ -248,13 +245,8 @@ impl Renderer<'_> {
         };
         let Some(template) = self.taxonomy_template(&taxonomy.name, "single") else {
             if term == 0 {
-                out.problems.push(Problem::new(
-                    "config.toml",
-                    format!(
-                        "taxonomy '{}': no template {}/single.html or taxonomy_single.html",
-                        taxonomy.name, taxonomy.name
-                    ),
-                ));
+                out.problems
+                    .push(no_taxonomy_template(&taxonomy.name, "single"));
             }
             return;
         };
@@ -297,4 +289,14 @@ impl Renderer<'_> {
             self.feed(&item.pages, &item.path, extra, out);
         }
     }
+}
+
+/// A taxonomy whose `kind` page (`list` or `single`) has no template.
+fn no_taxonomy_template(taxonomy: &str, kind: &str) -> Problem {
+    Problem::new(
+        "config.toml",
+        format!(
+            "taxonomy '{taxonomy}': no template {taxonomy}/{kind}.html or taxonomy_{kind}.html"
+        ),
+    )
 }
