@@ -48,6 +48,7 @@ enum Edit {
     Remove(usize),
     Template(usize),
     Partner(usize, u8),
+    Slug(usize, u8),
 }
 
 fn edit() -> impl Strategy<Value = Edit> {
@@ -61,6 +62,7 @@ fn edit() -> impl Strategy<Value = Edit> {
         any::<usize>().prop_map(Edit::Remove),
         any::<usize>().prop_map(Edit::Template),
         (any::<usize>(), any::<u8>()).prop_map(|(i, n)| Edit::Partner(i, n)),
+        (any::<usize>(), any::<u8>()).prop_map(|(i, n)| Edit::Slug(i, n)),
     ]
 }
 
@@ -122,6 +124,15 @@ fn apply(site: &Path, edit: &Edit) {
             let path = pick(*i);
             let mut text = std::fs::read_to_string(&path).unwrap();
             text.push_str("\nEen nieuwe alinea.\n");
+            // Half the time with an internal link, which a slug edit can
+            // move (the page's Markdown must then be rendered again).
+            if i % 2 == 1 {
+                let target = pick(i.wrapping_add(1));
+                let name = target.file_name().unwrap().to_string_lossy();
+                text.push_str(&format!(
+                    "\nZie ook [deze publicatie](@/publicaties/{name}).\n"
+                ));
+            }
             std::fs::write(path, text).unwrap();
         }
         Edit::Theme(i) => {
@@ -175,6 +186,28 @@ fn apply(site: &Path, edit: &Edit) {
             if names[i % names.len()] == "base.html" {
                 text = text.replacen("</footer>", &format!("<p>Versie {i}</p></footer>"), 1);
             }
+            std::fs::write(path, text).unwrap();
+        }
+        Edit::Slug(i, n) => {
+            // Half the time a page other pages link to.
+            let linked = publications.join("theorieen-en-aanpakken-van-polarisatie.md");
+            let path = if i % 2 == 0 && linked.exists() {
+                linked
+            } else {
+                pick(*i)
+            };
+            let text = std::fs::read_to_string(&path).unwrap();
+            let text: String = text
+                .lines()
+                .filter(|l| !l.starts_with("slug = "))
+                .map(|l| {
+                    if l.starts_with("title = ") {
+                        format!("{l}\nslug = \"verplaatst-{n}\"\n")
+                    } else {
+                        format!("{l}\n")
+                    }
+                })
+                .collect();
             std::fs::write(path, text).unwrap();
         }
         Edit::Partner(i, n) => {

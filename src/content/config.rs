@@ -57,7 +57,7 @@ impl TaxonomyConfig {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Hash)]
 #[serde(default)]
 pub struct MarkdownConfig {
     pub smart_punctuation: bool,

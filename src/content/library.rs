@@ -13,7 +13,7 @@ use walkdir::WalkDir;
 
 use super::frontmatter::{PageFrontMatter, ParsedDate, SectionFrontMatter, SortBy};
 use super::order::sort_pages;
-use super::parse::{parent_dir, parse_file, Parsed};
+use super::parse::{parent_dir, parse_bytes, read_file, ParseResult, Parsed};
 use super::problem::Problem;
 
 /// One content page (`content/a/x.md` or the bundle `content/a/x/index.md`).
@@ -111,10 +111,60 @@ pub struct LoadSettings {
     pub include_drafts: bool,
 }
 
+/// Every content file a load parsed, by its bytes: given the last load's,
+/// a load parses again only the files whose bytes changed (`serve` keeps
+/// one between rebuilds; reading 10,000 files is quick, parsing their front
+/// matter is not).
+#[derive(Debug, Default)]
+pub struct ParseCache {
+    /// The site the files were read from (problems name files by it).
+    site_dir: PathBuf,
+    /// Relative path → (fingerprint of the bytes, what parsing them gave).
+    files: HashMap<String, (u64, ParseResult)>,
+}
+
+impl ParseCache {
+    /// How many files it holds.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+fn bytes_fingerprint(bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
+}
+
 impl Library {
     /// Reads `content_dir` once and builds the tree. `site_dir` only shapes
     /// the file names in problems (`content/x.md`).
     pub fn load(site_dir: &Path, content_dir: &Path, settings: &LoadSettings) -> Library {
+        Library::load_inner(site_dir, content_dir, settings, None)
+    }
+
+    /// As [`Library::load`], taking from `cache` what files whose bytes are
+    /// unchanged parsed to, and leaving in it what this load parsed.
+    pub fn load_cached(
+        site_dir: &Path,
+        content_dir: &Path,
+        settings: &LoadSettings,
+        cache: &mut ParseCache,
+    ) -> Library {
+        Library::load_inner(site_dir, content_dir, settings, Some(cache))
+    }
+
+    fn load_inner(
+        site_dir: &Path,
+        content_dir: &Path,
+        settings: &LoadSettings,
+        mut cache: Option<&mut ParseCache>,
+    ) -> Library {
         let mut library = Library::default();
         let mut markdown = Vec::new();
         let mut others = Vec::new();
@@ -140,13 +190,43 @@ impl Library {
             }
         }
 
-        let results: Vec<Result<(Parsed, Vec<Problem>), Problem>> = markdown
+        let last = cache
+            .as_deref_mut()
+            .map(|c| {
+                let files = std::mem::take(&mut c.files);
+                if c.site_dir == site_dir {
+                    files
+                } else {
+                    c.site_dir = site_dir.to_path_buf();
+                    HashMap::new()
+                }
+            })
+            .unwrap_or_default();
+        let read: Vec<(Option<u64>, ParseResult)> = markdown
             .par_iter()
             .map(|rel| {
                 let full = content_dir.join(rel);
-                parse_file(rel, &display_path(site_dir, &full), &full)
+                let file = display_path(site_dir, &full);
+                let bytes = match read_file(&file, &full) {
+                    Ok(bytes) => bytes,
+                    Err(problem) => return (None, Err(problem)),
+                };
+                let fp = bytes_fingerprint(&bytes);
+                match last.get(rel) {
+                    Some((before, parsed)) if *before == fp => (Some(fp), parsed.clone()),
+                    _ => (Some(fp), parse_bytes(rel, &file, &bytes)),
+                }
             })
             .collect();
+        drop(last);
+        let mut results = Vec::with_capacity(read.len());
+        for (rel, (fp, result)) in markdown.iter().zip(read) {
+            // A file that could not be read is read again next time.
+            if let (Some(cache), Some(fp)) = (cache.as_deref_mut(), fp) {
+                cache.files.insert(rel.clone(), (fp, result.clone()));
+            }
+            results.push(result);
+        }
 
         let mut seen_paths: HashMap<String, PathBuf> = HashMap::new();
         for result in results {
@@ -539,6 +619,82 @@ mod tests {
             include_drafts: false,
         };
         Library::load(dir.path(), &dir.path().join("content"), &settings)
+    }
+
+    #[test]
+    fn a_cached_load_equals_a_fresh_one_after_files_change() {
+        let dir = site(&[
+            ("_index.md", "+++\ntitle = \"Home\"\n+++\n"),
+            ("a.md", "+++\ntitle = \"A\"\ndate = 2024-01-01\n+++\nA"),
+            ("b.md", "+++\ntitle = \"B\"\ndate = 2024-01-02\n+++\nB"),
+            ("kapot.md", "+++\ntitle = \n+++\n"),
+        ]);
+        let settings = LoadSettings::default();
+        let content = dir.path().join("content");
+        let mut cache = ParseCache::default();
+        let describe = |l: &Library| {
+            let pages: Vec<(String, Option<String>, String)> = l
+                .pages
+                .iter()
+                .map(|p| {
+                    (
+                        p.relative_path.clone(),
+                        p.meta.title.clone(),
+                        p.body.clone(),
+                    )
+                })
+                .collect();
+            let problems: Vec<String> = l.problems.iter().map(|p| p.to_string()).collect();
+            (pages, problems)
+        };
+        let first = Library::load_cached(dir.path(), &content, &settings, &mut cache);
+        assert_eq!(
+            describe(&first),
+            describe(&Library::load(dir.path(), &content, &settings))
+        );
+        assert_eq!(cache.len(), 4, "the broken file is remembered too");
+
+        fs::write(
+            content.join("b.md"),
+            "+++\ntitle = \"B2\"\ndate = 2024-01-02\n+++\nB2",
+        )
+        .unwrap();
+        fs::write(
+            content.join("kapot.md"),
+            "+++\ntitle = \"Heel\"\n+++\nnu goed",
+        )
+        .unwrap();
+        fs::remove_file(content.join("a.md")).unwrap();
+        fs::write(content.join("c.md"), [0xff, 0xfe, 0x00]).unwrap();
+        let second = Library::load_cached(dir.path(), &content, &settings, &mut cache);
+        let fresh = Library::load(dir.path(), &content, &settings);
+        assert_eq!(describe(&second), describe(&fresh));
+        let titles: Vec<_> = second
+            .pages
+            .iter()
+            .filter_map(|p| p.meta.title.clone())
+            .collect();
+        assert!(titles.contains(&"B2".to_string()) && titles.contains(&"Heel".to_string()));
+        assert!(!titles.contains(&"A".to_string()));
+        assert!(
+            second.problems.iter().any(|p| p
+                .to_string()
+                .starts_with("content/c.md: cannot read: not UTF-8")),
+            "{:?}",
+            second.problems
+        );
+        assert_eq!(cache.len(), 4, "a removed file leaves the cache");
+
+        // Another site's cache is not used.
+        let other = site(&[("b.md", "+++\ntitle = \"Elders\"\n+++\n")]);
+        let elsewhere = Library::load_cached(
+            other.path(),
+            &other.path().join("content"),
+            &settings,
+            &mut cache,
+        );
+        assert_eq!(describe(&elsewhere).0[0].1.as_deref(), Some("Elders"));
+        assert_eq!(cache.len(), 1);
     }
 
     #[test]

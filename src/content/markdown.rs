@@ -51,6 +51,119 @@ pub fn render_pages(library: &super::Library, config: &super::SiteConfig) -> Vec
         .collect()
 }
 
+/// Markdown rendered by the last build, by what it was rendered from: the
+/// body, the page's permalink, the Markdown settings, and what each
+/// internal link it holds resolved to. `serve` keeps one between rebuilds,
+/// so that a rebuild renders only the bodies that changed (or whose links
+/// now point elsewhere).
+#[derive(Debug, Default)]
+pub struct MarkdownCache {
+    entries: std::collections::HashMap<u64, Cached>,
+}
+
+#[derive(Debug, Clone)]
+struct Cached {
+    rendered: Rendered,
+    /// Every internal link looked up, with what it resolved to.
+    links: Vec<(String, Option<String>)>,
+}
+
+impl MarkdownCache {
+    /// How many rendered bodies it holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// `body` rendered, taken from the cache when what it was rendered from
+    /// is unchanged, with its key.
+    fn render(
+        &self,
+        body: &str,
+        config: &MarkdownConfig,
+        permalink: &str,
+        resolve: &dyn Fn(&str) -> Option<String>,
+    ) -> (u64, Cached) {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (body, permalink, config).hash(&mut h);
+        let key = h.finish();
+        if let Some(cached) = self.entries.get(&key) {
+            if cached
+                .links
+                .iter()
+                .all(|(rel, was)| resolve(rel).as_ref() == was.as_ref())
+            {
+                return (key, cached.clone());
+            }
+        }
+        let links = std::cell::RefCell::new(Vec::new());
+        let recording = |rel: &str| {
+            let to = resolve(rel);
+            links.borrow_mut().push((rel.to_string(), to.clone()));
+            to
+        };
+        let rendered = render(body, config, permalink, &recording);
+        (
+            key,
+            Cached {
+                rendered,
+                links: links.into_inner(),
+            },
+        )
+    }
+}
+
+/// Every page's and every section's Markdown, in the library's order, in
+/// parallel, taking what it can from `cache` and leaving this build's in it
+/// (without one, everything is rendered and nothing kept).
+pub fn render_all(
+    library: &super::Library,
+    config: &super::SiteConfig,
+    mut cache: Option<&mut MarkdownCache>,
+) -> (Vec<Rendered>, Vec<Rendered>) {
+    use rayon::prelude::*;
+    let resolve = |rel: &str| library.path_of(rel).map(|p| config.make_permalink(p));
+    let last = cache.as_deref_mut().map(std::mem::take).unwrap_or_default();
+    let one = |body: &str, path: &str| {
+        last.render(
+            body,
+            &config.markdown,
+            &config.make_permalink(path),
+            &resolve,
+        )
+    };
+    let pages: Vec<(u64, Cached)> = library
+        .pages
+        .par_iter()
+        .map(|p| one(&p.body, &p.path))
+        .collect();
+    let sections: Vec<(u64, Cached)> = library
+        .sections
+        .par_iter()
+        .map(|s| one(&s.body, &s.path))
+        .collect();
+    drop(last);
+    let mut keep = |all: Vec<(u64, Cached)>| -> Vec<Rendered> {
+        all.into_iter()
+            .map(|(key, cached)| match cache.as_deref_mut() {
+                Some(cache) => {
+                    let rendered = cached.rendered.clone();
+                    cache.entries.insert(key, cached);
+                    rendered
+                }
+                None => cached.rendered,
+            })
+            .collect()
+    };
+    let pages = keep(pages);
+    let sections = keep(sections);
+    (pages, sections)
+}
+
 /// Renders `body`. `resolve` turns `publicaties/x.md` into a permalink;
 /// `permalink` is the page's own, for heading links in the toc.
 pub fn render(
@@ -282,6 +395,47 @@ mod tests {
             "https://www.kis.nl/x/",
             &resolve,
         )
+    }
+
+    #[test]
+    fn the_cache_renders_again_when_the_body_or_a_link_target_changes() {
+        let config = MarkdownConfig::default();
+        let body = "Zie [a](@/publicaties/a.md).";
+        let mut cache = MarkdownCache::default();
+        let (key, first) = cache.render(body, &config, "https://www.kis.nl/x/", &resolve);
+        assert!(first
+            .rendered
+            .html
+            .contains("https://www.kis.nl/publicaties/a/"));
+        assert_eq!(first.links.len(), 1);
+        cache.entries.insert(key, first.clone());
+
+        // Unchanged: the cached rendering, under the same key.
+        let (again, cached) = cache.render(body, &config, "https://www.kis.nl/x/", &resolve);
+        assert_eq!((again, cached.rendered.html), (key, first.rendered.html));
+
+        // The target moved: rendered again, with its new address.
+        let moved =
+            |p: &str| (p == "publicaties/a.md").then(|| "https://www.kis.nl/elders/".into());
+        let (_, now) = cache.render(body, &config, "https://www.kis.nl/x/", &moved);
+        assert!(
+            now.rendered.html.contains("https://www.kis.nl/elders/"),
+            "{}",
+            now.rendered.html
+        );
+        // The target is gone: the link is reported broken.
+        let (_, gone) = cache.render(body, &config, "https://www.kis.nl/x/", &|_| None);
+        assert_eq!(gone.rendered.broken_links.len(), 1);
+
+        // Another body, page address or setting is another key.
+        let (other, _) = cache.render("Iets anders.", &config, "https://www.kis.nl/x/", &resolve);
+        let (elsewhere, _) = cache.render(body, &config, "https://www.kis.nl/y/", &resolve);
+        let smart = MarkdownConfig {
+            smart_punctuation: true,
+            ..MarkdownConfig::default()
+        };
+        let (set, _) = cache.render(body, &smart, "https://www.kis.nl/x/", &resolve);
+        assert!(other != key && elsewhere != key && set != key);
     }
 
     #[test]

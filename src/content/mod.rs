@@ -20,6 +20,6 @@ pub use frontmatter::{
     parse_date, split_front_matter, DateError, FenceError, FieldError, PageFrontMatter, ParsedDate,
     SectionFrontMatter, SortBy,
 };
-pub use library::{Library, LoadSettings, Page, Section, Taxonomy, TaxonomyTerm};
+pub use library::{Library, LoadSettings, Page, ParseCache, Section, Taxonomy, TaxonomyTerm};
 pub use problem::Problem;
 pub use write::{write_atomic, WriteError};

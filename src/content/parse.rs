@@ -12,20 +12,34 @@ use super::library::{Page, Section};
 use super::problem::Problem;
 
 /// A file read, before it is placed.
+#[derive(Debug, Clone)]
 pub(super) enum Parsed {
     Page(Box<Page>),
     Section(Box<Section>),
 }
 
-pub(super) fn parse_file(
-    rel: &str,
-    file: &Path,
-    full: &Path,
-) -> Result<(Parsed, Vec<Problem>), Problem> {
-    let raw = std::fs::read_to_string(full)
-        .map_err(|e| Problem::new(file, format!("cannot read: {e}")))?;
+/// What reading one file gives: the page or section with its warnings, or
+/// the one problem that kept it out.
+pub(super) type ParseResult = Result<(Parsed, Vec<Problem>), Problem>;
+
+/// The bytes of the file at `full`, or the problem reading it names.
+pub(super) fn read_file(file: &Path, full: &Path) -> Result<Vec<u8>, Problem> {
+    std::fs::read(full).map_err(|e| Problem::new(file, format!("cannot read: {e}")))
+}
+
+/// Parses the bytes of content file `rel` (`file` is its name in problems).
+pub(super) fn parse_bytes(rel: &str, file: &Path, bytes: &[u8]) -> ParseResult {
+    let raw = std::str::from_utf8(bytes).map_err(|e| {
+        Problem::new(
+            file,
+            format!(
+                "cannot read: not UTF-8 text (invalid byte at offset {})",
+                e.valid_up_to()
+            ),
+        )
+    })?;
     let (toml_text, body) =
-        split_front_matter(&raw).map_err(|e| Problem::new(file, e.to_string()))?;
+        split_front_matter(raw).map_err(|e| Problem::new(file, e.to_string()))?;
     let to_problem = |e: FieldError| Problem::field(file, e.field, e.message);
     let is_section = rel == "_index.md" || rel.ends_with("/_index.md");
     if is_section {

@@ -147,6 +147,25 @@ impl Collection {
     /// Problems in content are in `library.problems`; only a missing site
     /// or an unreadable `config.toml` stops the load.
     pub fn load(site_dir: &Path, options: &LoadOptions) -> Result<Collection, LoadError> {
+        Collection::load_inner(site_dir, options, None)
+    }
+
+    /// As [`Collection::load`], parsing again only the content files whose
+    /// bytes changed since the load that left `cache` (see
+    /// [`crate::content::ParseCache`]).
+    pub fn load_cached(
+        site_dir: &Path,
+        options: &LoadOptions,
+        cache: &mut crate::content::ParseCache,
+    ) -> Result<Collection, LoadError> {
+        Collection::load_inner(site_dir, options, Some(cache))
+    }
+
+    fn load_inner(
+        site_dir: &Path,
+        options: &LoadOptions,
+        cache: Option<&mut crate::content::ParseCache>,
+    ) -> Result<Collection, LoadError> {
         if !site_dir.join("config.toml").is_file() {
             return Err(LoadError::NoSite(site_dir.to_path_buf()));
         }
@@ -159,7 +178,11 @@ impl Collection {
             taxonomies: config.taxonomies.iter().map(|t| t.name.clone()).collect(),
             include_drafts: options.include_drafts,
         };
-        let mut library = Library::load(site_dir, &site_dir.join("content"), &settings);
+        let content_dir = site_dir.join("content");
+        let mut library = match cache {
+            Some(cache) => Library::load_cached(site_dir, &content_dir, &settings, cache),
+            None => Library::load(site_dir, &content_dir, &settings),
+        };
         let checked = rules::check(&mut library, &config.extra);
         library.problems.extend(checked.problems);
         Ok(Collection {

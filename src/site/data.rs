@@ -105,7 +105,12 @@ impl SiteData {
     /// serializes the pages. Broken internal links become problems.
     /// With `fingerprints`, also fingerprints every page and section for
     /// rebuilding only what changed (a build without a memo needs none).
-    pub fn prepare(collection: Collection, needs: ContextNeeds, fingerprints: bool) -> SiteData {
+    pub fn prepare(
+        collection: Collection,
+        needs: ContextNeeds,
+        fingerprints: bool,
+        markdown_cache: Option<&mut markdown::MarkdownCache>,
+    ) -> SiteData {
         use rayon::prelude::*;
         let Collection {
             site_dir,
@@ -116,20 +121,7 @@ impl SiteData {
             rules,
             notes,
         } = collection;
-        let resolve = |rel: &str| library.path_of(rel).map(|p| config.make_permalink(p));
-        let page_html = markdown::render_pages(&library, &config);
-        let section_html: Vec<Rendered> = library
-            .sections
-            .par_iter()
-            .map(|s| {
-                markdown::render(
-                    &s.body,
-                    &config.markdown,
-                    &config.make_permalink(&s.path),
-                    &resolve,
-                )
-            })
-            .collect();
+        let (page_html, section_html) = markdown::render_all(&library, &config, markdown_cache);
         let mut problems = Vec::new();
         for (page, rendered) in library.pages.iter().zip(&page_html) {
             for link in &rendered.broken_links {

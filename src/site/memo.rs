@@ -96,6 +96,10 @@ pub struct RenderMemo {
     /// Extra files (the API, feeds, newsletter): length and fingerprint of
     /// the bytes last written.
     pub(super) extra: HashMap<String, (u64, Fp)>,
+    /// What the last build's load parsed and the Markdown it rendered, by
+    /// their inputs: a rebuild parses and renders only what changed.
+    pub(super) parsed: crate::content::ParseCache,
+    pub(super) markdown: crate::content::markdown::MarkdownCache,
 }
 
 /// A memo shared by the builds of one `serve`.
@@ -174,6 +178,8 @@ impl RenderMemo {
             calls,
             files,
             extra,
+            parsed: Default::default(),
+            markdown: Default::default(),
         }
     }
 }

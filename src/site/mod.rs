@@ -126,6 +126,7 @@ fn prepare(
     collection: Collection,
     fingerprints: bool,
     whole_contexts: bool,
+    markdown_cache: Option<&mut markdown::MarkdownCache>,
 ) -> Result<(Arc<SiteData>, templates::Templates), BuildError> {
     let config = &collection.config;
     let files = templates::template_files(site_dir, config.theme.as_deref())?;
@@ -144,7 +145,12 @@ fn prepare(
         ContextNeeds::analyse(&sources, &config.feed_filenames)
     };
     tracing::debug!("what the templates read: {needs:?}");
-    let data = Arc::new(SiteData::prepare(collection, needs, fingerprints));
+    let data = Arc::new(SiteData::prepare(
+        collection,
+        needs,
+        fingerprints,
+        markdown_cache,
+    ));
     let tera = templates::build_tera(&files, &data)?;
     Ok((data, tera))
 }
@@ -158,7 +164,7 @@ pub fn newsletter_files(
     options: &LoadOptions,
     collection: Collection,
 ) -> Result<(Extra, Collection, Vec<Rendered>), BuildError> {
-    let (data, tera) = prepare(site_dir, collection, false, false)?;
+    let (data, tera) = prepare(site_dir, collection, false, false, None)?;
     let rendering = render::render_newsletters(&data, &tera);
     drop(tera);
     let files = rendering
@@ -198,7 +204,19 @@ pub fn build_with(
 ) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
     let mut steps = Steps::default();
-    let collection = Collection::load(site_dir, &options.load_options())?;
+    // With a memo, what the last build parsed and rendered of the content
+    // is used again where its inputs are unchanged.
+    let mut caches = options.memo.as_ref().map(|m| {
+        let mut memo = m.lock().unwrap_or_else(|e| e.into_inner());
+        (
+            std::mem::take(&mut memo.parsed),
+            std::mem::take(&mut memo.markdown),
+        )
+    });
+    let collection = match caches.as_mut() {
+        Some((parsed, _)) => Collection::load_cached(site_dir, &options.load_options(), parsed)?,
+        None => Collection::load(site_dir, &options.load_options())?,
+    };
     steps.done("load");
     see(&collection);
     steps.done("see");
@@ -208,6 +226,7 @@ pub fn build_with(
         collection,
         options.memo.is_some(),
         options.whole_contexts,
+        caches.as_mut().map(|(_, markdown)| markdown),
     )?;
     steps.done("prepare");
     let load_time = started.elapsed();
@@ -225,16 +244,35 @@ pub fn build_with(
         .map(|m| std::mem::take(&mut *m.lock().unwrap_or_else(|e| e.into_inner())))
         .filter(|m| m.is_for(&output_dir));
     let incremental = options.memo.is_some();
+    // Without a memo, each output is written as soon as it is rendered, so
+    // that the whole site is never in memory at once.
+    let streamer = match incremental {
+        true => None,
+        false => Some(output::Streamer::new(&output_dir)?),
+    };
+    let sink = |place: (usize, usize), o: &render::Output| {
+        if let Some(streamer) = &streamer {
+            streamer.put(place, o);
+        }
+    };
     let mut rendering = render::render_site(
         &data,
         &tera,
         incremental.then(|| (previous.as_ref().unwrap_or(&empty), output_dir.as_path())),
+        streamer.as_ref().map(|_| &sink as render::Sink<'_>),
     );
     // An output kept from the last build that collides with another is
     // rendered again, with everything: which one wins depends on order.
     if previous.is_some() && output::kept_collides(&rendering.outputs) {
         previous = None;
-        rendering = render::render_site(&data, &tera, Some((&empty, output_dir.as_path())));
+        rendering = render::render_site(&data, &tera, Some((&empty, output_dir.as_path())), None);
+    }
+    let streamed = streamer.map(output::Streamer::finish).transpose()?;
+    if let Some(written) = streamed {
+        tracing::debug!(
+            "wrote {written} of the {} pages rendered as they were rendered",
+            rendering.streamed
+        );
     }
     steps.done("render");
     // The template functions hold the only other handles on the data.
@@ -264,11 +302,12 @@ pub fn build_with(
         static_dirs.push(site_dir.join("themes").join(theme).join("static"));
     }
     static_dirs.push(site_dir.join("static"));
-    let rendered = rendering
-        .outputs
-        .iter()
-        .filter(|o| o.body.is_some())
-        .count();
+    let rendered = rendering.streamed
+        + rendering
+            .outputs
+            .iter()
+            .filter(|o| o.body.is_some())
+            .count();
     if incremental && rendered < 50 {
         let paths: Vec<&str> = rendering
             .outputs
@@ -292,7 +331,7 @@ pub fn build_with(
     let (files_written, collisions, files, extra_fps) = written?;
     steps.done("write");
     if let (Some(shared), Some((kept, fresh))) = (&options.memo, rendering.units.take()) {
-        let next = RenderMemo::next(
+        let mut next = RenderMemo::next(
             previous.as_ref(),
             kept,
             fresh,
@@ -300,6 +339,10 @@ pub fn build_with(
             files,
             extra_fps,
         );
+        if let Some((parsed, markdown)) = caches {
+            next.parsed = parsed;
+            next.markdown = markdown;
+        }
         if let Ok(mut memo) = shared.lock() {
             *memo = next;
         }

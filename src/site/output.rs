@@ -61,6 +61,69 @@ pub fn kept_collides(outputs: &[Output]) -> bool {
     false
 }
 
+/// Writes outputs into the output folder as they are rendered (a build
+/// without a memo; see [`super::render::Sink`]): each file is put as
+/// [`write_site`] would put it, and of two outputs for one path the first in
+/// the order of outputs ends up on disk, whichever is rendered first.
+pub struct Streamer {
+    out_dir: PathBuf,
+    /// Path → the place of the output written there, in stripes so that
+    /// the rendering threads seldom wait for each other. An output is
+    /// written while its stripe is held, so the first output always wins.
+    claims: Vec<std::sync::Mutex<HashMap<String, (usize, usize)>>>,
+    written: std::sync::atomic::AtomicUsize,
+    error: std::sync::Mutex<Option<OutputError>>,
+}
+
+impl Streamer {
+    pub fn new(out_dir: &Path) -> Result<Streamer, OutputError> {
+        fs::create_dir_all(out_dir).map_err(io(out_dir))?;
+        Ok(Streamer {
+            out_dir: out_dir.to_path_buf(),
+            claims: (0..64).map(|_| Default::default()).collect(),
+            written: Default::default(),
+            error: Default::default(),
+        })
+    }
+
+    /// Puts `output` unless an output before it wants its path too.
+    pub fn put(&self, place: (usize, usize), output: &Output) {
+        let Some(body) = &output.body else {
+            return;
+        };
+        let stripe = fingerprint(output.path.as_bytes()) as usize % self.claims.len();
+        let Some(claims) = self.claims.get(stripe) else {
+            return;
+        };
+        let mut claims = claims.lock().unwrap_or_else(|e| e.into_inner());
+        if claims.get(&output.path).is_some_and(|first| *first < place) {
+            return;
+        }
+        claims.insert(output.path.clone(), place);
+        match put(&self.out_dir.join(&output.path), body.as_bytes()) {
+            Ok(true) => {
+                self.written
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            Ok(false) => {}
+            Err(e) => {
+                let mut error = self.error.lock().unwrap_or_else(|e| e.into_inner());
+                error.get_or_insert(e);
+            }
+        }
+    }
+
+    /// How many times it wrote a file (the others were there already), or the
+    /// first error writing one.
+    pub fn finish(self) -> Result<usize, OutputError> {
+        let error = self.error.into_inner().unwrap_or_else(|e| e.into_inner());
+        match error {
+            Some(e) => Err(e),
+            None => Ok(self.written.into_inner()),
+        }
+    }
+}
+
 fn fingerprint(bytes: &[u8]) -> Fp {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -345,6 +408,41 @@ mod tests {
             !out.join("oud").exists(),
             "a page that is gone leaves no file or folder"
         );
+    }
+
+    #[test]
+    fn streaming_keeps_the_first_output_whichever_is_rendered_first() {
+        let site = tempfile::tempdir().unwrap();
+        let out = site.path().join("public");
+        fs::create_dir_all(out.join("oud")).unwrap();
+        fs::write(out.join("oud/index.html"), "O").unwrap();
+        let streamer = Streamer::new(&out).unwrap();
+        // The alias (later in the order) is rendered before the page.
+        streamer.put((7, 0), &output("x/index.html", "alias"));
+        streamer.put((2, 0), &output("x/index.html", "pagina"));
+        streamer.put((9, 1), &output("x/index.html", "nog een"));
+        streamer.put((3, 0), &output("oud/index.html", "O"));
+        streamer.put((3, 1), &output("a/b/c/index.html", "diep"));
+        assert_eq!(
+            streamer.finish().unwrap(),
+            3,
+            "an unchanged file is not written"
+        );
+        assert_eq!(
+            fs::read_to_string(out.join("x/index.html")).unwrap(),
+            "pagina"
+        );
+        assert_eq!(
+            fs::read_to_string(out.join("a/b/c/index.html")).unwrap(),
+            "diep"
+        );
+
+        // A file that cannot be written is the error, with its path.
+        fs::write(site.path().join("bestand"), "").unwrap();
+        let blocked = Streamer::new(&out).unwrap();
+        blocked.put((0, 0), &output("../bestand/x.html", "x"));
+        let error = blocked.finish().unwrap_err().to_string();
+        assert!(error.contains("bestand/x.html"), "{error}");
     }
 
     #[test]

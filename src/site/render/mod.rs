@@ -32,10 +32,20 @@ pub struct Output {
     pub body: Option<String>,
 }
 
+/// Where a build without a memo puts each output as soon as it is
+/// rendered, so that the whole site is never in memory at once: given the
+/// output's place in the order of outputs (job, place within the job; the
+/// first of two outputs for one path wins) and the output. Its body is
+/// dropped after.
+pub type Sink<'a> = &'a (dyn Fn((usize, usize), &Output) + Sync);
+
 /// What rendering produced, with counts for the build report.
 #[derive(Debug, Default)]
 pub struct Rendering {
+    /// Every output, in order; those given to a [`Sink`] without a body.
     pub outputs: Vec<Output>,
+    /// How many outputs were rendered and given to the sink.
+    pub streamed: usize,
     pub problems: Vec<Problem>,
     pub pages: usize,
     pub sections: usize,
@@ -121,6 +131,8 @@ struct Renderer<'a> {
     /// For each call of the last build's table: whether it still returns
     /// what it did.
     valid: Vec<bool>,
+    /// Where outputs go as they are rendered, if anywhere.
+    sink: Option<Sink<'a>>,
 }
 
 impl<'a> Renderer<'a> {
@@ -167,6 +179,7 @@ impl<'a> Renderer<'a> {
                     })
                     .collect()
             }),
+            sink: None,
         }
     }
 
@@ -181,18 +194,30 @@ impl<'a> Renderer<'a> {
     }
 
     fn run_all(&self, jobs: &[Job]) -> Rendering {
-        let results: Vec<(JobResult, &'static str, std::time::Duration)> = jobs
+        let results: Vec<(JobResult, &'static str, std::time::Duration, usize)> = jobs
             .par_iter()
-            .map(|job| {
+            .enumerate()
+            .map(|(j, job)| {
                 let started = std::time::Instant::now();
-                let result = self.run(job);
-                (result, job.kind(), started.elapsed())
+                let mut result = self.run(job);
+                let mut streamed = 0;
+                if let Some(sink) = self.sink {
+                    for (k, output) in result.outputs.iter_mut().enumerate() {
+                        if output.body.is_some() {
+                            sink((j, k), output);
+                            output.body = None;
+                            streamed += 1;
+                        }
+                    }
+                }
+                (result, job.kind(), started.elapsed(), streamed)
             })
             .collect();
         let mut rendering = Rendering::default();
         let mut spent: std::collections::BTreeMap<&str, (usize, std::time::Duration)> =
             Default::default();
-        for (r, kind, took) in results {
+        for (r, kind, took, streamed) in results {
+            rendering.streamed += streamed;
             let entry = spent.entry(kind).or_default();
             entry.0 += 1;
             entry.1 += took;
@@ -341,13 +366,17 @@ impl<'a> Renderer<'a> {
 
 /// Renders the whole site. With `incremental` (the last build's memo and
 /// the output folder it describes), renders only the outputs whose inputs
-/// changed; the others are `Output`s without a body.
+/// changed; the others are `Output`s without a body. With `sink`, each
+/// output is given to it as soon as it is rendered, and kept without its
+/// body.
 pub fn render_site(
     data: &SiteData,
     templates: &Templates,
     incremental: Option<(&RenderMemo, &Path)>,
+    sink: Option<Sink<'_>>,
 ) -> Rendering {
-    let renderer = Renderer::new(data, templates, incremental);
+    let mut renderer = Renderer::new(data, templates, incremental);
+    renderer.sink = sink;
     let lib = &data.library;
     let mut jobs: Vec<Job> = Vec::new();
     jobs.extend(
