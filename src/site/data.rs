@@ -253,7 +253,20 @@ impl SiteData {
     /// [`SiteData::listed_value`]), with its neighbours when some template
     /// reads them there.
     pub fn page_value(&self, i: usize) -> Value {
-        self.page_value_with(i, self.needs.nested_siblings)
+        let mut value = self.listed_value(i);
+        if !self.needs.nested_siblings {
+            return value;
+        }
+        let page = &self.library.pages[i];
+        if let Value::Object(map) = &mut value {
+            if let Some(lower) = page.lower {
+                map.insert("lower".into(), self.listed_value(lower));
+            }
+            if let Some(higher) = page.higher {
+                map.insert("higher".into(), self.listed_value(higher));
+            }
+        }
+        value
     }
 
     /// Page `i` whole, with or without `lower`/`higher` (as listed pages):

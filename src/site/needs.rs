@@ -122,7 +122,9 @@ fn reads_on_other_than(text: &str, field: &str, vars: &[&str]) -> bool {
             .take_while(|c| is_ident(*c))
             .collect();
         let name: String = before.chars().rev().collect();
-        !name.is_empty() && !vars.contains(&name.as_str())
+        // Nothing named before the dot (`get_page(…).content`,
+        // `pages[0].content`): it may be any page.
+        name.is_empty() || !vars.contains(&name.as_str())
     })
 }
 
