@@ -353,6 +353,9 @@ mod tests {
             "{{ section.pages | json_encode() }}",
             "{% for p in pages %}{{ p.word_count }}{% endfor %}",
             "{{ section.pages | first | get(key=\"summary\") }}",
+            // A field of a call's or an index's result: any page.
+            "{{ get_page(path=\"a.md\").content }}",
+            "{{ section.pages[0].toc }}",
         ] {
             assert!(analyse(&[("t.html", text)]).listed_body, "{text}");
         }
