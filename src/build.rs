@@ -138,15 +138,11 @@ pub fn build_seeing(
         }
     }
     let mut publish = PublishReport::default();
-    let site = site::build_with(site_dir, options, see, |collection, rendered| {
+    let site = site::build_with(site_dir, options, see, |collection, rendered, memo| {
         let started = std::time::Instant::now();
-        let outputs = publish::outputs(collection, rendered);
+        let outputs = publish::outputs(collection, rendered, memo);
         publish = outputs.report(started.elapsed());
-        let problems = outputs.problems.clone();
-        site::Extra {
-            files: outputs.into_files(),
-            problems,
-        }
+        outputs.into_extra()
     })?;
     Ok(Report { site, publish })
 }

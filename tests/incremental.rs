@@ -309,3 +309,59 @@ fn one_edit_renders_few_outputs_and_a_template_edit_its_users() {
         rendered(&episodes)
     );
 }
+
+#[test]
+fn the_api_feeds_and_citations_are_made_again_only_where_their_inputs_changed() {
+    let site = common::shipped_site_copy();
+    let out = site.path().join("public");
+    let memo: SharedMemo = Default::default();
+    let first = build(site.path(), &out, Some(memo.clone()));
+    let all = first.publish.api_files + first.publish.feeds + first.publish.citations;
+    assert!(first.publish.made >= all, "{} of {all}", first.publish.made);
+
+    // Nothing changed: only the few files made whole each time.
+    let again = build(site.path(), &out, Some(memo.clone()));
+    assert!(again.publish.made < 10, "{} made again", again.publish.made);
+
+    // A body: the item's document, not its citation or any list.
+    let path = site
+        .path()
+        .join("content/publicaties/aandacht-voor-aanvullend-leren.md");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("\nNog een alinea in de API.\n");
+    std::fs::write(&path, &text).unwrap();
+    let body = build(site.path(), &out, Some(memo.clone()));
+    assert!(
+        (1..10).contains(&body.publish.made),
+        "a body edit made {} files",
+        body.publish.made
+    );
+    let items = out.join("api/v1/items");
+    let doc = std::fs::read_dir(&items)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            std::fs::read_to_string(p)
+                .unwrap()
+                .contains("Nog een alinea in de API.")
+        });
+    assert!(doc.is_some(), "no API document has the new body");
+
+    // A kept file deleted behind the server's back is made again.
+    let citation = out.join("publicaties/aandacht-voor-aanvullend-leren/citatie.bib");
+    let before = std::fs::read(&citation).unwrap();
+    std::fs::remove_file(&citation).unwrap();
+    build(site.path(), &out, Some(memo.clone()));
+    assert_eq!(std::fs::read(&citation).unwrap(), before);
+
+    // A title: everything that shows it, and the same files as a clean build.
+    std::fs::write(&path, text.replacen("title = \"", "title = \"Anders: ", 1)).unwrap();
+    let title = build(site.path(), &out, Some(memo.clone()));
+    assert!(title.publish.made > body.publish.made);
+    let clean = site.path().join("clean");
+    build(site.path(), &clean, None);
+    assert!(
+        tree(&out) == tree(&clean),
+        "the output differs from a clean build"
+    );
+}

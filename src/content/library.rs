@@ -202,31 +202,38 @@ impl Library {
                 }
             })
             .unwrap_or_default();
-        let read: Vec<(Option<u64>, ParseResult)> = markdown
+        // (fingerprint of the bytes, whether the cache had them, result).
+        let read: Vec<(Option<u64>, bool, ParseResult)> = markdown
             .par_iter()
             .map(|rel| {
                 let full = content_dir.join(rel);
                 let file = display_path(site_dir, &full);
                 let bytes = match read_file(&file, &full) {
                     Ok(bytes) => bytes,
-                    Err(problem) => return (None, Err(problem)),
+                    Err(problem) => return (None, false, Err(problem)),
                 };
                 let fp = bytes_fingerprint(&bytes);
                 match last.get(rel) {
-                    Some((before, parsed)) if *before == fp => (Some(fp), parsed.clone()),
-                    _ => (Some(fp), parse_bytes(rel, &file, &bytes)),
+                    Some((before, parsed)) if *before == fp => (Some(fp), true, parsed.clone()),
+                    _ => (Some(fp), false, parse_bytes(rel, &file, &bytes)),
                 }
             })
             .collect();
-        drop(last);
+        let mut last = last;
         let mut results = Vec::with_capacity(read.len());
-        for (rel, (fp, result)) in markdown.iter().zip(read) {
-            // A file that could not be read is read again next time.
+        for (rel, (fp, cached, result)) in markdown.iter().zip(read) {
+            // A file that could not be read is read again next time. What
+            // the cache had goes back into it as it was, not copied again.
             if let (Some(cache), Some(fp)) = (cache.as_deref_mut(), fp) {
-                cache.files.insert(rel.clone(), (fp, result.clone()));
+                let entry = match last.remove_entry(rel).filter(|_| cached) {
+                    Some(kept) => kept,
+                    None => (rel.clone(), (fp, result.clone())),
+                };
+                cache.files.insert(entry.0, entry.1);
             }
             results.push(result);
         }
+        drop(last);
 
         let mut seen_paths: HashMap<String, PathBuf> = HashMap::new();
         for result in results {

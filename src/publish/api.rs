@@ -11,7 +11,9 @@ use super::listing::Listings;
 use super::openapi;
 use super::view::{self, Document, SeriesDocument, Summary, Urls, API_ROOT};
 use super::Output;
+use crate::content::markdown::Rendered;
 use crate::model::{Collection, Entry, Item, Kind};
+use crate::site::{ExtraMemo, Fp};
 
 /// Items on one list page, at most.
 pub const PER_PAGE: usize = 100;
@@ -31,7 +33,7 @@ pub const KIND_LISTS: &[(&str, Kind)] = &[
 /// The list of podcast series, below `api/v1/`: not a kind of item.
 pub const SERIES_FOLDER: &str = "series";
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Hash)]
 struct Links {
     #[serde(rename = "self")]
     this: String,
@@ -41,7 +43,7 @@ struct Links {
     last: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Hash)]
 struct Meta {
     total: usize,
     page: usize,
@@ -57,8 +59,15 @@ struct ListPage<'a, T: Serialize> {
 }
 
 /// The pages of one list at `api/v1/<folder>/page/<n>.json`. An empty list
-/// still has its first page.
-fn list_pages<T: Serialize + Sync>(urls: &Urls, folder: &str, items: &[T]) -> Vec<Output> {
+/// still has its first page. `items` come with the key of each (see
+/// [`super::json_key`]): a page is made only when one of them, or the
+/// page's links, changed.
+fn list_pages<T: Serialize + Sync>(
+    urls: &Urls,
+    memo: &ExtraMemo,
+    folder: &str,
+    items: &[(T, Fp)],
+) -> Vec<Output> {
     let pages = items.len().div_ceil(PER_PAGE).max(1);
     let file = |n: usize| format!("{API_ROOT}/{folder}/page/{n}.json");
     (1..=pages)
@@ -67,32 +76,44 @@ fn list_pages<T: Serialize + Sync>(urls: &Urls, folder: &str, items: &[T]) -> Ve
             let data = items
                 .get(start..items.len().min(start + PER_PAGE))
                 .unwrap_or_default();
-            let page = ListPage {
-                data,
-                links: Links {
-                    this: urls.api(&file(n)),
-                    first: urls.api(&file(1)),
-                    prev: (n > 1).then(|| urls.api(&file(n - 1))),
-                    next: (n < pages).then(|| urls.api(&file(n + 1))),
-                    last: urls.api(&file(pages)),
-                },
-                meta: Meta {
-                    total: items.len(),
-                    page: n,
-                    pages,
-                    per_page: PER_PAGE,
-                },
+            let links = Links {
+                this: urls.api(&file(n)),
+                first: urls.api(&file(1)),
+                prev: (n > 1).then(|| urls.api(&file(n - 1))),
+                next: (n < pages).then(|| urls.api(&file(n + 1))),
+                last: urls.api(&file(pages)),
             };
-            json_output(file(n), &page)
+            let meta = Meta {
+                total: items.len(),
+                page: n,
+                pages,
+                per_page: PER_PAGE,
+            };
+            let keys: Vec<Fp> = data.iter().map(|(_, k)| *k).collect();
+            let key = crate::site::combine(("list page", &links, &meta, keys));
+            Output::make(memo, file(n), key, || {
+                let data: Vec<&T> = data.iter().map(|(item, _)| item).collect();
+                pretty(&ListPage {
+                    data: &data,
+                    links,
+                    meta,
+                })
+            })
         })
         .collect()
 }
 
-pub(super) fn json_output(path: String, value: &impl Serialize) -> Output {
+/// `value` as indented JSON.
+pub(super) fn pretty(value: &impl Serialize) -> String {
     // A view of plain data always serializes; an empty body would fail
     // the schema test loudly.
-    let body = serde_json::to_string_pretty(value).unwrap_or_default();
-    Output { path, body }
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}
+
+/// The file at `path` holding `value` as JSON, made where `memo` does not
+/// know it.
+pub(super) fn json_output(memo: &ExtraMemo, path: String, value: &impl Serialize) -> Output {
+    Output::make(memo, path, super::json_key(value), || pretty(value))
 }
 
 /// Sorted for lists: themes by number, partners by name, the rest newest
@@ -123,8 +144,13 @@ fn ordered<'a>(collection: &'a Collection, kind: Kind) -> Vec<Entry<'a>> {
     entries
 }
 
-/// Every API file.
-pub fn files(collection: &Collection, listings: &Listings, html: &[String]) -> Vec<Output> {
+/// Every API file that `memo` does not know as made from the same inputs.
+pub fn files(
+    collection: &Collection,
+    listings: &Listings,
+    html: &[Rendered],
+    memo: &ExtraMemo,
+) -> Vec<Output> {
     let urls = Urls { collection };
     let mut out = Vec::new();
 
@@ -134,18 +160,36 @@ pub fn files(collection: &Collection, listings: &Listings, html: &[String]) -> V
         .filter(|e| e.is_published() && KIND_LISTS.iter().any(|(_, k)| *k == e.kind()))
         .collect();
     out.par_extend(published.par_iter().map(|e| {
-        let body = html.get(e.id).map_or("", String::as_str);
+        let body = html.get(e.id).map_or("", |r| r.html.as_str());
         let doc = Document::of(&urls, e, body);
-        json_output(Urls::item_file(&doc.summary.id), &doc)
+        json_output(memo, Urls::item_file(&doc.summary.id), &doc)
     }));
+
+    // Each published item as lists show it, with its key: made once, for
+    // every list it is on.
+    let mut summaries: Vec<Option<(Summary, Fp)>> = vec![None; collection.items.len()];
+    let made: Vec<(usize, Summary, Fp)> = published
+        .par_iter()
+        .map(|e| {
+            let summary = Summary::of(&urls, e);
+            let key = super::json_key(&summary);
+            (e.id, summary, key)
+        })
+        .collect();
+    for (id, summary, key) in made {
+        if let Some(place) = summaries.get_mut(id) {
+            *place = Some((summary, key));
+        }
+    }
+    let summaries_of = |ids: &mut dyn Iterator<Item = usize>| -> Vec<(&Summary, Fp)> {
+        ids.filter_map(|id| summaries.get(id)?.as_ref().map(|(s, k)| (s, *k)))
+            .collect()
+    };
 
     // Lists per kind.
     out.par_extend(KIND_LISTS.par_iter().flat_map_iter(|(folder, kind)| {
-        let summaries: Vec<Summary> = ordered(collection, *kind)
-            .iter()
-            .map(|e| Summary::of(&urls, e))
-            .collect();
-        list_pages(&urls, folder, &summaries)
+        let listed = summaries_of(&mut ordered(collection, *kind).iter().map(|e| e.id));
+        list_pages(&urls, memo, folder, &listed)
     }));
 
     // Podcast series: documents and their list.
@@ -155,9 +199,16 @@ pub fn files(collection: &Collection, listings: &Listings, html: &[String]) -> V
         .map(|s| SeriesDocument::of(&urls, s))
         .collect();
     for doc in &series_docs {
-        out.push(json_output(Urls::item_file(&doc.id), doc));
+        out.push(json_output(memo, Urls::item_file(&doc.id), doc));
     }
-    out.extend(list_pages(&urls, SERIES_FOLDER, &series_docs));
+    let series_docs: Vec<(SeriesDocument, Fp)> = series_docs
+        .into_iter()
+        .map(|d| {
+            let key = super::json_key(&d);
+            (d, key)
+        })
+        .collect();
+    out.extend(list_pages(&urls, memo, SERIES_FOLDER, &series_docs));
 
     // Publications per thema, programmalijn, partner, type and year.
     let facet_lists: Vec<_> = listings
@@ -170,32 +221,24 @@ pub fn files(collection: &Collection, listings: &Listings, html: &[String]) -> V
         })
         .collect();
     out.par_extend(facet_lists.par_iter().flat_map_iter(|listing| {
-        let summaries: Vec<Summary> = listing
-            .pages
-            .iter()
-            .filter_map(|&id| {
-                Some(Entry {
-                    id,
-                    page: collection.library.pages.get(id)?,
-                    item: collection.items.get(id)?,
-                })
-            })
-            .map(|e| Summary::of(&urls, &e))
-            .collect();
+        let listed = summaries_of(&mut listing.pages.iter().copied());
         list_pages(
             &urls,
+            memo,
             &format!("publications/{}", listing.key()),
-            &summaries,
+            &listed,
         )
     }));
 
     out.push(json_output(
+        memo,
         format!("{API_ROOT}/index.json"),
         &index(&urls, listings),
     ));
     // What a static host answers for a path below the API that has no
     // file (netlify.toml sends it with status 404).
     out.push(json_output(
+        memo,
         format!("{API_ROOT}/404.json"),
         &serde_json::json!({
             "message": "Nothing is published here; /api/v1/index.json lists every list, and /api/v1/openapi.json describes them.",
@@ -203,6 +246,7 @@ pub fn files(collection: &Collection, listings: &Listings, html: &[String]) -> V
         }),
     ));
     out.push(json_output(
+        memo,
         format!("{API_ROOT}/openapi.json"),
         &openapi::description(&collection.config.base_url),
     ));

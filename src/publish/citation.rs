@@ -14,7 +14,7 @@ use crate::model::{Collection, DatePrecision, Entry, Item, Kind};
 pub const FILES: [&str; 3] = ["citatie.bib", "citatie.ris", "citatie.json"];
 
 /// What a citation says, in every format.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Citation {
     /// A key for BibTeX: `kis-<slug>`.
     pub key: String,
@@ -32,7 +32,7 @@ pub struct Citation {
     pub language: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CitationKind {
     /// Scholarly work.
     Article,
@@ -286,8 +286,9 @@ fn bibtex_key(key: &str) -> String {
         .collect()
 }
 
-/// The citation files of every published publication.
-pub fn files(collection: &Collection) -> Vec<Output> {
+/// The citation files of every published publication, but for those
+/// `memo` knows as made from the same citation.
+pub fn files(collection: &Collection, memo: &crate::site::ExtraMemo) -> Vec<Output> {
     use rayon::prelude::*;
     let entries: Vec<Entry> = collection.published(Kind::Publication).collect();
     entries
@@ -295,19 +296,12 @@ pub fn files(collection: &Collection) -> Vec<Output> {
         .filter_map(|entry| {
             let citation = Citation::of(collection, entry)?;
             let folder = entry.page.path.trim_matches('/').to_string();
+            let key = crate::site::combine(("citation", &citation));
+            let file = |name: &str| format!("{folder}/{name}");
             Some([
-                Output {
-                    path: format!("{folder}/citatie.bib"),
-                    body: citation.bibtex(),
-                },
-                Output {
-                    path: format!("{folder}/citatie.ris"),
-                    body: citation.ris(),
-                },
-                Output {
-                    path: format!("{folder}/citatie.json"),
-                    body: citation.csl_json(),
-                },
+                Output::make(memo, file("citatie.bib"), key, || citation.bibtex()),
+                Output::make(memo, file("citatie.ris"), key, || citation.ris()),
+                Output::make(memo, file("citatie.json"), key, || citation.csl_json()),
             ])
         })
         .flatten_iter()

@@ -12,6 +12,7 @@ use super::listing::{Listing, Listings};
 use super::view::Urls;
 use super::{xml_text as xml, Output};
 use crate::model::{Collection, Entry};
+use crate::site::ExtraMemo;
 
 /// The three formats of each listing's feed.
 pub const FILES: [&str; 3] = ["atom.xml", "rss.xml", "feed.json"];
@@ -25,6 +26,7 @@ pub fn folder(listing: &Listing) -> String {
 }
 
 /// One item of a feed, shared by the three formats.
+#[derive(Hash)]
 struct FeedItem<'a> {
     url: String,
     title: &'a str,
@@ -70,8 +72,9 @@ fn rfc2822(moment: NaiveDateTime) -> String {
         .to_string()
 }
 
-/// Every feed of every listing.
-pub fn files(collection: &Collection, listings: &Listings) -> Vec<Output> {
+/// Every feed of every listing, but for those `memo` knows as made from the
+/// same items.
+pub fn files(collection: &Collection, listings: &Listings, memo: &ExtraMemo) -> Vec<Output> {
     let urls = Urls { collection };
     let limit = collection.config.feed_limit.unwrap_or(50).max(1);
     let listings: Vec<&Listing> = listings
@@ -105,11 +108,19 @@ pub fn files(collection: &Collection, listings: &Listings) -> Vec<Output> {
                 base: collection.config.base_url.trim_end_matches('/').to_string(),
                 items,
             };
-            [feed.atom(), feed.rss(), feed.json()]
+            let key = crate::site::combine(("feed", &feed));
+            let file = |name: &str| format!("{}/{name}", feed.folder);
+            [
+                Output::make(memo, file("atom.xml"), key, || feed.atom()),
+                Output::make(memo, file("rss.xml"), key, || feed.rss()),
+                Output::make(memo, file("feed.json"), key, || feed.json()),
+            ]
         })
         .collect()
 }
 
+/// A feed: what its three files are made from.
+#[derive(Hash)]
 struct Feed<'a> {
     title: String,
     /// The listing's HTML page.
@@ -134,7 +145,7 @@ impl Feed<'_> {
             .unwrap_or_default()
     }
 
-    fn atom(&self) -> Output {
+    fn atom(&self) -> String {
         let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"nl\">\n");
         out.push_str(&format!("  <title>{}</title>\n", xml(&self.title)));
         out.push_str(&format!(
@@ -185,13 +196,10 @@ impl Feed<'_> {
             out.push_str("  </entry>\n");
         }
         out.push_str("</feed>\n");
-        Output {
-            path: format!("{}/atom.xml", self.folder),
-            body: out,
-        }
+        out
     }
 
-    fn rss(&self) -> Output {
+    fn rss(&self) -> String {
         let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\">\n<channel>\n");
         out.push_str(&format!("  <title>{}</title>\n", xml(&self.title)));
         out.push_str(&format!("  <link>{}</link>\n", xml(&self.home)));
@@ -233,13 +241,10 @@ impl Feed<'_> {
             out.push_str("  </item>\n");
         }
         out.push_str("</channel>\n</rss>\n");
-        Output {
-            path: format!("{}/rss.xml", self.folder),
-            body: out,
-        }
+        out
     }
 
-    fn json(&self) -> Output {
+    fn json(&self) -> String {
         #[derive(Serialize)]
         struct Author<'a> {
             name: &'a str,
@@ -293,7 +298,7 @@ impl Feed<'_> {
                 })
                 .collect(),
         };
-        super::api::json_output(format!("{}/feed.json", self.folder), &feed)
+        super::api::pretty(&feed)
     }
 }
 

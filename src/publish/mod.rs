@@ -25,6 +25,7 @@ use rayon::prelude::*;
 use crate::content::markdown::{self, Rendered};
 use crate::content::{write_atomic, Problem};
 use crate::model::Collection;
+use crate::site::{ExtraMemo, Fp};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
@@ -40,15 +41,65 @@ pub struct PublishReport {
     /// BibTeX, RIS and CSL-JSON files.
     pub citations: usize,
     pub podcast_feeds: usize,
+    /// Of the files above, those made this time: the others were made from
+    /// the same inputs by the last build, and are left as they are.
+    pub made: usize,
     pub problems: Vec<Problem>,
     pub time: Duration,
 }
 
-/// One file to write, relative to the output folder.
+/// One file to write, relative to the output folder: its contents, or
+/// none where the last build made it from the same inputs and it is there
+/// as written (see [`ExtraMemo`]).
 #[derive(Debug)]
 pub struct Output {
     pub path: String,
-    pub body: String,
+    pub body: Option<String>,
+    /// The fingerprint of what the file is made from.
+    pub key: Fp,
+}
+
+impl Output {
+    /// The file at `path` made from inputs with fingerprint `key`: `body`
+    /// is made only when `memo` does not know the file as made from them.
+    pub fn make(memo: &ExtraMemo, path: String, key: Fp, body: impl FnOnce() -> String) -> Output {
+        let body = (!memo.unchanged(&path, key)).then(body);
+        Output { path, body, key }
+    }
+}
+
+impl Output {
+    /// A file always made: its key is that of its contents.
+    pub fn whole(path: String, body: String) -> Output {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        body.hash(&mut h);
+        Output {
+            path,
+            key: h.finish(),
+            body: Some(body),
+        }
+    }
+}
+
+/// A fingerprint of `value` as JSON, made without writing the JSON out.
+pub fn json_key(value: &impl serde::Serialize) -> Fp {
+    use std::hash::Hasher;
+    struct Hashing(std::collections::hash_map::DefaultHasher);
+    impl std::io::Write for Hashing {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.write(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut hashing = Hashing(Default::default());
+    // Plain data always serializes; were it not to, the key of what was
+    // written so far still differs from that of the whole.
+    let _ = serde_json::to_writer(&mut hashing, value);
+    hashing.0.finish()
 }
 
 /// Text for XML: escaped, without the characters XML 1.0 cannot hold.
@@ -60,18 +111,6 @@ pub(crate) fn xml_text(text: &str) -> String {
         })
         .collect();
     quick_xml::escape::escape(clean.as_str()).into_owned()
-}
-
-/// The rendered Markdown of every page: what the site rendered, or rendered
-/// here when publishing after `zola build`.
-pub fn page_html(collection: &Collection, rendered: &[Rendered]) -> Vec<String> {
-    if rendered.len() == collection.library.pages.len() {
-        return rendered.iter().map(|r| r.html.clone()).collect();
-    }
-    markdown::render_pages(&collection.library, &collection.config)
-        .into_iter()
-        .map(|r| r.html)
-        .collect()
 }
 
 /// Everything publish writes, in memory.
@@ -94,43 +133,78 @@ impl Outputs {
             feeds: self.feeds.len(),
             citations: self.citations.len(),
             podcast_feeds: self.podcasts.len(),
+            made: self
+                .api
+                .iter()
+                .chain(&self.feeds)
+                .chain(&self.citations)
+                .chain(&self.podcasts)
+                .filter(|o| o.body.is_some())
+                .count(),
             problems: self.problems.clone(),
             time,
         }
     }
 
-    /// Every file: (path inside the output folder, contents).
+    /// Every file made: (path inside the output folder, contents).
     pub fn into_files(self) -> Vec<(String, Vec<u8>)> {
-        self.api
+        self.into_extra().files
+    }
+
+    /// Every file made, every file kept, and the key of each, for the
+    /// site's writer.
+    pub fn into_extra(self) -> crate::site::Extra {
+        let mut extra = crate::site::Extra {
+            problems: self.problems,
+            ..Default::default()
+        };
+        let all = self
+            .api
             .into_iter()
             .chain(self.feeds)
             .chain(self.citations)
-            .chain(self.podcasts)
-            .map(|o| (o.path, o.body.into_bytes()))
-            .chain(self.artwork)
-            .collect()
+            .chain(self.podcasts);
+        for o in all {
+            // Of two files for one path, the first is written.
+            extra.keys.entry(o.path.clone()).or_insert(o.key);
+            match o.body {
+                Some(body) => extra.files.push((o.path, body.into_bytes())),
+                None => extra.kept.push(o.path),
+            }
+        }
+        extra.files.extend(self.artwork);
+        extra
     }
 }
 
-/// Every API file, feed and citation of `collection`, in memory.
-pub fn outputs(collection: &Collection, rendered: &[Rendered]) -> Outputs {
+/// Every API file, feed and citation of `collection`, in memory, but for
+/// those `memo` knows as made from the same inputs. `rendered` is every
+/// page's Markdown as the site rendered it; when it is not (publishing
+/// after `zola build`), the Markdown is rendered here.
+pub fn outputs(collection: &Collection, rendered: &[Rendered], memo: &ExtraMemo) -> Outputs {
     let mut took = Vec::new();
     let mut step = |name: &'static str, since: Instant| took.push((name, since.elapsed()));
     let t = Instant::now();
-    let html = page_html(collection, rendered);
+    let own;
+    let rendered = if rendered.len() == collection.library.pages.len() {
+        rendered
+    } else {
+        own = markdown::render_pages(&collection.library, &collection.config);
+        own.as_slice()
+    };
     let listings = listing::Listings::of(collection);
     step("listings", t);
     let t = Instant::now();
     let podcasts = podcast::files(collection);
     step("podcasts", t);
     let t = Instant::now();
-    let api = api::files(collection, &listings, &html);
+    let api = api::files(collection, &listings, rendered, memo);
     step("api", t);
     let t = Instant::now();
-    let feeds = feeds::files(collection, &listings);
+    let feeds = feeds::files(collection, &listings, memo);
     step("feeds", t);
     let t = Instant::now();
-    let citations = citation::files(collection);
+    let citations = citation::files(collection, memo);
     step("citations", t);
     let took: Vec<String> = took
         .iter()
@@ -156,7 +230,7 @@ pub fn publish(
     more: Vec<(String, Vec<u8>)>,
 ) -> Result<PublishReport, PublishError> {
     let started = Instant::now();
-    let all = outputs(collection, rendered);
+    let all = outputs(collection, rendered, &ExtraMemo::none());
     let report = all.report(Duration::ZERO);
     let mut files = all.into_files();
     files.extend(more);

@@ -498,10 +498,8 @@ fn series_feed(collection: &Collection, section: &Section, out: &mut PodcastFile
     ));
     feed.push_str(&items);
     feed.push_str("</channel>\n</rss>\n");
-    out.feeds.push(Output {
-        path: format!("{folder}/feed.xml"),
-        body: feed,
-    });
+    out.feeds
+        .push(Output::whole(format!("{folder}/feed.xml"), feed));
 }
 
 #[cfg(test)]

@@ -96,6 +96,9 @@ pub struct RenderMemo {
     /// Extra files (the API, feeds, newsletter): length and fingerprint of
     /// the bytes last written.
     pub(super) extra: HashMap<String, (u64, Fp)>,
+    /// Extra files: the fingerprint of what each was made from (see
+    /// [`ExtraMemo`]).
+    pub(super) extra_keys: HashMap<String, Fp>,
     /// What the last build's load parsed and the Markdown it rendered, by
     /// their inputs: a rebuild parses and renders only what changed.
     pub(super) parsed: crate::content::ParseCache,
@@ -130,6 +133,7 @@ impl RenderMemo {
         out_dir: PathBuf,
         files: HashSet<String>,
         extra: HashMap<String, (u64, Fp)>,
+        extra_keys: HashMap<String, Fp>,
     ) -> RenderMemo {
         let old: &[Call] = previous.map_or(&[], |p| p.calls.as_slice());
         let mut calls: Vec<Call> = Vec::new();
@@ -178,9 +182,47 @@ impl RenderMemo {
             calls,
             files,
             extra,
+            extra_keys,
             parsed: Default::default(),
             markdown: Default::default(),
         }
+    }
+}
+
+/// What the extra files (the API, feeds, citations) of the last build were
+/// made from. A file whose inputs have the fingerprint they had then, and
+/// which is still in the output folder as written, need not be made again.
+pub struct ExtraMemo<'a> {
+    previous: Option<&'a RenderMemo>,
+    out_dir: &'a Path,
+}
+
+impl<'a> ExtraMemo<'a> {
+    pub(super) fn new(previous: Option<&'a RenderMemo>, out_dir: &'a Path) -> ExtraMemo<'a> {
+        ExtraMemo { previous, out_dir }
+    }
+
+    /// A memo that knows nothing: every file is made.
+    pub fn none() -> ExtraMemo<'static> {
+        ExtraMemo {
+            previous: None,
+            out_dir: Path::new(""),
+        }
+    }
+
+    /// Whether the last build made the file at `path` from inputs whose
+    /// fingerprint is `key`, and it is still there with the length written.
+    pub fn unchanged(&self, path: &str, key: Fp) -> bool {
+        let Some(memo) = self.previous else {
+            return false;
+        };
+        if memo.extra_keys.get(path) != Some(&key) {
+            return false;
+        }
+        let Some((len, _)) = memo.extra.get(path) else {
+            return false;
+        };
+        std::fs::metadata(self.out_dir.join(path)).is_ok_and(|m| m.len() == *len)
     }
 }
 

@@ -14,6 +14,7 @@ mod output;
 pub mod render;
 mod templates;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,7 +22,7 @@ use std::time::{Duration, Instant};
 pub use crate::content::config::{self, SiteConfig};
 pub use crate::content::markdown;
 pub use data::SiteData;
-pub use memo::{RenderMemo, SharedMemo};
+pub use memo::{combine, ExtraMemo, Fp, RenderMemo, SharedMemo};
 pub use needs::ContextNeeds;
 
 use crate::content::markdown::Rendered;
@@ -108,14 +109,21 @@ pub fn build_seeing(
     options: &BuildOptions,
     see: impl FnOnce(&Collection),
 ) -> Result<BuildReport, BuildError> {
-    build_with(site_dir, options, see, |_, _| Extra::default())
+    build_with(site_dir, options, see, |_, _, _| Extra::default())
 }
 
-/// More for the same output folder: files (path inside it, contents) and
-/// the problems found making them.
+/// More for the same output folder: files (path inside it, contents), the
+/// files left as the last build wrote them (see [`ExtraMemo`]), the key of
+/// every file for the next build, and the problems found making them.
 #[derive(Debug, Default)]
 pub struct Extra {
     pub files: Vec<(String, Vec<u8>)>,
+    /// Paths whose file the last build made from the same inputs, and which
+    /// is still there as it was written: not made again.
+    pub kept: Vec<String>,
+    /// Path → the fingerprint of what each file (made or kept) is made
+    /// from.
+    pub keys: HashMap<String, Fp>,
     pub problems: Vec<Problem>,
 }
 
@@ -175,6 +183,7 @@ pub fn newsletter_files(
     let extra = Extra {
         files,
         problems: rendering.problems,
+        ..Default::default()
     };
     match Arc::try_unwrap(data) {
         Ok(data) => {
@@ -200,7 +209,7 @@ pub fn build_with(
     site_dir: &Path,
     options: &BuildOptions,
     see: impl FnOnce(&Collection),
-    extra: impl FnOnce(&Collection, &[Rendered]) -> Extra,
+    extra: impl FnOnce(&Collection, &[Rendered], &ExtraMemo) -> Extra,
 ) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
     let mut steps = Steps::default();
@@ -277,10 +286,11 @@ pub fn build_with(
     steps.done("render");
     // The template functions hold the only other handles on the data.
     drop(tera);
+    let extra_memo = ExtraMemo::new(previous.as_ref(), &output_dir);
     let (collection, more) = match Arc::try_unwrap(data) {
         Ok(data) => {
             let (collection, html) = data.into_parts();
-            let more = extra(&collection, &html);
+            let more = extra(&collection, &html, &extra_memo);
             (collection, more)
         }
         // Not reached today; the extra files then render the Markdown
@@ -288,7 +298,7 @@ pub fn build_with(
         Err(data) => {
             drop(data);
             let collection = Collection::load(site_dir, &options.load_options())?;
-            let more = extra(&collection, &[]);
+            let more = extra(&collection, &[], &extra_memo);
             (collection, more)
         }
     };
@@ -320,6 +330,7 @@ pub fn build_with(
     let written = output::write_site(
         &rendering.outputs,
         &more.files,
+        &more.kept,
         &static_dirs,
         site_dir,
         &collection.library,
@@ -338,6 +349,7 @@ pub fn build_with(
             output_dir.clone(),
             files,
             extra_fps,
+            more.keys,
         );
         if let Some((parsed, markdown)) = caches {
             next.parsed = parsed;

@@ -136,12 +136,14 @@ fn fingerprint(bytes: &[u8]) -> Fp {
 /// last build, which `previous` describes); with `previous`, extra files
 /// whose bytes are those it wrote are not read back, and only the files it
 /// wrote that are no longer made are removed (no walk of the folder).
-/// With `remember`, the extra files' fingerprints are made for the next
-/// build's memo.
+/// `kept_extra` are extra files `previous` wrote and that are left as they
+/// are. With `remember`, the extra files' fingerprints are made for the
+/// next build's memo.
 #[allow(clippy::too_many_arguments)]
 pub fn write_site(
     outputs: &[Output],
     extra: &[(String, Vec<u8>)],
+    kept_extra: &[String],
     static_dirs: &[PathBuf],
     site_dir: &Path,
     library: &Library,
@@ -155,7 +157,8 @@ pub fn write_site(
     let all = outputs
         .iter()
         .map(|o| (o.path.as_str(), o.body.as_ref().map(|b| b.as_bytes())))
-        .chain(extra.iter().map(|(p, b)| (p.as_str(), Some(b.as_slice()))));
+        .chain(extra.iter().map(|(p, b)| (p.as_str(), Some(b.as_slice()))))
+        .chain(kept_extra.iter().map(|p| (p.as_str(), None)));
     for (path, body) in all {
         if chosen.contains_key(path) {
             problems.push(Problem::new(path, "two outputs want this path (an alias or slug collides with a page); the first is kept"));
@@ -212,13 +215,21 @@ pub fn write_site(
         .chain(copies.iter().map(|c| c.to.clone()))
         .collect();
     let extra_paths: HashSet<&str> = extra.iter().map(|(p, _)| p.as_str()).collect();
-    let extra_fps: HashMap<String, (u64, Fp)> = chosen
+    let mut extra_fps: HashMap<String, (u64, Fp)> = chosen
         .par_iter()
         .filter(|(path, _)| remember && extra_paths.contains(**path))
         .filter_map(|(path, body)| {
             body.map(|b| (path.to_string(), (b.len() as u64, fingerprint(b))))
         })
         .collect();
+    // A kept file is as the last build wrote it.
+    if remember {
+        for path in kept_extra {
+            if let Some(before) = previous.and_then(|m| m.extra.get(path)) {
+                extra_fps.insert(path.clone(), *before);
+            }
+        }
+    }
     let written: usize = chosen
         .par_iter()
         .map(|(path, body)| {
@@ -367,6 +378,11 @@ fn remove_stale(out_dir: &Path, wanted: &HashSet<String>) -> Result<(), OutputEr
 mod tests {
     use super::*;
 
+    /// `outputs` written without extra files, static folders or memo.
+    fn write_plain(outputs: &[Output], site: &Path, library: &Library, out: &Path) -> Written {
+        write_site(outputs, &[], &[], &[], site, library, out, None, false).unwrap()
+    }
+
     fn output(path: &str, body: &str) -> Output {
         Output {
             path: path.into(),
@@ -384,8 +400,7 @@ mod tests {
             output("b/index.html", "B"),
             output("oud/index.html", "O"),
         ];
-        let (count, problems, _, _) =
-            write_site(&first, &[], &[], site.path(), &library, &out, None, false).unwrap();
+        let (count, problems, _, _) = write_plain(&first, site.path(), &library, &out);
         assert_eq!((count, problems.len()), (3, 0));
         let before = fs::metadata(out.join("a/index.html"))
             .unwrap()
@@ -394,7 +409,7 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(20));
 
         let second = [output("a/index.html", "A"), output("b/index.html", "B2")];
-        write_site(&second, &[], &[], site.path(), &library, &out, None, false).unwrap();
+        write_plain(&second, site.path(), &library, &out);
         assert_eq!(
             fs::metadata(out.join("a/index.html"))
                 .unwrap()
@@ -455,6 +470,7 @@ mod tests {
         ];
         let (_, problems, _, _) = write_site(
             &outputs,
+            &[],
             &[],
             &[],
             site.path(),
