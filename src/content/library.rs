@@ -119,8 +119,81 @@ pub struct LoadSettings {
 pub struct ParseCache {
     /// The site the files were read from (problems name files by it).
     site_dir: PathBuf,
-    /// Relative path → (fingerprint of the bytes, what parsing them gave).
-    files: HashMap<String, (u64, ParseResult)>,
+    /// Relative path → what its bytes parsed to.
+    files: HashMap<String, CachedFile>,
+}
+
+#[derive(Debug)]
+struct CachedFile {
+    /// The fingerprint of the bytes.
+    fp: u64,
+    /// The file's metadata when it was read, when it can be trusted to
+    /// tell a change (see [`Stamp::unchanged`]).
+    stamp: Option<Stamp>,
+    result: ParseResult,
+}
+
+/// What the file system says of a file: a file whose stamp is the one it
+/// had when it was read, and was read well after its last change, has the
+/// bytes read then (as git tells an unchanged file in its index).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Stamp {
+    len: u64,
+    modified: (i64, i64),
+    /// Changed by every write and by setting the modification time, and
+    /// never set by hand.
+    changed: (i64, i64),
+    inode: u64,
+    /// When the load that read it started (seconds, nanoseconds).
+    seen: (i64, i64),
+}
+
+impl Stamp {
+    /// The stamp of the file at `full` now, for a load that started at
+    /// `seen`; `None` where the platform gives none.
+    fn of(full: &Path, seen: (i64, i64)) -> Option<Stamp> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let meta = std::fs::metadata(full).ok()?;
+            Some(Stamp {
+                len: meta.len(),
+                modified: (meta.mtime(), meta.mtime_nsec()),
+                changed: (meta.ctime(), meta.ctime_nsec()),
+                inode: meta.ino(),
+                seen,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (full, seen);
+            None
+        }
+    }
+
+    /// Whether the file `now` describes has the bytes it had when `self`
+    /// was taken: the same metadata, and its last change more than two
+    /// seconds before that load started (a change within the file
+    /// system's clock tick of a read would leave the same times; such a
+    /// file is read again).
+    fn unchanged(&self, now: &Stamp) -> bool {
+        let same = self.len == now.len
+            && self.modified == now.modified
+            && self.changed == now.changed
+            && self.inode == now.inode;
+        same && self.changed.0.saturating_add(2) < self.seen.0
+    }
+}
+
+/// Now, as (seconds, nanoseconds) since the epoch, as file times are.
+fn now_stamp() -> (i64, i64) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    (
+        i64::try_from(now.as_secs()).unwrap_or(i64::MAX),
+        i64::from(now.subsec_nanos()),
+    )
 }
 
 impl ParseCache {
@@ -132,6 +205,16 @@ impl ParseCache {
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
+}
+
+/// How a load came by one file's parse.
+enum Read {
+    /// The file's stamp is unchanged: not read.
+    Kept(ParseResult),
+    /// Read, and its bytes are those parsed before.
+    Same(u64, Option<Stamp>, ParseResult),
+    Parsed(u64, Option<Stamp>, ParseResult),
+    Failed(ParseResult),
 }
 
 fn bytes_fingerprint(bytes: &[u8]) -> u64 {
@@ -202,34 +285,60 @@ impl Library {
                 }
             })
             .unwrap_or_default();
-        // (fingerprint of the bytes, whether the cache had them, result).
-        let read: Vec<(Option<u64>, bool, ParseResult)> = markdown
+        // What each file parses to: from the cache where its stamp says it
+        // is unchanged, or its bytes are those parsed before; else parsed.
+        let seen = now_stamp();
+        let read: Vec<Read> = markdown
             .par_iter()
             .map(|rel| {
                 let full = content_dir.join(rel);
+                let stamp = cache.is_some().then(|| Stamp::of(&full, seen)).flatten();
+                let before = last.get(rel);
+                if let (Some(before), Some(now)) = (before, stamp) {
+                    if before.stamp.is_some_and(|b| b.unchanged(&now)) {
+                        return Read::Kept(before.result.clone());
+                    }
+                }
                 let file = display_path(site_dir, &full);
                 let bytes = match read_file(&file, &full) {
                     Ok(bytes) => bytes,
-                    Err(problem) => return (None, false, Err(problem)),
+                    Err(problem) => return Read::Failed(Err(problem)),
                 };
                 let fp = bytes_fingerprint(&bytes);
-                match last.get(rel) {
-                    Some((before, parsed)) if *before == fp => (Some(fp), true, parsed.clone()),
-                    _ => (Some(fp), false, parse_bytes(rel, &file, &bytes)),
+                match before {
+                    Some(b) if b.fp == fp => Read::Same(fp, stamp, b.result.clone()),
+                    _ => Read::Parsed(fp, stamp, parse_bytes(rel, &file, &bytes)),
                 }
             })
             .collect();
         let mut last = last;
         let mut results = Vec::with_capacity(read.len());
-        for (rel, (fp, cached, result)) in markdown.iter().zip(read) {
+        for (rel, read) in markdown.iter().zip(read) {
             // A file that could not be read is read again next time. What
             // the cache had goes back into it as it was, not copied again.
-            if let (Some(cache), Some(fp)) = (cache.as_deref_mut(), fp) {
-                let entry = match last.remove_entry(rel).filter(|_| cached) {
-                    Some(kept) => kept,
-                    None => (rel.clone(), (fp, result.clone())),
-                };
-                cache.files.insert(entry.0, entry.1);
+            let kept = |last: &mut HashMap<String, CachedFile>| last.remove_entry(rel);
+            let (entry, result) = match read {
+                Read::Failed(result) => (None, result),
+                Read::Kept(result) => (kept(&mut last), result),
+                Read::Same(fp, stamp, result) => {
+                    let entry = kept(&mut last).map(|(rel, mut file)| {
+                        file.stamp = stamp;
+                        file.fp = fp;
+                        (rel, file)
+                    });
+                    (entry, result)
+                }
+                Read::Parsed(fp, stamp, result) => {
+                    let file = CachedFile {
+                        fp,
+                        stamp,
+                        result: result.clone(),
+                    };
+                    (Some((rel.clone(), file)), result)
+                }
+            };
+            if let (Some(cache), Some((rel, file))) = (cache.as_deref_mut(), entry) {
+                cache.files.insert(rel, file);
             }
             results.push(result);
         }
@@ -702,6 +811,78 @@ mod tests {
         );
         assert_eq!(describe(&elsewhere).0[0].1.as_deref(), Some("Elders"));
         assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn files_changed_well_before_a_load_are_taken_from_the_cache_unread() {
+        let dir = site(&[
+            ("a.md", "+++\ntitle = \"A1\"\n+++\n"),
+            ("b.md", "+++\ntitle = \"B1\"\n+++\n"),
+        ]);
+        let settings = LoadSettings::default();
+        let content = dir.path().join("content");
+        let mut cache = ParseCache::default();
+        Library::load_cached(dir.path(), &content, &settings, &mut cache);
+        let titles = |l: &Library| -> Vec<String> {
+            l.pages
+                .iter()
+                .filter_map(|p| p.meta.title.clone())
+                .collect()
+        };
+
+        // Just written: a rewrite of the same length is read again.
+        fs::write(content.join("b.md"), "+++\ntitle = \"B2\"\n+++\n").unwrap();
+        let second = Library::load_cached(dir.path(), &content, &settings, &mut cache);
+        assert_eq!(titles(&second), ["A1", "B2"]);
+
+        // As if the load had been long after the last change: an unchanged
+        // file is not read (the cache's parse is what comes back), and a
+        // file written since is.
+        for file in cache.files.values_mut() {
+            if let Some(stamp) = file.stamp.as_mut() {
+                stamp.seen.0 += 3600;
+            }
+            if let Ok(Parsed::Page(page)) = file.result.as_mut().map(|(p, _)| p) {
+                page.meta.title = Some(format!(
+                    "{} uit de cache",
+                    page.meta.title.clone().unwrap_or_default()
+                ));
+            }
+        }
+        fs::write(content.join("b.md"), "+++\ntitle = \"B3\"\n+++\n").unwrap();
+        let third = Library::load_cached(dir.path(), &content, &settings, &mut cache);
+        assert_eq!(titles(&third), ["A1 uit de cache", "B3"]);
+    }
+
+    #[test]
+    fn a_stamp_trusts_only_the_same_metadata_changed_well_before() {
+        let then = Stamp {
+            len: 10,
+            modified: (1_000, 5),
+            changed: (1_000, 5),
+            inode: 7,
+            seen: (1_010, 0),
+        };
+        assert!(then.unchanged(&Stamp {
+            seen: (2_000, 0),
+            ..then
+        }));
+        assert!(!then.unchanged(&Stamp { len: 11, ..then }));
+        assert!(!then.unchanged(&Stamp {
+            changed: (1_000, 6),
+            ..then
+        }));
+        assert!(!then.unchanged(&Stamp {
+            modified: (999, 5),
+            ..then
+        }));
+        assert!(!then.unchanged(&Stamp { inode: 8, ..then }));
+        // Read in the second it last changed: read again.
+        let racy = Stamp {
+            seen: (1_001, 0),
+            ..then
+        };
+        assert!(!racy.unchanged(&racy));
     }
 
     #[test]
