@@ -84,22 +84,7 @@ impl Output {
 
 /// A fingerprint of `value` as JSON, made without writing the JSON out.
 pub fn json_key(value: &impl serde::Serialize) -> Fp {
-    use std::hash::Hasher;
-    struct Hashing(std::collections::hash_map::DefaultHasher);
-    impl std::io::Write for Hashing {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.write(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut hashing = Hashing(Default::default());
-    // Plain data always serializes; were it not to, the key of what was
-    // written so far still differs from that of the whole.
-    let _ = serde_json::to_writer(&mut hashing, value);
-    hashing.0.finish()
+    crate::site::json_fp(value)
 }
 
 /// Text for XML: escaped, without the characters XML 1.0 cannot hold.

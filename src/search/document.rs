@@ -304,10 +304,16 @@ pub fn soort(kind: Kind) -> &'static str {
 /// Every published content page of the site, of every kind. Drafts never
 /// reach the index, whatever the collection was loaded with.
 pub fn from_collection(collection: &Collection) -> Vec<SearchDocument> {
-    collection
+    use rayon::prelude::*;
+    let entries: Vec<_> = collection
         .entries()
         .filter(|e| !e.page.meta.draft && e.page.meta.in_search_index && e.is_published())
-        .filter_map(|e| match serde_json::to_value(SearchView::of(&e)) {
+        .collect();
+    // Each document reads its page's Markdown again for the plain text:
+    // in parallel, in the collection's order.
+    entries
+        .par_iter()
+        .filter_map(|e| match serde_json::to_value(SearchView::of(e)) {
             Ok(Value::Object(map)) => Some(SearchDocument(map)),
             _ => None,
         })

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use std::sync::Arc;
 
-use super::memo::{Fingerprints, Fp};
+use super::memo::{json_fp, CachedPage, Fingerprints, Fp, PageFps, ValueCache};
 use super::needs::ContextNeeds;
 use crate::content::config::{toml_to_json, SiteConfig};
 use crate::content::markdown::{self, Rendered};
@@ -96,6 +96,9 @@ pub struct SiteData {
     pub fps: Arc<Fingerprints>,
     /// Each page serialized without `lower`/`higher`.
     page_values: Vec<Value>,
+    /// With fingerprints: each page's key (see [`ValueCache`]) and
+    /// fingerprints, for the next build's cache.
+    page_fps: Vec<(Fp, PageFps)>,
     /// Each section serialized without its pages.
     section_values: Vec<Value>,
 }
@@ -110,6 +113,7 @@ impl SiteData {
         needs: ContextNeeds,
         fingerprints: bool,
         markdown_cache: Option<&mut markdown::MarkdownCache>,
+        value_cache: Option<&mut ValueCache>,
     ) -> SiteData {
         use rayon::prelude::*;
         let Collection {
@@ -149,24 +153,76 @@ impl SiteData {
             section_html,
             needs,
             page_values: Vec::new(),
+            page_fps: Vec::new(),
             section_values: Vec::new(),
             fps: Arc::default(),
         };
-        data.page_values = (0..data.library.pages.len())
-            .into_par_iter()
-            .map(|i| data.serialize_page(i))
-            .collect();
         data.section_values = (0..data.library.sections.len())
             .map(|s| data.serialize_section(s))
             .collect();
-        if fingerprints {
-            data.fps = Arc::new(Fingerprints::new(
-                &data.page_values,
-                &data.section_values,
-                &data.config_value,
-            ));
+        if !fingerprints {
+            data.page_values = (0..data.library.pages.len())
+                .into_par_iter()
+                .map(|i| data.serialize_page(i))
+                .collect();
+            return data;
         }
+        // What the last build serialized, where the page's view is the
+        // same (its JSON has the same fingerprint), is used as it was.
+        let mut last = value_cache
+            .map(|c| std::mem::take(&mut c.pages))
+            .unwrap_or_default();
+        let cached: Vec<Option<CachedPage>> = data
+            .library
+            .pages
+            .iter()
+            .map(|p| last.remove(&p.relative_path))
+            .collect();
+        drop(last);
+        let made: Vec<(Value, Option<(Fp, PageFps)>)> = cached
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, before)| {
+                let key = json_fp(&data.page_view(i));
+                if let Some(before) = before.filter(|b| b.key == key) {
+                    return (before.value, Some((key, before.fps)));
+                }
+                let value = data.serialize_page(i);
+                let fps = Fingerprints::of_page(&value).map(|f| (key, f));
+                (value, fps)
+            })
+            .collect();
+        let mut page_fps = Vec::with_capacity(made.len());
+        let mut values = Vec::with_capacity(made.len());
+        for (value, fps) in made {
+            values.push(value);
+            page_fps.extend(fps);
+        }
+        data.page_values = values;
+        data.fps = Arc::new(Fingerprints::from_pages(
+            page_fps.iter().map(|(_, f)| f.clone()).collect(),
+            &data.section_values,
+            &data.config_value,
+        ));
+        data.page_fps = page_fps;
         data
+    }
+
+    /// Every page's value and fingerprints, for the next build (see
+    /// [`ValueCache`]); the data keeps none.
+    pub(super) fn take_values(&mut self) -> ValueCache {
+        let values = std::mem::take(&mut self.page_values);
+        let fps = std::mem::take(&mut self.page_fps);
+        let mut cache = ValueCache::default();
+        if values.len() != fps.len() {
+            return cache;
+        }
+        for (value, (key, fps)) in values.into_iter().zip(fps) {
+            cache
+                .pages
+                .insert(fps.path.clone(), CachedPage { key, value, fps });
+        }
+        cache
     }
 
     /// The site directory (where `load_data` reads from).
@@ -212,10 +268,15 @@ impl SiteData {
     }
 
     fn serialize_page(&self, i: usize) -> Value {
+        serde_json::to_value(self.page_view(i)).unwrap_or(Value::Null)
+    }
+
+    /// Page `i` as its value is made from.
+    fn page_view(&self, i: usize) -> PageContext<'_> {
         let page = &self.library.pages[i];
         let html = &self.page_html[i];
         use chrono::Datelike;
-        let view = PageContext {
+        PageContext {
             relative_path: &page.relative_path,
             colocated_path: page.colocated_path.as_deref(),
             content: &html.html,
@@ -245,8 +306,7 @@ impl SiteData {
             higher: None,
             translations: [],
             backlinks: [],
-        };
-        serde_json::to_value(view).unwrap_or(Value::Null)
+        }
     }
 
     /// A page as `get_page` and `get_section` give it: listed (see

@@ -103,6 +103,7 @@ pub struct RenderMemo {
     /// their inputs: a rebuild parses and renders only what changed.
     pub(super) parsed: crate::content::ParseCache,
     pub(super) markdown: crate::content::markdown::MarkdownCache,
+    pub(super) values: ValueCache,
 }
 
 /// A memo shared by the builds of one `serve`.
@@ -185,8 +186,54 @@ impl RenderMemo {
             extra_keys,
             parsed: Default::default(),
             markdown: Default::default(),
+            values: Default::default(),
         }
     }
+}
+
+/// A page's fingerprints (see [`Fingerprints`]).
+#[derive(Debug, Clone)]
+pub struct PageFps {
+    pub path: String,
+    /// Of its value without `lower`/`higher`, and its number of keys.
+    pub whole: (Fp, usize),
+    /// Of its value as lists show it.
+    pub listed: (Fp, usize),
+}
+
+/// Each page's value as the last build serialized it, by its relative
+/// path: with the fingerprint of what it was serialized from (its view as
+/// JSON), and its fingerprints. A page whose view is unchanged is not
+/// serialized or fingerprinted again.
+#[derive(Debug, Default)]
+pub struct ValueCache {
+    pub(super) pages: HashMap<String, CachedPage>,
+}
+
+#[derive(Debug)]
+pub(super) struct CachedPage {
+    pub key: Fp,
+    pub value: Value,
+    pub fps: PageFps,
+}
+
+/// A fingerprint of `value` as JSON, made without writing the JSON out.
+pub fn json_fp(value: &impl serde::Serialize) -> Fp {
+    struct Hashing(std::collections::hash_map::DefaultHasher);
+    impl std::io::Write for Hashing {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.write(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut hashing = Hashing(hasher());
+    // Plain data always serializes; were it not to, the key of what was
+    // written so far still differs from that of the whole.
+    let _ = serde_json::to_writer(&mut hashing, value);
+    hashing.0.finish()
 }
 
 /// What the extra files (the API, feeds, citations) of the last build were
@@ -264,40 +311,63 @@ const SECTION_VARYING: &[&str] = &[SECTION_PAGES];
 impl Fingerprints {
     pub fn new(page_values: &[Value], section_values: &[Value], config: &Value) -> Fingerprints {
         use rayon::prelude::*;
+        let pages = page_values.par_iter().filter_map(Self::of_page).collect();
+        Self::from_pages(pages, section_values, config)
+    }
+
+    /// (fingerprint without `varying`, number of keys less `dropped`) of a
+    /// page's or section's value, with its relative path.
+    fn base(v: &Value, varying: &[&str], dropped: &[&str]) -> Option<(String, (Fp, usize))> {
         let empty = Fingerprints::default();
-        // (fingerprint without `varying`, number of keys less `dropped`)
-        let base = |v: &Value, varying: &[&str], dropped: &[&str]| {
-            let map = v.as_object()?;
-            let path = map.get("relative_path")?.as_str()?.to_string();
-            let mut h = hasher();
-            let mut keys = 0;
-            for (k, v) in map {
-                if !dropped.contains(&k.as_str()) {
-                    keys += 1;
-                }
-                if !varying.contains(&k.as_str()) {
-                    k.hash(&mut h);
-                    empty.hash_value(v, &mut h);
-                }
+        let map = v.as_object()?;
+        let path = map.get("relative_path")?.as_str()?.to_string();
+        let mut h = hasher();
+        let mut keys = 0;
+        for (k, v) in map {
+            if !dropped.contains(&k.as_str()) {
+                keys += 1;
             }
-            Some((path, (h.finish(), keys)))
-        };
-        let (pages, listed) = page_values
-            .par_iter()
-            .filter_map(|v| {
-                let (path, whole) = base(v, PAGE_VARYING, &[])?;
-                let (_, listed) = base(v, LISTED_VARYING, PAGE_BODY)?;
-                Some(((path.clone(), whole), (path, listed)))
-            })
-            .unzip();
+            if !varying.contains(&k.as_str()) {
+                k.hash(&mut h);
+                empty.hash_value(v, &mut h);
+            }
+        }
+        Some((path, (h.finish(), keys)))
+    }
+
+    /// A page value's relative path, and its fingerprints whole and as
+    /// listed.
+    pub fn of_page(v: &Value) -> Option<PageFps> {
+        let (path, whole) = Self::base(v, PAGE_VARYING, &[])?;
+        let (_, listed) = Self::base(v, LISTED_VARYING, PAGE_BODY)?;
+        Some(PageFps {
+            path,
+            whole,
+            listed,
+        })
+    }
+
+    /// The fingerprints of a build whose pages' are known already.
+    pub fn from_pages(
+        pages: Vec<PageFps>,
+        section_values: &[Value],
+        config: &Value,
+    ) -> Fingerprints {
+        let empty = Fingerprints::default();
+        let mut whole = HashMap::with_capacity(pages.len());
+        let mut listed = HashMap::with_capacity(pages.len());
+        for p in pages {
+            listed.insert(p.path.clone(), p.listed);
+            whole.insert(p.path, p.whole);
+        }
         let sections = section_values
             .iter()
-            .filter_map(|v| base(v, SECTION_VARYING, &[]))
+            .filter_map(|v| Self::base(v, SECTION_VARYING, &[]))
             .collect();
         let mut h = hasher();
         empty.hash_value(config, &mut h);
         Fingerprints {
-            pages,
+            pages: whole,
             listed,
             sections,
             config: h.finish(),

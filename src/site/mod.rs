@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 pub use crate::content::config::{self, SiteConfig};
 pub use crate::content::markdown;
 pub use data::SiteData;
-pub use memo::{combine, ExtraMemo, Fp, RenderMemo, SharedMemo};
+pub use memo::{combine, json_fp, ExtraMemo, Fp, RenderMemo, SharedMemo};
 pub use needs::ContextNeeds;
 
 use crate::content::markdown::Rendered;
@@ -135,6 +135,7 @@ fn prepare(
     fingerprints: bool,
     whole_contexts: bool,
     markdown_cache: Option<&mut markdown::MarkdownCache>,
+    value_cache: Option<&mut memo::ValueCache>,
 ) -> Result<(Arc<SiteData>, templates::Templates), BuildError> {
     let config = &collection.config;
     let files = templates::template_files(site_dir, config.theme.as_deref())?;
@@ -158,6 +159,7 @@ fn prepare(
         needs,
         fingerprints,
         markdown_cache,
+        value_cache,
     ));
     let tera = templates::build_tera(&files, &data)?;
     Ok((data, tera))
@@ -172,7 +174,7 @@ pub fn newsletter_files(
     options: &LoadOptions,
     collection: Collection,
 ) -> Result<(Extra, Collection, Vec<Rendered>), BuildError> {
-    let (data, tera) = prepare(site_dir, collection, false, false, None)?;
+    let (data, tera) = prepare(site_dir, collection, false, false, None, None)?;
     let rendering = render::render_newsletters(&data, &tera);
     drop(tera);
     let files = rendering
@@ -220,22 +222,28 @@ pub fn build_with(
         (
             std::mem::take(&mut memo.parsed),
             std::mem::take(&mut memo.markdown),
+            std::mem::take(&mut memo.values),
         )
     });
     let collection = match caches.as_mut() {
-        Some((parsed, _)) => Collection::load_cached(site_dir, &options.load_options(), parsed)?,
+        Some((parsed, _, _)) => Collection::load_cached(site_dir, &options.load_options(), parsed)?,
         None => Collection::load(site_dir, &options.load_options())?,
     };
     steps.done("load");
     see(&collection);
     steps.done("see");
     let theme = collection.config.theme.clone();
+    let (markdown_cache, value_cache) = match caches.as_mut() {
+        Some((_, markdown, values)) => (Some(markdown), Some(values)),
+        None => (None, None),
+    };
     let (data, tera) = prepare(
         site_dir,
         collection,
         options.memo.is_some(),
         options.whole_contexts,
-        caches.as_mut().map(|(_, markdown)| markdown),
+        markdown_cache,
+        value_cache,
     )?;
     steps.done("prepare");
     let load_time = started.elapsed();
@@ -288,7 +296,10 @@ pub fn build_with(
     drop(tera);
     let extra_memo = ExtraMemo::new(previous.as_ref(), &output_dir);
     let (collection, more) = match Arc::try_unwrap(data) {
-        Ok(data) => {
+        Ok(mut data) => {
+            if let Some((_, _, values)) = caches.as_mut() {
+                *values = data.take_values();
+            }
             let (collection, html) = data.into_parts();
             let more = extra(&collection, &html, &extra_memo);
             (collection, more)
@@ -351,9 +362,10 @@ pub fn build_with(
             extra_fps,
             more.keys,
         );
-        if let Some((parsed, markdown)) = caches {
+        if let Some((parsed, markdown, values)) = caches {
             next.parsed = parsed;
             next.markdown = markdown;
+            next.values = values;
         }
         if let Ok(mut memo) = shared.lock() {
             *memo = next;
