@@ -66,25 +66,15 @@ impl Output {
         let body = (!memo.unchanged(&path, key)).then(body);
         Output { path, body, key }
     }
-}
 
-impl Output {
     /// A file always made: its key is that of its contents.
     pub fn whole(path: String, body: String) -> Output {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        body.hash(&mut h);
         Output {
             path,
-            key: h.finish(),
+            key: crate::site::combine(body.as_str()),
             body: Some(body),
         }
     }
-}
-
-/// A fingerprint of `value` as JSON, made without writing the JSON out.
-pub fn json_key(value: &impl serde::Serialize) -> Fp {
-    crate::site::json_fp(value)
 }
 
 /// Text for XML: escaped, without the characters XML 1.0 cannot hold.

@@ -309,6 +309,7 @@ const SECTION_PAGES: &str = "pages";
 const SECTION_VARYING: &[&str] = &[SECTION_PAGES];
 
 impl Fingerprints {
+    #[cfg(test)]
     pub fn new(page_values: &[Value], section_values: &[Value], config: &Value) -> Fingerprints {
         use rayon::prelude::*;
         let pages = page_values.par_iter().filter_map(Self::of_page).collect();
