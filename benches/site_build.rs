@@ -5,7 +5,8 @@
 //!
 //! Run: `cargo bench --bench site_build` (sizes: `-- 1000 10000`).
 //! Each size runs in its own process so its peak memory is its own.
-//! `VINDPLAATS_BENCH_ONLY=incremental` (or `serve`) times only the edits.
+//! `VINDPLAATS_BENCH_ONLY=incremental` (or `serve`) times only the edits;
+//! `VINDPLAATS_BENCH_EDITS=N` makes each in-process edit N times.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -173,12 +174,19 @@ fn incremental_figures(site_path: &Path, with_serve: bool) {
             }),
         ),
     ];
+    // VINDPLAATS_BENCH_EDITS: how many times each edit is made (3), more
+    // for a profiler to see the rebuilds rather than the first build.
+    let repeats: usize = std::env::var("VINDPLAATS_BENCH_EDITS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(3)
+        .max(1);
     for (what, edit) in &edits {
         let mut best = f64::MAX;
         let mut rendered = 0;
         let mut parts = (0.0, 0.0, 0.0);
         let mut steps = String::new();
-        for n in 0..3 {
+        for n in 0..repeats {
             std::fs::write(&file, edit(&original, n)).expect("edit");
             let started = Instant::now();
             let r = vindplaats::build::build(site_path, &options).expect("rebuilds");

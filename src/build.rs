@@ -123,7 +123,8 @@ pub fn build(site_dir: &Path, options: &BuildOptions) -> Result<Report, Error> {
     build_seeing(site_dir, options, |_| {})
 }
 
-/// As [`build`], showing `see` the loaded collection first.
+/// As [`build`], showing `see` the loaded collection once the site is
+/// written.
 pub fn build_seeing(
     site_dir: &Path,
     options: &BuildOptions,

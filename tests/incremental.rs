@@ -354,6 +354,26 @@ fn the_api_feeds_and_citations_are_made_again_only_where_their_inputs_changed() 
     build(site.path(), &out, Some(memo.clone()));
     assert_eq!(std::fs::read(&citation).unwrap(), before);
 
+    // Also in folders the last build did not write into (which a rebuild
+    // otherwise trusts as it left them): a page, a citation and an API
+    // document.
+    let others = [
+        "publicaties/de-onbesproken-eenzaamheid-van-marokkaanse-ouderen/index.html",
+        "publicaties/de-onbesproken-eenzaamheid-van-marokkaanse-ouderen/citatie.ris",
+        "api/v1/index.json",
+    ];
+    let before: Vec<Vec<u8>> = others
+        .iter()
+        .map(|f| std::fs::read(out.join(f)).unwrap())
+        .collect();
+    for f in others {
+        std::fs::remove_file(out.join(f)).unwrap();
+    }
+    build(site.path(), &out, Some(memo.clone()));
+    for (f, before) in others.iter().zip(&before) {
+        assert_eq!(&std::fs::read(out.join(f)).unwrap(), before, "{f}");
+    }
+
     // A title: everything that shows it, and the same files as a clean build.
     std::fs::write(&path, text.replacen("title = \"", "title = \"Anders: ", 1)).unwrap();
     let title = build(site.path(), &out, Some(memo.clone()));

@@ -218,10 +218,7 @@ enum Read {
 }
 
 fn bytes_fingerprint(bytes: &[u8]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    bytes.hash(&mut h);
-    h.finish()
+    super::fingerprint::of_bytes(bytes)
 }
 
 impl Library {

@@ -87,10 +87,7 @@ impl MarkdownCache {
         permalink: &str,
         resolve: &dyn Fn(&str) -> Option<String>,
     ) -> (u64, Cached) {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        (body, permalink, config).hash(&mut h);
-        let key = h.finish();
+        let key = super::fingerprint::of(&(body, permalink, config));
         if let Some(cached) = self.entries.get(&key) {
             if cached
                 .links

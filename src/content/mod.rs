@@ -7,6 +7,7 @@
 //! Not for templates: turning the library into pages is [`crate::site`]'s job.
 
 pub mod config;
+pub mod fingerprint;
 mod frontmatter;
 mod library;
 pub mod markdown;

@@ -37,13 +37,14 @@ pub fn combine(parts: impl Hash) -> Fp {
 
 use serde_json::{Map, Value};
 
+use super::present::Present;
 use crate::content::Problem;
 
 /// A fingerprint.
 pub type Fp = u64;
 
-fn hasher() -> std::collections::hash_map::DefaultHasher {
-    std::collections::hash_map::DefaultHasher::new()
+fn hasher() -> crate::content::fingerprint::Hasher {
+    crate::content::fingerprint::hasher()
 }
 
 /// One template function call made while rendering a unit, and its result.
@@ -99,11 +100,22 @@ pub struct RenderMemo {
     /// Extra files: the fingerprint of what each was made from (see
     /// [`ExtraMemo`]).
     pub(super) extra_keys: HashMap<String, Fp>,
-    /// What the last build's load parsed and the Markdown it rendered, by
-    /// their inputs: a rebuild parses and renders only what changed.
-    pub(super) parsed: crate::content::ParseCache,
-    pub(super) markdown: crate::content::markdown::MarkdownCache,
-    pub(super) values: ValueCache,
+    pub(super) caches: Caches,
+    /// The output's folders and their times after this build (see
+    /// [`super::present`]).
+    pub(super) folders: super::present::FolderTimes,
+}
+
+/// What the last build's load parsed, the Markdown and page values it made
+/// and the templates it parsed, by their inputs: a rebuild parses and
+/// renders only what changed. A build takes them out of the memo and puts
+/// them back with what it made.
+#[derive(Debug, Default)]
+pub(super) struct Caches {
+    pub parsed: crate::content::ParseCache,
+    pub markdown: crate::content::markdown::MarkdownCache,
+    pub values: ValueCache,
+    pub templates: super::templates::ParsedTemplates,
 }
 
 /// A memo shared by the builds of one `serve`.
@@ -184,9 +196,8 @@ impl RenderMemo {
             files,
             extra,
             extra_keys,
-            parsed: Default::default(),
-            markdown: Default::default(),
-            values: Default::default(),
+            caches: Caches::default(),
+            folders: Default::default(),
         }
     }
 }
@@ -219,7 +230,7 @@ pub(super) struct CachedPage {
 
 /// A fingerprint of `value` as JSON, made without writing the JSON out.
 pub fn json_fp(value: &impl serde::Serialize) -> Fp {
-    struct Hashing(std::collections::hash_map::DefaultHasher);
+    struct Hashing(crate::content::fingerprint::Hasher);
     impl std::io::Write for Hashing {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
             self.0.write(bytes);
@@ -240,27 +251,25 @@ pub fn json_fp(value: &impl serde::Serialize) -> Fp {
 /// made from. A file whose inputs have the fingerprint they had then, and
 /// which is still in the output folder as written, need not be made again.
 pub struct ExtraMemo<'a> {
-    previous: Option<&'a RenderMemo>,
-    out_dir: &'a Path,
+    previous: Option<(&'a RenderMemo, &'a Present<'a>)>,
 }
 
 impl<'a> ExtraMemo<'a> {
-    pub(super) fn new(previous: Option<&'a RenderMemo>, out_dir: &'a Path) -> ExtraMemo<'a> {
-        ExtraMemo { previous, out_dir }
+    pub(super) fn new(previous: Option<&'a RenderMemo>, present: &'a Present<'a>) -> ExtraMemo<'a> {
+        ExtraMemo {
+            previous: previous.map(|p| (p, present)),
+        }
     }
 
     /// A memo that knows nothing: every file is made.
     pub fn none() -> ExtraMemo<'static> {
-        ExtraMemo {
-            previous: None,
-            out_dir: Path::new(""),
-        }
+        ExtraMemo { previous: None }
     }
 
     /// Whether the last build made the file at `path` from inputs whose
     /// fingerprint is `key`, and it is still there with the length written.
     pub fn unchanged(&self, path: &str, key: Fp) -> bool {
-        let Some(memo) = self.previous else {
+        let Some((memo, present)) = self.previous else {
             return false;
         };
         if memo.extra_keys.get(path) != Some(&key) {
@@ -269,7 +278,7 @@ impl<'a> ExtraMemo<'a> {
         let Some((len, _)) = memo.extra.get(path) else {
             return false;
         };
-        std::fs::metadata(self.out_dir.join(path)).is_ok_and(|m| m.len() == *len)
+        present.has(path, *len)
     }
 }
 

@@ -11,6 +11,7 @@ mod memo;
 mod needs;
 pub mod newsletter;
 mod output;
+mod present;
 pub mod render;
 mod templates;
 
@@ -102,8 +103,9 @@ pub fn build(site_dir: &Path, options: &BuildOptions) -> Result<BuildReport, Bui
     build_seeing(site_dir, options, |_| {})
 }
 
-/// Builds the site, showing `see` the loaded collection first (the server
-/// indexes it for search and publishes its API without loading it again).
+/// Builds the site, showing `see` the loaded collection once the site is
+/// written (the server indexes it for search and publishes its API without
+/// loading it again).
 pub fn build_seeing(
     site_dir: &Path,
     options: &BuildOptions,
@@ -136,18 +138,11 @@ fn prepare(
     whole_contexts: bool,
     markdown_cache: Option<&mut markdown::MarkdownCache>,
     value_cache: Option<&mut memo::ValueCache>,
+    template_cache: Option<&mut templates::ParsedTemplates>,
 ) -> Result<(Arc<SiteData>, templates::Templates), BuildError> {
     let config = &collection.config;
     let files = templates::template_files(site_dir, config.theme.as_deref())?;
-    let sources: Vec<(String, String)> = files
-        .iter()
-        .map(|(path, name)| {
-            (
-                name.clone(),
-                std::fs::read_to_string(path).unwrap_or_default(),
-            )
-        })
-        .collect();
+    let sources = templates::read_sources(&files)?;
     let needs = if whole_contexts {
         ContextNeeds::all()
     } else {
@@ -161,7 +156,7 @@ fn prepare(
         markdown_cache,
         value_cache,
     ));
-    let tera = templates::build_tera(&files, &data)?;
+    let tera = templates::build_tera(sources, &data, template_cache)?;
     Ok((data, tera))
 }
 
@@ -174,7 +169,7 @@ pub fn newsletter_files(
     options: &LoadOptions,
     collection: Collection,
 ) -> Result<(Extra, Collection, Vec<Rendered>), BuildError> {
-    let (data, tera) = prepare(site_dir, collection, false, false, None, None)?;
+    let (data, tera) = prepare(site_dir, collection, false, false, None, None, None)?;
     let rendering = render::render_newsletters(&data, &tera);
     drop(tera);
     let files = rendering
@@ -201,7 +196,7 @@ pub fn newsletter_files(
     }
 }
 
-/// Builds the site, showing `see` the loaded collection first. `extra`
+/// Builds the site, showing `see` the loaded collection once it is written. `extra`
 /// gets the collection with every page's rendered Markdown once the site is
 /// rendered, and returns more files to write with the site's (the API and
 /// feeds, made without loading or rendering again). They are written in the
@@ -217,25 +212,23 @@ pub fn build_with(
     let mut steps = Steps::default();
     // With a memo, what the last build parsed and rendered of the content
     // is used again where its inputs are unchanged.
-    let mut caches = options.memo.as_ref().map(|m| {
+    let mut caches: Option<memo::Caches> = options.memo.as_ref().map(|m| {
         let mut memo = m.lock().unwrap_or_else(|e| e.into_inner());
-        (
-            std::mem::take(&mut memo.parsed),
-            std::mem::take(&mut memo.markdown),
-            std::mem::take(&mut memo.values),
-        )
+        std::mem::take(&mut memo.caches)
     });
     let collection = match caches.as_mut() {
-        Some((parsed, _, _)) => Collection::load_cached(site_dir, &options.load_options(), parsed)?,
+        Some(c) => Collection::load_cached(site_dir, &options.load_options(), &mut c.parsed)?,
         None => Collection::load(site_dir, &options.load_options())?,
     };
     steps.done("load");
-    see(&collection);
-    steps.done("see");
     let theme = collection.config.theme.clone();
-    let (markdown_cache, value_cache) = match caches.as_mut() {
-        Some((_, markdown, values)) => (Some(markdown), Some(values)),
-        None => (None, None),
+    let (markdown_cache, value_cache, template_cache) = match caches.as_mut() {
+        Some(c) => (
+            Some(&mut c.markdown),
+            Some(&mut c.values),
+            Some(&mut c.templates),
+        ),
+        None => (None, None, None),
     };
     let (data, tera) = prepare(
         site_dir,
@@ -244,6 +237,7 @@ pub fn build_with(
         options.whole_contexts,
         markdown_cache,
         value_cache,
+        template_cache,
     )?;
     steps.done("prepare");
     let load_time = started.elapsed();
@@ -261,6 +255,8 @@ pub fn build_with(
         .map(|m| std::mem::take(&mut *m.lock().unwrap_or_else(|e| e.into_inner())))
         .filter(|m| m.is_for(&output_dir));
     let incremental = options.memo.is_some();
+    // Which of the last build's files are still there, by their folders.
+    let present = present::Present::new(&output_dir, previous.as_ref().map(|m| &m.folders));
     // Without a memo, each output is written as soon as it is rendered, so
     // that the whole site is never in memory at once.
     let streamer = match incremental {
@@ -275,14 +271,14 @@ pub fn build_with(
     let mut rendering = render::render_site(
         &data,
         &tera,
-        incremental.then(|| (previous.as_ref().unwrap_or(&empty), output_dir.as_path())),
+        incremental.then(|| (previous.as_ref().unwrap_or(&empty), &present)),
         streamer.as_ref().map(|_| &sink as render::Sink<'_>),
     );
     // An output kept from the last build that collides with another is
     // rendered again, with everything: which one wins depends on order.
     if previous.is_some() && output::kept_collides(&rendering.outputs) {
         previous = None;
-        rendering = render::render_site(&data, &tera, Some((&empty, output_dir.as_path())), None);
+        rendering = render::render_site(&data, &tera, Some((&empty, &present)), None);
     }
     let streamed = streamer.map(output::Streamer::finish).transpose()?;
     if let Some(written) = streamed {
@@ -294,11 +290,11 @@ pub fn build_with(
     steps.done("render");
     // The template functions hold the only other handles on the data.
     drop(tera);
-    let extra_memo = ExtraMemo::new(previous.as_ref(), &output_dir);
+    let extra_memo = ExtraMemo::new(previous.as_ref(), &present);
     let (collection, more) = match Arc::try_unwrap(data) {
         Ok(mut data) => {
-            if let Some((_, _, values)) = caches.as_mut() {
-                *values = data.take_values();
+            if let Some(c) = caches.as_mut() {
+                c.values = data.take_values();
             }
             let (collection, html) = data.into_parts();
             let more = extra(&collection, &html, &extra_memo);
@@ -350,9 +346,21 @@ pub fn build_with(
         incremental,
     );
     // A failed write leaves no memo: the next build renders everything.
-    let (files_written, collisions, files, extra_fps) = written?;
+    let output::Written {
+        files: files_written,
+        collisions,
+        paths: files,
+        extra_fps,
+        touched,
+    } = written?;
     steps.done("write");
+    // After the site is written, so that a changed page is served without
+    // waiting for what `see` makes of the collection (the search index's
+    // documents and the OAI-PMH repository in `serve`).
+    see(&collection);
+    steps.done("see");
     if let (Some(shared), Some((kept, fresh))) = (&options.memo, rendering.units.take()) {
+        let folders = present.next_times(previous.as_ref().map(|m| &m.folders), &files, &touched);
         let mut next = RenderMemo::next(
             previous.as_ref(),
             kept,
@@ -362,10 +370,9 @@ pub fn build_with(
             extra_fps,
             more.keys,
         );
-        if let Some((parsed, markdown, values)) = caches {
-            next.parsed = parsed;
-            next.markdown = markdown;
-            next.values = values;
+        next.folders = folders;
+        if let Some(caches) = caches {
+            next.caches = caches;
         }
         if let Ok(mut memo) = shared.lock() {
             *memo = next;

@@ -40,12 +40,18 @@ struct Copy {
 /// What a write leaves: the number of files, the collisions found (two
 /// outputs for one path: the first wins), every file now in the output
 /// folder, and the length and fingerprint of each extra file.
-pub type Written = (
-    usize,
-    Vec<Problem>,
-    HashSet<String>,
-    HashMap<String, (u64, Fp)>,
-);
+pub struct Written {
+    /// Files the site has (rendered, kept, copied, extra).
+    pub files: usize,
+    /// Outputs that wanted a path another already had.
+    pub collisions: Vec<Problem>,
+    /// Every file of this build, relative to the output folder.
+    pub paths: HashSet<String>,
+    /// The extra files' lengths and fingerprints, for the next build.
+    pub extra_fps: HashMap<String, (u64, Fp)>,
+    /// The folders a file was written into or removed from.
+    pub touched: HashSet<String>,
+}
 
 /// Whether an output kept from the last build shares its path with another.
 pub fn kept_collides(outputs: &[Output]) -> bool {
@@ -125,10 +131,7 @@ impl Streamer {
 }
 
 fn fingerprint(bytes: &[u8]) -> Fp {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    bytes.hash(&mut h);
-    h.finish()
+    crate::content::fingerprint::of_bytes(bytes)
 }
 
 /// Writes `outputs`, the static folders and the content's colocated assets
@@ -230,11 +233,11 @@ pub fn write_site(
             }
         }
     }
-    let written: usize = chosen
+    let written: Vec<&str> = chosen
         .par_iter()
         .map(|(path, body)| {
             let Some(body) = body else {
-                return Ok(false);
+                return Ok(None);
             };
             let full = out_dir.join(path);
             if let (Some(before), Some(now)) = (
@@ -243,43 +246,70 @@ pub fn write_site(
             ) {
                 let there = fs::metadata(&full).is_ok_and(|m| m.len() == now.0);
                 if before == now && there {
-                    return Ok(false);
+                    return Ok(None);
                 }
             }
-            put(&full, body)
+            Ok(put(&full, body)?.then_some(*path))
         })
-        .collect::<Result<Vec<bool>, OutputError>>()?
+        .collect::<Result<Vec<Option<&str>>, OutputError>>()?
         .into_iter()
-        .filter(|w| *w)
-        .count();
-    let copied: usize = copies
+        .flatten()
+        .collect();
+    let copied: Vec<&str> = copies
         .par_iter()
         .map(|copy| {
             let bytes = fs::read(&copy.from).map_err(io(&copy.from))?;
-            put(&out_dir.join(&copy.to), &bytes)
+            Ok(put(&out_dir.join(&copy.to), &bytes)?.then_some(copy.to.as_str()))
         })
-        .collect::<Result<Vec<bool>, OutputError>>()?
+        .collect::<Result<Vec<Option<&str>>, OutputError>>()?
         .into_iter()
-        .filter(|w| *w)
-        .count();
+        .flatten()
+        .collect();
 
-    match previous {
+    let removed = match previous {
         Some(memo) => remove_gone(out_dir, &memo.files, &wanted)?,
         None => remove_stale(out_dir, &wanted)?,
+    };
+    tracing::debug!(
+        "wrote {} of {} files",
+        written.len() + copied.len(),
+        wanted.len()
+    );
+    // A folder that gained or lost a file, or whose parent did.
+    let mut touched: HashSet<String> = HashSet::new();
+    for path in written
+        .iter()
+        .chain(&copied)
+        .copied()
+        .chain(removed.iter().map(String::as_str))
+    {
+        let mut folder = super::present::folder_of(path);
+        loop {
+            if !touched.insert(folder.to_string()) || folder.is_empty() {
+                break;
+            }
+            folder = super::present::folder_of(folder);
+        }
     }
-    tracing::debug!("wrote {} of {} files", written + copied, wanted.len());
-    Ok((chosen.len() + copies.len(), problems, wanted, extra_fps))
+    Ok(Written {
+        files: chosen.len() + copies.len(),
+        collisions: problems,
+        paths: wanted,
+        extra_fps,
+        touched,
+    })
 }
 
 /// Removes the files the last build wrote that this one did not, and the
-/// folders they leave empty.
+/// folders they leave empty. Returns the files removed.
 fn remove_gone(
     out_dir: &Path,
     before: &HashSet<String>,
     wanted: &HashSet<String>,
-) -> Result<(), OutputError> {
+) -> Result<Vec<String>, OutputError> {
     let mut dirs: Vec<PathBuf> = Vec::new();
-    for gone in before.difference(wanted) {
+    let gone: Vec<String> = before.difference(wanted).cloned().collect();
+    for gone in &gone {
         let path = out_dir.join(gone);
         match fs::remove_file(&path) {
             Ok(()) => {}
@@ -297,7 +327,7 @@ fn remove_gone(
     for dir in dirs {
         let _ = fs::remove_dir(&dir); // fails, as it should, when not empty
     }
-    Ok(())
+    Ok(gone)
 }
 
 /// Puts `bytes` at `path` unless they are there already. Returns whether it
@@ -347,8 +377,11 @@ fn replace(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     result.map_err(io(path))
 }
 
-fn remove_stale(out_dir: &Path, wanted: &HashSet<String>) -> Result<(), OutputError> {
+/// Removes every file of `out_dir` that is not `wanted`, and the folders
+/// left empty. Returns the files removed.
+fn remove_stale(out_dir: &Path, wanted: &HashSet<String>) -> Result<Vec<String>, OutputError> {
     let mut dirs = Vec::new();
+    let mut removed = Vec::new();
     for entry in WalkDir::new(out_dir)
         .min_depth(1)
         .into_iter()
@@ -364,6 +397,7 @@ fn remove_stale(out_dir: &Path, wanted: &HashSet<String>) -> Result<(), OutputEr
             dirs.push(entry.path().to_path_buf());
         } else if !wanted.contains(&rel) {
             fs::remove_file(entry.path()).map_err(io(entry.path()))?;
+            removed.push(rel);
         }
     }
     // Deepest first, so a parent is empty once its children are gone.
@@ -371,7 +405,7 @@ fn remove_stale(out_dir: &Path, wanted: &HashSet<String>) -> Result<(), OutputEr
     for dir in dirs {
         let _ = fs::remove_dir(&dir); // fails, as it should, when not empty
     }
-    Ok(())
+    Ok(removed)
 }
 
 #[cfg(test)]
@@ -400,8 +434,8 @@ mod tests {
             output("b/index.html", "B"),
             output("oud/index.html", "O"),
         ];
-        let (count, problems, _, _) = write_plain(&first, site.path(), &library, &out);
-        assert_eq!((count, problems.len()), (3, 0));
+        let written = write_plain(&first, site.path(), &library, &out);
+        assert_eq!((written.files, written.collisions.len()), (3, 0));
         let before = fs::metadata(out.join("a/index.html"))
             .unwrap()
             .modified()
@@ -409,7 +443,12 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(20));
 
         let second = [output("a/index.html", "A"), output("b/index.html", "B2")];
-        write_plain(&second, site.path(), &library, &out);
+        let written = write_plain(&second, site.path(), &library, &out);
+        // The folders written into or removed from, and their parents: not
+        // the one whose file was already as it should be.
+        let mut touched: Vec<&str> = written.touched.iter().map(String::as_str).collect();
+        touched.sort_unstable();
+        assert_eq!(touched, ["", "b", "oud"]);
         assert_eq!(
             fs::metadata(out.join("a/index.html"))
                 .unwrap()
@@ -468,7 +507,7 @@ mod tests {
             output("x/index.html", "pagina"),
             output("x/index.html", "alias"),
         ];
-        let (_, problems, _, _) = write_site(
+        let problems = write_site(
             &outputs,
             &[],
             &[],
@@ -479,7 +518,8 @@ mod tests {
             None,
             false,
         )
-        .unwrap();
+        .unwrap()
+        .collisions;
         assert_eq!(problems.len(), 1);
         assert!(problems[0]
             .to_string()

@@ -109,6 +109,61 @@ pub fn template_files(
     Ok(files)
 }
 
+/// Reads the template files: (template name, source).
+pub fn read_sources(files: &[(PathBuf, String)]) -> Result<Vec<(String, String)>, TemplateError> {
+    files
+        .iter()
+        .map(|(path, name)| {
+            std::fs::read_to_string(path)
+                .map(|text| (name.clone(), text))
+                .map_err(|e| TemplateError::Read {
+                    dir: path.clone(),
+                    message: e.to_string(),
+                })
+        })
+        .collect()
+}
+
+/// The templates as Tera parsed them, before anything is bound to a
+/// build's data, by the fingerprint of their sources. A rebuild whose
+/// templates are unchanged copies them instead of parsing them again
+/// (parsing was a tenth of a small rebuild). It holds no functions, so it
+/// keeps nothing of the last build's data alive.
+#[derive(Default)]
+pub struct ParsedTemplates {
+    parsed: Option<(Fp, Tera)>,
+}
+
+impl std::fmt::Debug for ParsedTemplates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParsedTemplates")
+            .field("key", &self.parsed.as_ref().map(|(key, _)| key))
+            .finish()
+    }
+}
+
+/// `sources` parsed, or a copy of what `cache` parsed from the same.
+fn parse(
+    sources: Vec<(String, String)>,
+    cache: Option<&mut ParsedTemplates>,
+) -> Result<Tera, TemplateError> {
+    let key = super::memo::combine(("templates", &sources));
+    if let Some((_, tera)) = cache
+        .as_ref()
+        .and_then(|c| c.parsed.as_ref())
+        .filter(|(k, _)| *k == key)
+    {
+        return Ok(tera.clone());
+    }
+    let mut tera = Tera::default();
+    tera.add_raw_templates(sources)
+        .map_err(|e| TemplateError::Parse(describe(&e)))?;
+    if let Some(cache) = cache {
+        cache.parsed = Some((key, tera.clone()));
+    }
+    Ok(tera)
+}
+
 /// The theme's templates bound to the site's data, with what rebuilding
 /// only what changed needs of them.
 pub struct Templates {
@@ -119,22 +174,15 @@ pub struct Templates {
     pub functions: HashMap<String, Function>,
 }
 
-/// Builds the Tera instance: templates, fallbacks and Zola's functions
-/// bound to `data`. Every function tells the unit rendering what it
-/// returned (see [`super::memo`]).
+/// Builds the Tera instance: templates (`sources`, from
+/// [`read_sources`]), fallbacks and Zola's functions bound to `data`.
+/// Every function tells the unit rendering what it returned (see
+/// [`super::memo`]). With `cache`, unchanged templates are not parsed again.
 pub fn build_tera(
-    files: &[(PathBuf, String)],
+    mut sources: Vec<(String, String)>,
     data: &Arc<SiteData>,
+    cache: Option<&mut ParsedTemplates>,
 ) -> Result<Templates, TemplateError> {
-    let mut tera = Tera::default();
-    let mut sources: Vec<(String, String)> = Vec::new();
-    for (path, name) in files {
-        let text = std::fs::read_to_string(path).map_err(|e| TemplateError::Read {
-            dir: path.clone(),
-            message: e.to_string(),
-        })?;
-        sources.push((name.clone(), text));
-    }
     for (name, text) in FALLBACKS {
         if !sources.iter().any(|(n, _)| n == name) {
             sources.push((name.to_string(), text.to_string()));
@@ -144,8 +192,7 @@ pub fn build_tera(
         sources.push((ALIAS_TEMPLATE.to_string(), ALIAS.to_string()));
     }
     let fps = TemplateFps::new(&sources);
-    tera.add_raw_templates(sources)
-        .map_err(|e| TemplateError::Parse(describe(&e)))?;
+    let mut tera = parse(sources, cache)?;
 
     let config = data.config.markdown.clone();
     tera.register_filter(
@@ -628,6 +675,44 @@ mod tests {
             theme: Some("t".into()),
             cache: Default::default(),
         }
+    }
+
+    #[test]
+    fn unchanged_templates_are_copied_from_the_cache_and_changed_ones_parsed() {
+        let sources = |text: &str| vec![("page.html".to_string(), text.to_string())];
+        let render = |tera: &Tera| {
+            tera.render("page.html", &tera::Context::new())
+                .unwrap_or_else(|e| format!("error: {e}"))
+        };
+        let mut cache = ParsedTemplates::default();
+        let first = parse(sources("een"), Some(&mut cache)).unwrap();
+        assert_eq!(render(&first), "een");
+        // What the cache holds under the key of the same sources is what a
+        // rebuild gets: it is not parsed again.
+        let mut other = Tera::default();
+        other.add_raw_template("page.html", "uit de cache").unwrap();
+        if let Some((_, tera)) = cache.parsed.as_mut() {
+            *tera = other;
+        }
+        assert_eq!(
+            render(&parse(sources("een"), Some(&mut cache)).unwrap()),
+            "uit de cache"
+        );
+        // Changed sources are parsed, and replace the cached parse.
+        assert_eq!(
+            render(&parse(sources("twee"), Some(&mut cache)).unwrap()),
+            "twee"
+        );
+        assert_eq!(
+            render(&parse(sources("twee"), Some(&mut cache)).unwrap()),
+            "twee"
+        );
+        // A broken template is an error, whatever the cache holds.
+        assert!(parse(sources("{% if %}"), Some(&mut cache)).is_err());
+        assert_eq!(
+            render(&parse(sources("twee"), Some(&mut cache)).unwrap()),
+            "twee"
+        );
     }
 
     fn call(f: &LoadData, args: &[(&str, Value)]) -> tera::Result<Value> {

@@ -3,7 +3,6 @@
 //! here touches the disk.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
@@ -19,6 +18,7 @@ use pagination::Pagination;
 use super::data::SiteData;
 use super::memo::{self, Fp, Fresh, RenderMemo, Unit};
 use super::newsletter;
+use super::present::Present;
 use super::templates::Templates;
 use super::templates::{describe, ALIAS_TEMPLATE};
 use crate::content::Problem;
@@ -123,8 +123,8 @@ struct Renderer<'a> {
     months: Vec<newsletter::Month>,
     /// What the last build rendered, when rebuilding only what changed.
     previous: Option<&'a RenderMemo>,
-    /// Where the last build's files are.
-    out_dir: &'a Path,
+    /// What the output folder still holds of the last build's files.
+    present: Option<&'a Present<'a>>,
     /// Every unit rendered or kept in this build (when rebuilding only
     /// what changed).
     units: Option<Mutex<Units>>,
@@ -139,7 +139,7 @@ impl<'a> Renderer<'a> {
     fn new(
         data: &'a SiteData,
         templates: &'a Templates,
-        incremental: Option<(&'a RenderMemo, &'a Path)>,
+        incremental: Option<(&'a RenderMemo, &'a Present<'a>)>,
     ) -> Self {
         let names: HashSet<String> = templates
             .tera
@@ -162,7 +162,7 @@ impl<'a> Renderer<'a> {
             newsletters,
             months,
             previous: incremental.map(|(memo, _)| memo),
-            out_dir: incremental.map_or(Path::new(""), |(_, dir)| dir),
+            present: incremental.map(|(_, present)| present),
             units: incremental.map(|_| Mutex::default()),
             valid: incremental.map_or_else(Vec::new, |(memo, _)| {
                 memo.calls
@@ -353,9 +353,8 @@ impl<'a> Renderer<'a> {
     /// file is still there as written.
     fn still_valid(&self, path: &str, unit: &Unit) -> bool {
         if let Some(len) = unit.len {
-            match std::fs::metadata(self.out_dir.join(path)) {
-                Ok(meta) if meta.len() == len => {}
-                _ => return false,
+            if !self.present.is_some_and(|p| p.has(path, len)) {
+                return false;
             }
         }
         unit.calls
@@ -369,11 +368,11 @@ impl<'a> Renderer<'a> {
 /// changed; the others are `Output`s without a body. With `sink`, each
 /// output is given to it as soon as it is rendered, and kept without its
 /// body.
-pub fn render_site(
-    data: &SiteData,
-    templates: &Templates,
-    incremental: Option<(&RenderMemo, &Path)>,
-    sink: Option<Sink<'_>>,
+pub(super) fn render_site<'a>(
+    data: &'a SiteData,
+    templates: &'a Templates,
+    incremental: Option<(&'a RenderMemo, &'a Present<'a>)>,
+    sink: Option<Sink<'a>>,
 ) -> Rendering {
     let mut renderer = Renderer::new(data, templates, incremental);
     renderer.sink = sink;
