@@ -70,14 +70,22 @@ impl<'a> Present<'a> {
     /// The folders' times for the next build, after this one wrote its
     /// `files` and added to or removed from the folders in `touched`. A
     /// folder unchanged before this build and untouched by it keeps its
-    /// time; the others are looked at again.
+    /// time; the others are looked at again, and left out when gone.
+    ///
+    /// With the last build's times, the folders are those it knew and the
+    /// touched ones: a file of this build is either kept from the last
+    /// (its folder known then) or written now (its folder touched). Only
+    /// the first build goes through every file.
     pub fn next_times(
         &self,
         previous: Option<&FolderTimes>,
         files: &HashSet<String>,
         touched: &HashSet<String>,
     ) -> FolderTimes {
-        let folders: HashSet<&str> = files.iter().map(|f| folder_of(f)).collect();
+        let folders: HashSet<&str> = match previous {
+            Some(p) => p.0.keys().chain(touched).map(String::as_str).collect(),
+            None => files.iter().map(|f| folder_of(f)).collect(),
+        };
         let times = folders
             .into_par_iter()
             .filter_map(|folder| {
