@@ -15,6 +15,14 @@ pub use xxhash_rust::xxh3::Xxh3 as Hasher;
 /// A fingerprint.
 pub type Fp = u64;
 
+/// A hash map for a build's many paths (tens of thousands of output
+/// files): foldhash, seeded anew in each process, where the standard
+/// library's SipHash was half of the writing step.
+pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
+/// A set of the same kind.
+pub type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
+
 /// A new hasher, always with the same seed.
 pub fn hasher() -> Hasher {
     Hasher::new()

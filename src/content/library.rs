@@ -5,7 +5,9 @@
 //! Not for Markdown or templates: this module knows paths and front matter,
 //! never HTML.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use super::fingerprint::FastMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -98,8 +100,8 @@ pub struct Library {
     /// but in no section and under no term. The OAI-PMH provider reads the
     /// withdrawn ones among them as deleted records.
     pub drafts_aside: Vec<Page>,
-    page_index: HashMap<String, usize>,
-    section_index: HashMap<String, usize>,
+    page_index: FastMap<String, usize>,
+    section_index: FastMap<String, usize>,
 }
 
 /// What the loader needs to know of the site's configuration.
@@ -120,7 +122,7 @@ pub struct ParseCache {
     /// The site the files were read from (problems name files by it).
     site_dir: PathBuf,
     /// Relative path → what its bytes parsed to.
-    files: HashMap<String, CachedFile>,
+    files: FastMap<String, CachedFile>,
 }
 
 #[derive(Debug)]
@@ -278,7 +280,7 @@ impl Library {
                     files
                 } else {
                     c.site_dir = site_dir.to_path_buf();
-                    HashMap::new()
+                    FastMap::default()
                 }
             })
             .unwrap_or_default();
@@ -313,7 +315,7 @@ impl Library {
         for (rel, read) in markdown.iter().zip(read) {
             // A file that could not be read is read again next time. What
             // the cache had goes back into it as it was, not copied again.
-            let kept = |last: &mut HashMap<String, CachedFile>| last.remove_entry(rel);
+            let kept = |last: &mut FastMap<String, CachedFile>| last.remove_entry(rel);
             let (entry, result) = match read {
                 Read::Failed(result) => (None, result),
                 Read::Kept(result) => (kept(&mut last), result),
@@ -341,7 +343,7 @@ impl Library {
         }
         drop(last);
 
-        let mut seen_paths: HashMap<String, PathBuf> = HashMap::new();
+        let mut seen_paths: FastMap<String, PathBuf> = FastMap::default();
         for result in results {
             let (parsed, warnings) = match result {
                 Ok(ok) => ok,
@@ -419,13 +421,13 @@ impl Library {
     }
 
     fn attach_assets(&mut self, others: &[String]) {
-        let mut bundles: HashMap<String, usize> = HashMap::new();
+        let mut bundles: FastMap<String, usize> = FastMap::default();
         for (i, page) in self.pages.iter().enumerate() {
             if let Some(dir) = &page.colocated_path {
                 bundles.insert(dir.clone(), i);
             }
         }
-        let mut section_dirs: HashMap<String, usize> = HashMap::new();
+        let mut section_dirs: FastMap<String, usize> = FastMap::default();
         for (i, section) in self.sections.iter().enumerate() {
             section_dirs.insert(parent_dir(&section.relative_path), i);
         }

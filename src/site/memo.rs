@@ -23,7 +23,7 @@
 //! one between rebuilds.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -38,6 +38,7 @@ pub fn combine(parts: impl Hash) -> Fp {
 use serde_json::{Map, Value};
 
 use super::present::Present;
+use crate::content::fingerprint::{FastMap, FastSet};
 use crate::content::Problem;
 
 /// A fingerprint.
@@ -88,18 +89,18 @@ pub(super) struct Unit {
 #[derive(Debug, Default)]
 pub struct RenderMemo {
     pub(super) out_dir: PathBuf,
-    pub(super) units: HashMap<String, Arc<Unit>>,
+    pub(super) units: FastMap<String, Arc<Unit>>,
     /// Every distinct call (with its result) the units made: each is
     /// checked once per build, however many units made it.
     pub(super) calls: Vec<Call>,
     /// Every file of the last build (rendered, copied, published).
-    pub(super) files: HashSet<String>,
+    pub(super) files: FastSet<String>,
     /// Extra files (the API, feeds, newsletter): length and fingerprint of
     /// the bytes last written.
-    pub(super) extra: HashMap<String, (u64, Fp)>,
+    pub(super) extra: FastMap<String, (u64, Fp)>,
     /// Extra files: the fingerprint of what each was made from (see
     /// [`ExtraMemo`]).
-    pub(super) extra_keys: HashMap<String, Fp>,
+    pub(super) extra_keys: FastMap<String, Fp>,
     pub(super) caches: Caches,
     /// The output's folders and their times after this build (see
     /// [`super::present`]).
@@ -144,13 +145,13 @@ impl RenderMemo {
         kept: Vec<(String, Arc<Unit>)>,
         fresh: Vec<Fresh>,
         out_dir: PathBuf,
-        files: HashSet<String>,
-        extra: HashMap<String, (u64, Fp)>,
-        extra_keys: HashMap<String, Fp>,
+        files: FastSet<String>,
+        extra: FastMap<String, (u64, Fp)>,
+        extra_keys: FastMap<String, Fp>,
     ) -> RenderMemo {
         let old: &[Call] = previous.map_or(&[], |p| p.calls.as_slice());
         let mut calls: Vec<Call> = Vec::new();
-        let mut index: HashMap<(String, Fp), u32> = HashMap::new();
+        let mut index: FastMap<(String, Fp), u32> = FastMap::default();
         let mut intern = |call: &Call, calls: &mut Vec<Call>| -> u32 {
             let key = (call.key.clone(), call.fp);
             *index.entry(key).or_insert_with(|| {
@@ -159,7 +160,8 @@ impl RenderMemo {
             })
         };
         let mut remap: Vec<u32> = vec![u32::MAX; old.len()];
-        let mut units = HashMap::with_capacity(kept.len() + fresh.len());
+        let mut units =
+            FastMap::with_capacity_and_hasher(kept.len() + fresh.len(), Default::default());
         for (path, unit) in kept {
             let ids = unit
                 .calls
@@ -218,7 +220,7 @@ pub struct PageFps {
 /// serialized or fingerprinted again.
 #[derive(Debug, Default)]
 pub struct ValueCache {
-    pub(super) pages: HashMap<String, CachedPage>,
+    pub(super) pages: FastMap<String, CachedPage>,
 }
 
 #[derive(Debug)]
@@ -288,14 +290,14 @@ impl<'a> ExtraMemo<'a> {
 pub struct Fingerprints {
     /// relative path → (fingerprint of the value without `lower` and
     /// `higher`, number of keys).
-    pages: HashMap<String, (Fp, usize)>,
+    pages: FastMap<String, (Fp, usize)>,
     /// The same for the page as lists show it, without [`PAGE_BODY`].
-    listed: HashMap<String, (Fp, usize)>,
+    listed: FastMap<String, (Fp, usize)>,
     /// relative path → (fingerprint without `pages`, number of keys).
-    sections: HashMap<String, (Fp, usize)>,
+    sections: FastMap<String, (Fp, usize)>,
     pub config: Fp,
     /// Results of template calls already fingerprinted in this build.
-    calls: std::sync::RwLock<HashMap<String, Fp>>,
+    calls: std::sync::RwLock<FastMap<String, Fp>>,
 }
 
 /// The keys of a page value that depend on where it is shown.
@@ -364,8 +366,8 @@ impl Fingerprints {
         config: &Value,
     ) -> Fingerprints {
         let empty = Fingerprints::default();
-        let mut whole = HashMap::with_capacity(pages.len());
-        let mut listed = HashMap::with_capacity(pages.len());
+        let mut whole = FastMap::with_capacity_and_hasher(pages.len(), Default::default());
+        let mut listed = FastMap::with_capacity_and_hasher(pages.len(), Default::default());
         for p in pages {
             listed.insert(p.path.clone(), p.listed);
             whole.insert(p.path, p.whole);

@@ -15,7 +15,6 @@ mod present;
 pub mod render;
 mod templates;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -125,7 +124,7 @@ pub struct Extra {
     pub kept: Vec<String>,
     /// Path → the fingerprint of what each file (made or kept) is made
     /// from.
-    pub keys: HashMap<String, Fp>,
+    pub keys: crate::content::fingerprint::FastMap<String, Fp>,
     pub problems: Vec<Problem>,
 }
 

@@ -4,7 +4,9 @@
 //! therefore touches only what changed, and a server reading `public/`
 //! never sees half a file.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use crate::content::fingerprint::{FastMap, FastSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -46,11 +48,11 @@ pub struct Written {
     /// Outputs that wanted a path another already had.
     pub collisions: Vec<Problem>,
     /// Every file of this build, relative to the output folder.
-    pub paths: HashSet<String>,
+    pub paths: FastSet<String>,
     /// The extra files' lengths and fingerprints, for the next build.
-    pub extra_fps: HashMap<String, (u64, Fp)>,
+    pub extra_fps: FastMap<String, (u64, Fp)>,
     /// The folders a file was written into or removed from.
-    pub touched: HashSet<String>,
+    pub touched: FastSet<String>,
 }
 
 /// Whether an output kept from the last build shares its path with another.
@@ -155,8 +157,8 @@ pub fn write_site(
     remember: bool,
 ) -> Result<Written, OutputError> {
     let mut problems = Vec::new();
-    let mut chosen: HashMap<&str, Option<&[u8]>> =
-        HashMap::with_capacity(outputs.len() + extra.len());
+    let mut chosen: FastMap<&str, Option<&[u8]>> =
+        FastMap::with_capacity_and_hasher(outputs.len() + extra.len(), Default::default());
     let all = outputs
         .iter()
         .map(|o| (o.path.as_str(), o.body.as_ref().map(|b| b.as_bytes())))
@@ -212,13 +214,13 @@ pub fn write_site(
     }
 
     fs::create_dir_all(out_dir).map_err(io(out_dir))?;
-    let wanted: HashSet<String> = chosen
+    let wanted: FastSet<String> = chosen
         .keys()
         .map(|p| p.to_string())
         .chain(copies.iter().map(|c| c.to.clone()))
         .collect();
-    let extra_paths: HashSet<&str> = extra.iter().map(|(p, _)| p.as_str()).collect();
-    let mut extra_fps: HashMap<String, (u64, Fp)> = chosen
+    let extra_paths: FastSet<&str> = extra.iter().map(|(p, _)| p.as_str()).collect();
+    let mut extra_fps: FastMap<String, (u64, Fp)> = chosen
         .par_iter()
         .filter(|(path, _)| remember && extra_paths.contains(**path))
         .filter_map(|(path, body)| {
@@ -276,7 +278,7 @@ pub fn write_site(
         wanted.len()
     );
     // A folder that gained or lost a file, or whose parent did.
-    let mut touched: HashSet<String> = HashSet::new();
+    let mut touched: FastSet<String> = FastSet::default();
     for path in written
         .iter()
         .chain(&copied)
@@ -304,8 +306,8 @@ pub fn write_site(
 /// folders they leave empty. Returns the files removed.
 fn remove_gone(
     out_dir: &Path,
-    before: &HashSet<String>,
-    wanted: &HashSet<String>,
+    before: &FastSet<String>,
+    wanted: &FastSet<String>,
 ) -> Result<Vec<String>, OutputError> {
     let mut dirs: Vec<PathBuf> = Vec::new();
     let gone: Vec<String> = before.difference(wanted).cloned().collect();
@@ -379,7 +381,7 @@ fn replace(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
 
 /// Removes every file of `out_dir` that is not `wanted`, and the folders
 /// left empty. Returns the files removed.
-fn remove_stale(out_dir: &Path, wanted: &HashSet<String>) -> Result<Vec<String>, OutputError> {
+fn remove_stale(out_dir: &Path, wanted: &FastSet<String>) -> Result<Vec<String>, OutputError> {
     let mut dirs = Vec::new();
     let mut removed = Vec::new();
     for entry in WalkDir::new(out_dir)

@@ -16,7 +16,7 @@
 //! `public/` while `serve` owns it; the next change to that folder, or a
 //! build without a memo, puts them right.
 
-use std::collections::{HashMap, HashSet};
+use crate::content::fingerprint::{FastMap, FastSet};
 use std::path::Path;
 use std::time::SystemTime;
 
@@ -25,7 +25,7 @@ use rayon::prelude::*;
 /// Each folder of the output (relative, `""` for the top) and its
 /// modification time after the last build.
 #[derive(Debug, Default, Clone)]
-pub(super) struct FolderTimes(HashMap<String, SystemTime>);
+pub(super) struct FolderTimes(FastMap<String, SystemTime>);
 
 /// The folder of a relative output path: `a/b/c.html` → `a/b`.
 pub(super) fn folder_of(path: &str) -> &str {
@@ -41,7 +41,7 @@ fn modified(dir: &Path) -> Option<SystemTime> {
 pub(super) struct Present<'a> {
     out_dir: &'a Path,
     /// Folders unchanged since the last build recorded their time.
-    unchanged: HashSet<String>,
+    unchanged: FastSet<String>,
 }
 
 impl<'a> Present<'a> {
@@ -79,10 +79,10 @@ impl<'a> Present<'a> {
     pub fn next_times(
         &self,
         previous: Option<&FolderTimes>,
-        files: &HashSet<String>,
-        touched: &HashSet<String>,
+        files: &FastSet<String>,
+        touched: &FastSet<String>,
     ) -> FolderTimes {
-        let folders: HashSet<&str> = match previous {
+        let folders: FastSet<&str> = match previous {
             Some(p) => p.0.keys().chain(touched).map(String::as_str).collect(),
             None => files.iter().map(|f| folder_of(f)).collect(),
         };
@@ -116,7 +116,7 @@ mod tests {
         for f in ["index.html", "a/b/x.html", "a/b/y.html"] {
             std::fs::write(out.path().join(f), "12345").unwrap();
         }
-        let files: HashSet<String> = ["index.html", "a/b/x.html", "a/b/y.html"]
+        let files: FastSet<String> = ["index.html", "a/b/x.html", "a/b/y.html"]
             .iter()
             .map(|s| s.to_string())
             .collect();
@@ -124,7 +124,7 @@ mod tests {
         assert!(none.has("a/b/x.html", 5));
         assert!(!none.has("a/b/x.html", 4));
         assert!(!none.has("a/b/z.html", 5));
-        let times = none.next_times(None, &files, &HashSet::new());
+        let times = none.next_times(None, &files, &FastSet::default());
         assert_eq!(times.0.len(), 2);
 
         // Nothing changed: the folders answer, even for a length no file
@@ -143,14 +143,14 @@ mod tests {
         assert!(present.has("index.html", 5) && present.unchanged.contains(""));
 
         // The times recorded after that build see the folder as it is now.
-        let after = present.next_times(Some(&times), &files, &HashSet::new());
+        let after = present.next_times(Some(&times), &files, &FastSet::default());
         let present = Present::new(out.path(), Some(&after));
         assert!(present.unchanged.contains("a/b"));
 
         // A folder this build wrote into is looked at again.
         tick();
         std::fs::write(out.path().join("a/b/y.html"), "12345").unwrap();
-        let touched: HashSet<String> = ["a/b".to_string()].into();
+        let touched: FastSet<String> = ["a/b".to_string()].into_iter().collect();
         let again = present.next_times(Some(&after), &files, &touched);
         assert_ne!(again.0.get("a/b"), after.0.get("a/b"));
         assert!(Present::new(out.path(), Some(&again))
