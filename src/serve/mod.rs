@@ -261,6 +261,7 @@ pub async fn serve(
     let _watcher = if options.watch {
         let on_build = on_build.clone();
         let repository = repository.clone();
+        let reindex = in_background(reindex);
         let after_build: AfterBuild = Arc::new(move |result, loaded| {
             on_build(&result);
             if result.is_ok() {
@@ -336,6 +337,26 @@ type Documents = Result<Vec<SearchDocument>, SiteIndexError>;
 
 /// Brings the search index up to date with a build's published items.
 type Reindex = Arc<dyn Fn(Documents) + Send + Sync>;
+
+/// Indexes on a thread of its own, so that the next rebuild does not wait
+/// for the search index (a sync of 10,000 documents takes longer than a
+/// rebuild after one edit). Document sets handed over while it works
+/// replace each other: each sync brings the index to the whole set it is
+/// given, so only the newest needs indexing.
+fn in_background(reindex: Reindex) -> Reindex {
+    let (tx, rx) = std::sync::mpsc::channel::<Documents>();
+    std::thread::spawn(move || {
+        while let Ok(mut documents) = rx.recv() {
+            while let Ok(newer) = rx.try_recv() {
+                documents = newer;
+            }
+            reindex(documents);
+        }
+    });
+    Arc::new(move |documents| {
+        let _ = tx.send(documents);
+    })
+}
 
 /// What a build loaded, for the outputs `serve` answers from itself: the
 /// search index's documents and the OAI-PMH repository.
@@ -435,4 +456,38 @@ fn watch(
         }
     });
     Ok(watcher)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_background_indexer_does_not_block_and_indexes_the_newest_set() {
+        let seen: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+        let record = seen.clone();
+        let reindex: Reindex = Arc::new(move |documents: Documents| {
+            let name = documents.err().map(|e| e.to_string()).unwrap_or_default();
+            let first = record.lock().unwrap().is_empty();
+            if first {
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            record.lock().unwrap().push(name);
+        });
+        let later = in_background(reindex);
+        let set = |n: &str| Err(SiteIndexError::Site(n.to_string()));
+        later(set("1"));
+        std::thread::sleep(Duration::from_millis(50));
+        for n in ["2", "3", "4"] {
+            later(set(n));
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let newest = "loading the site: 4";
+        while seen.lock().unwrap().last().map(String::as_str) != Some(newest) {
+            assert!(std::time::Instant::now() < deadline, "{:?}", seen.lock());
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let seen = seen.lock().unwrap();
+        assert!(seen.len() < 4, "every set was indexed: {seen:?}");
+    }
 }
