@@ -219,10 +219,6 @@ enum Read {
     Failed(ParseResult),
 }
 
-fn bytes_fingerprint(bytes: &[u8]) -> u64 {
-    super::fingerprint::of_bytes(bytes)
-}
-
 impl Library {
     /// Reads `content_dir` once and builds the tree. `site_dir` only shapes
     /// the file names in problems (`content/x.md`).
@@ -303,7 +299,7 @@ impl Library {
                     Ok(bytes) => bytes,
                     Err(problem) => return Read::Failed(Err(problem)),
                 };
-                let fp = bytes_fingerprint(&bytes);
+                let fp = super::fingerprint::of_bytes(&bytes);
                 match before {
                     Some(b) if b.fp == fp => Read::Same(fp, stamp, b.result.clone()),
                     _ => Read::Parsed(fp, stamp, parse_bytes(rel, &file, &bytes)),

@@ -30,23 +30,15 @@ use std::sync::{Arc, Mutex};
 
 /// Hashes `parts` into one fingerprint.
 pub fn combine(parts: impl Hash) -> Fp {
-    let mut h = hasher();
-    parts.hash(&mut h);
-    h.finish()
+    fingerprint::of(&parts)
 }
 
 use serde_json::{Map, Value};
 
 use super::present::Present;
-use crate::content::fingerprint::{FastMap, FastSet};
+pub use crate::content::fingerprint::Fp;
+use crate::content::fingerprint::{self, hasher, FastMap, FastSet};
 use crate::content::Problem;
-
-/// A fingerprint.
-pub type Fp = u64;
-
-fn hasher() -> crate::content::fingerprint::Hasher {
-    crate::content::fingerprint::hasher()
-}
 
 /// One template function call made while rendering a unit, and its result.
 #[derive(Debug, Clone)]
@@ -232,7 +224,7 @@ pub(super) struct CachedPage {
 
 /// A fingerprint of `value` as JSON, made without writing the JSON out.
 pub fn json_fp(value: &impl serde::Serialize) -> Fp {
-    struct Hashing(crate::content::fingerprint::Hasher);
+    struct Hashing(fingerprint::Hasher);
     impl std::io::Write for Hashing {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
             self.0.write(bytes);

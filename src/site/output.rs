@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use crate::content::fingerprint::{FastMap, FastSet};
+use crate::content::fingerprint::{of_bytes, FastMap, FastSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -99,7 +99,7 @@ impl Streamer {
         let Some(body) = &output.body else {
             return;
         };
-        let stripe = fingerprint(output.path.as_bytes()) as usize % self.claims.len();
+        let stripe = of_bytes(output.path.as_bytes()) as usize % self.claims.len();
         let Some(claims) = self.claims.get(stripe) else {
             return;
         };
@@ -130,10 +130,6 @@ impl Streamer {
             None => Ok(self.written.into_inner()),
         }
     }
-}
-
-fn fingerprint(bytes: &[u8]) -> Fp {
-    crate::content::fingerprint::of_bytes(bytes)
 }
 
 /// Writes `outputs`, the static folders and the content's colocated assets
@@ -223,9 +219,7 @@ pub fn write_site(
     let mut extra_fps: FastMap<String, (u64, Fp)> = chosen
         .par_iter()
         .filter(|(path, _)| remember && extra_paths.contains(**path))
-        .filter_map(|(path, body)| {
-            body.map(|b| (path.to_string(), (b.len() as u64, fingerprint(b))))
-        })
+        .filter_map(|(path, body)| body.map(|b| (path.to_string(), (b.len() as u64, of_bytes(b)))))
         .collect();
     // A kept file is as the last build wrote it.
     if remember {
