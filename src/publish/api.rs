@@ -11,9 +11,10 @@ use super::listing::Listings;
 use super::openapi;
 use super::view::{self, Document, SeriesDocument, Summary, Urls, API_ROOT};
 use super::Output;
+use crate::content::fingerprint::of_serialized;
 use crate::content::markdown::Rendered;
 use crate::model::{Collection, Entry, Item, Kind};
-use crate::site::{json_fp, ExtraMemo, Fp};
+use crate::site::{ExtraMemo, Fp};
 
 /// Items on one list page, at most.
 pub const PER_PAGE: usize = 100;
@@ -60,7 +61,7 @@ struct ListPage<'a, T: Serialize> {
 
 /// The pages of one list at `api/v1/<folder>/page/<n>.json`. An empty list
 /// still has its first page. `items` come with the key of each (see
-/// [`json_fp`]): a page is made only when one of them, or the
+/// [`of_serialized`]): a page is made only when one of them, or the
 /// page's links, changed.
 fn list_pages<T: Serialize + Sync>(
     urls: &Urls,
@@ -113,7 +114,7 @@ pub(super) fn pretty(value: &impl Serialize) -> String {
 /// The file at `path` holding `value` as JSON, made where `memo` does not
 /// know it.
 pub(super) fn json_output(memo: &ExtraMemo, path: String, value: &impl Serialize) -> Output {
-    Output::make(memo, path, json_fp(value), || pretty(value))
+    Output::make(memo, path, of_serialized(value), || pretty(value))
 }
 
 /// Sorted for lists: themes by number, partners by name, the rest newest
@@ -172,7 +173,7 @@ pub fn files(
         .par_iter()
         .map(|e| {
             let summary = Summary::of(&urls, e);
-            let key = json_fp(&summary);
+            let key = of_serialized(&summary);
             (e.id, summary, key)
         })
         .collect();
@@ -204,7 +205,7 @@ pub fn files(
     let series_docs: Vec<(SeriesDocument, Fp)> = series_docs
         .into_iter()
         .map(|d| {
-            let key = json_fp(&d);
+            let key = of_serialized(&d);
             (d, key)
         })
         .collect();

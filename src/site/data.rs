@@ -6,9 +6,10 @@ use serde_json::{json, Value};
 
 use std::sync::Arc;
 
-use super::memo::{json_fp, CachedPage, Fingerprints, Fp, PageFps, ValueCache};
+use super::memo::{CachedPage, Fingerprints, Fp, PageFps, ValueCache};
 use super::needs::ContextNeeds;
 use crate::content::config::{toml_to_json, SiteConfig};
+use crate::content::fingerprint::of_serialized;
 use crate::content::markdown::{self, Rendered};
 use crate::content::{Library, Problem};
 use crate::model::{Collection, Item, TaxonomyRules};
@@ -183,7 +184,7 @@ impl SiteData {
             .into_par_iter()
             .enumerate()
             .map(|(i, before)| {
-                let key = json_fp(&data.page_view(i));
+                let key = of_serialized(&data.page_view(i));
                 if let Some(before) = before.filter(|b| b.key == key) {
                     return (before.value, Some((key, before.fps)));
                 }

@@ -222,25 +222,6 @@ pub(super) struct CachedPage {
     pub fps: PageFps,
 }
 
-/// A fingerprint of `value` as JSON, made without writing the JSON out.
-pub fn json_fp(value: &impl serde::Serialize) -> Fp {
-    struct Hashing(fingerprint::Hasher);
-    impl std::io::Write for Hashing {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.write(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut hashing = Hashing(hasher());
-    // Plain data always serializes; were it not to, the key of what was
-    // written so far still differs from that of the whole.
-    let _ = serde_json::to_writer(&mut hashing, value);
-    hashing.0.finish()
-}
-
 /// What the extra files (the API, feeds, citations) of the last build were
 /// made from. A file whose inputs have the fingerprint they had then, and
 /// which is still in the output folder as written, need not be made again.

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 pub use crate::content::config::{self, SiteConfig};
 pub use crate::content::markdown;
 pub use data::SiteData;
-pub use memo::{combine, json_fp, ExtraMemo, Fp, RenderMemo, SharedMemo};
+pub use memo::{combine, ExtraMemo, Fp, RenderMemo, SharedMemo};
 pub use needs::ContextNeeds;
 
 use crate::content::markdown::Rendered;
