@@ -60,8 +60,23 @@ pub fn check(library: &mut Library, extra: &toml::Table) -> Checked {
         .collect();
 
     let mut rejected_terms: Vec<(usize, String, String)> = Vec::new();
-    for (i, page) in library.pages.iter().enumerate() {
-        for (taxonomy, term, message) in term_problems(page, &rules, &partners) {
+    // Each page's checks read that page and the rules only: made in
+    // parallel, then gathered in page order.
+    let per_page: Vec<_> = {
+        use rayon::prelude::*;
+        library
+            .pages
+            .par_iter()
+            .map(|page| {
+                (
+                    term_problems(page, &rules, &partners),
+                    check_extra(page, &rules),
+                )
+            })
+            .collect()
+    };
+    for (i, (page, (term_problems, checked))) in library.pages.iter().zip(per_page).enumerate() {
+        for (taxonomy, term, message) in term_problems {
             problems.push(Problem::field(
                 &page.file,
                 format!("taxonomies.{taxonomy}"),
@@ -69,7 +84,6 @@ pub fn check(library: &mut Library, extra: &toml::Table) -> Checked {
             ));
             rejected_terms.push((i, taxonomy, term));
         }
-        let checked = check_extra(page, &rules);
         match checked {
             Ok((Found { status, refs, more }, item)) => {
                 items.push(item);
