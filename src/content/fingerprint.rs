@@ -68,6 +68,8 @@ pub fn of_serialized(value: &impl serde::Serialize) -> Fp {
 /// Bytes gathered before they go into the hasher: XXH3 costs a call per
 /// write, and a page view is hundreds of small ones.
 const FEED_BUFFER: usize = 4096;
+/// Parts this long skip the buffer.
+const FEED_DIRECT: usize = 256;
 
 /// The tags of [`of_serialized`]'s byte stream.
 mod tag {
@@ -92,12 +94,15 @@ struct Feed {
 
 impl Feed {
     fn bytes(&mut self, bytes: &[u8]) {
+        // A long string (a page's HTML) goes to the hasher as it is, not
+        // copied into the buffer first.
+        if bytes.len() >= FEED_DIRECT {
+            self.flush();
+            self.hasher.update(bytes);
+            return;
+        }
         if self.buffer.len() + bytes.len() > FEED_BUFFER {
             self.flush();
-            if bytes.len() > FEED_BUFFER {
-                self.hasher.update(bytes);
-                return;
-            }
         }
         self.buffer.extend_from_slice(bytes);
     }
@@ -474,7 +479,7 @@ mod tests {
         for (a, b) in pairs {
             assert_ne!(of_serialized(&a), of_serialized(&b), "{a} and {b}");
         }
-        // Longer than the feed's buffer, whole and split.
+        // Longer than the feed's buffer, and than what goes past it.
         let long = "x".repeat(super::FEED_BUFFER * 3 + 5);
         assert_eq!(of_serialized(&long), of_serialized(&long.clone()));
         assert_ne!(of_serialized(&long), of_serialized(&format!("{long}y")));
