@@ -317,6 +317,29 @@ fn serve_figures(site_path: &Path, file: &Path, page: &str, original: &str) {
         );
     }
     std::fs::write(file, original).expect("restore");
+    // What the server holds: right after the edits, and after a quiet
+    // spell with one request (the allocator hands freed memory back as it
+    // works, after its purge delay).
+    let rss = |pid: u32| -> String {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .map(|l| l.trim_start_matches("VmRSS:").trim().to_string())
+            })
+            .unwrap_or_else(|| "unknown".to_string())
+    };
+    let pid = child.id();
+    std::thread::sleep(Duration::from_secs(1));
+    let busy = rss(pid);
+    std::thread::sleep(Duration::from_secs(15));
+    let _ = get("/");
+    std::thread::sleep(Duration::from_millis(200));
+    println!(
+        "  serve: resident memory after the edits {busy}, after 15 s quiet and one request {}",
+        rss(pid)
+    );
     let _ = child.kill();
     let _ = child.wait();
 }
