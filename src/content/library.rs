@@ -544,7 +544,10 @@ impl Library {
                 let entry = found.entry(name.as_str()).or_default();
                 for term in terms {
                     let pages = entry.entry(term.clone()).or_default();
-                    if !pages.contains(&i) {
+                    // Pages come in order, so a term written twice on
+                    // this page is the last one listed (a search of the
+                    // whole list made this quadratic in a term's pages).
+                    if pages.last() != Some(&i) {
                         pages.push(i);
                     }
                 }
@@ -1032,6 +1035,24 @@ mod tests {
             [lib.page_id("b.md").unwrap(), lib.page_id("a.md").unwrap()]
         );
         assert!(lib.problems[0].to_string().contains("taxonomies.onbekend"));
+    }
+
+    #[test]
+    fn a_term_written_twice_on_a_page_lists_the_page_once() {
+        let dir = site(&[
+            ("_index.md", "+++\nsort_by = \"title\"\n+++\n"),
+            ("a.md", "+++\ntitle = \"A\"\ndate = 2020-01-01\n[taxonomies]\nthema = [\"X\"]\n+++\n"),
+            ("b.md", "+++\ntitle = \"B\"\ndate = 2021-01-01\n[taxonomies]\nthema = [\"X\", \"Y\", \"X\"]\n+++\n"),
+            ("c.md", "+++\ntitle = \"C\"\ndate = 2022-01-01\n[taxonomies]\nthema = [\"X\"]\n+++\n"),
+        ]);
+        let lib = load(&dir);
+        let x = lib.taxonomies[0]
+            .terms
+            .iter()
+            .find(|t| t.name == "X")
+            .unwrap();
+        let id = |p: &str| lib.page_id(p).unwrap();
+        assert_eq!(x.pages, [id("c.md"), id("b.md"), id("a.md")]);
     }
 
     #[test]
