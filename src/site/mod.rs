@@ -286,6 +286,27 @@ pub fn build_with(
             rendering.streamed
         );
     }
+    let rendered = rendering.streamed
+        + rendering
+            .outputs
+            .iter()
+            .filter(|o| o.body.is_some())
+            .count();
+    if incremental && rendered < 50 {
+        let paths: Vec<&str> = rendering
+            .outputs
+            .iter()
+            .filter(|o| o.body.is_some())
+            .map(|o| o.path.as_str())
+            .collect();
+        tracing::debug!("rendered {rendered} outputs: {}", paths.join(" "));
+    }
+    // A rebuild writes what it rendered now: an edited page is served
+    // while the API and feeds are made.
+    let written_before = match incremental {
+        true => output::write_rendered(&mut rendering.outputs, &output_dir)?,
+        false => Vec::new(),
+    };
     steps.done("render");
     // The template functions hold the only other handles on the data.
     drop(tera);
@@ -318,21 +339,6 @@ pub fn build_with(
         static_dirs.push(site_dir.join("themes").join(theme).join("static"));
     }
     static_dirs.push(site_dir.join("static"));
-    let rendered = rendering.streamed
-        + rendering
-            .outputs
-            .iter()
-            .filter(|o| o.body.is_some())
-            .count();
-    if incremental && rendered < 50 {
-        let paths: Vec<&str> = rendering
-            .outputs
-            .iter()
-            .filter(|o| o.body.is_some())
-            .map(|o| o.path.as_str())
-            .collect();
-        tracing::debug!("rendered {rendered} outputs: {}", paths.join(" "));
-    }
     let written = output::write_site(
         &rendering.outputs,
         &more.files,
@@ -343,6 +349,7 @@ pub fn build_with(
         &output_dir,
         previous.as_ref(),
         incremental,
+        &written_before,
     );
     // A failed write leaves no memo: the next build renders everything.
     let output::Written {

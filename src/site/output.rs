@@ -69,6 +69,29 @@ pub fn kept_collides(outputs: &[Output]) -> bool {
     false
 }
 
+/// Writes the rendered outputs of a rebuild at once, before the extra
+/// files are made, so that `serve` answers with an edited page as soon as
+/// it is rendered. Of two outputs for one path only the first is written, as
+/// [`write_site`] does. A written output is left without its body (on
+/// disk, as a kept one); returns the paths it wrote for [`write_site`].
+pub fn write_rendered(outputs: &mut [Output], out_dir: &Path) -> Result<Vec<String>, OutputError> {
+    let mut seen: FastSet<&str> = FastSet::default();
+    let first: Vec<bool> = outputs
+        .iter()
+        .map(|o| seen.insert(o.path.as_str()))
+        .collect();
+    let written: Vec<Option<String>> = outputs
+        .par_iter_mut()
+        .zip(first)
+        .filter(|(o, first)| *first && o.body.is_some())
+        .map(|(o, _)| {
+            let body = o.body.take().unwrap_or_default();
+            Ok(put(&out_dir.join(&o.path), body.as_bytes())?.then(|| o.path.clone()))
+        })
+        .collect::<Result<_, OutputError>>()?;
+    Ok(written.into_iter().flatten().collect())
+}
+
 /// Writes outputs into the output folder as they are rendered (a build
 /// without a memo; see [`super::render::Sink`]): each file is put as
 /// [`write_site`] would put it, and of two outputs for one path the first in
@@ -151,6 +174,7 @@ pub fn write_site(
     out_dir: &Path,
     previous: Option<&RenderMemo>,
     remember: bool,
+    written_before: &[String],
 ) -> Result<Written, OutputError> {
     let mut problems = Vec::new();
     let mut chosen: FastMap<&str, Option<&[u8]>> =
@@ -268,7 +292,7 @@ pub fn write_site(
     };
     tracing::debug!(
         "wrote {} of {} files",
-        written.len() + copied.len(),
+        written_before.len() + written.len() + copied.len(),
         wanted.len()
     );
     // A folder that gained or lost a file, or whose parent did.
@@ -277,6 +301,7 @@ pub fn write_site(
         .iter()
         .chain(&copied)
         .copied()
+        .chain(written_before.iter().map(String::as_str))
         .chain(removed.iter().map(String::as_str))
     {
         let mut folder = super::present::folder_of(path);
@@ -410,7 +435,7 @@ mod tests {
 
     /// `outputs` written without extra files, static folders or memo.
     fn write_plain(outputs: &[Output], site: &Path, library: &Library, out: &Path) -> Written {
-        write_site(outputs, &[], &[], &[], site, library, out, None, false).unwrap()
+        write_site(outputs, &[], &[], &[], site, library, out, None, false, &[]).unwrap()
     }
 
     fn output(path: &str, body: &str) -> Output {
@@ -496,6 +521,57 @@ mod tests {
     }
 
     #[test]
+    fn a_rebuild_writes_its_rendered_outputs_first_and_keeps_the_first_of_two() {
+        let site = tempfile::tempdir().unwrap();
+        let out = site.path().join("public");
+        fs::create_dir_all(out.join("same")).unwrap();
+        fs::write(out.join("same/index.html"), "zelfde").unwrap();
+        let mut outputs = vec![
+            output("x/index.html", "pagina"),
+            output("x/index.html", "alias"),
+            output("same/index.html", "zelfde"),
+            Output {
+                path: "kept/index.html".into(),
+                body: None,
+            },
+        ];
+        let written = write_rendered(&mut outputs, &out).unwrap();
+        assert_eq!(
+            written,
+            ["x/index.html"],
+            "an unchanged file is not written"
+        );
+        assert_eq!(
+            fs::read_to_string(out.join("x/index.html")).unwrap(),
+            "pagina"
+        );
+        assert!(outputs[0].body.is_none() && outputs[2].body.is_none());
+        assert_eq!(outputs[1].body.as_deref(), Some("alias"));
+        assert!(!out.join("kept").exists());
+
+        // The write that follows reports the collision and keeps the page.
+        let problems = write_site(
+            &outputs[..3],
+            &[],
+            &[],
+            &[],
+            site.path(),
+            &Library::default(),
+            &out,
+            None,
+            false,
+            &written,
+        )
+        .unwrap()
+        .collisions;
+        assert_eq!(problems.len(), 1);
+        assert_eq!(
+            fs::read_to_string(out.join("x/index.html")).unwrap(),
+            "pagina"
+        );
+    }
+
+    #[test]
     fn a_collision_is_reported_and_the_first_output_kept() {
         let site = tempfile::tempdir().unwrap();
         let out = site.path().join("public");
@@ -513,6 +589,7 @@ mod tests {
             &out,
             None,
             false,
+            &[],
         )
         .unwrap()
         .collisions;
