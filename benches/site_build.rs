@@ -50,6 +50,7 @@ fn run_one(size: usize) {
         Some(dir) => PathBuf::from(dir),
         None => site.path().to_path_buf(),
     };
+    std::fs::create_dir_all(&site_path).expect("the site folder");
     let started = Instant::now();
     generate(&site_path, size);
     // The generator's files go to disk before anything is timed, so that
