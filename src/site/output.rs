@@ -435,7 +435,30 @@ mod tests {
 
     /// `outputs` written without extra files, static folders or memo.
     fn write_plain(outputs: &[Output], site: &Path, library: &Library, out: &Path) -> Written {
-        write_site(outputs, &[], &[], &[], site, library, out, None, false, &[]).unwrap()
+        write_after(outputs, site, library, out, &[])
+    }
+
+    /// As [`write_plain`], after [`write_rendered`] wrote `written_before`.
+    fn write_after(
+        outputs: &[Output],
+        site: &Path,
+        library: &Library,
+        out: &Path,
+        written_before: &[String],
+    ) -> Written {
+        write_site(
+            outputs,
+            &[],
+            &[],
+            &[],
+            site,
+            library,
+            out,
+            None,
+            false,
+            written_before,
+        )
+        .unwrap()
     }
 
     fn output(path: &str, body: &str) -> Output {
@@ -550,20 +573,9 @@ mod tests {
         assert!(!out.join("kept").exists());
 
         // The write that follows reports the collision and keeps the page.
-        let problems = write_site(
-            &outputs[..3],
-            &[],
-            &[],
-            &[],
-            site.path(),
-            &Library::default(),
-            &out,
-            None,
-            false,
-            &written,
-        )
-        .unwrap()
-        .collisions;
+        outputs.truncate(3);
+        let problems =
+            write_after(&outputs, site.path(), &Library::default(), &out, &written).collisions;
         assert_eq!(problems.len(), 1);
         assert_eq!(
             fs::read_to_string(out.join("x/index.html")).unwrap(),
@@ -579,20 +591,7 @@ mod tests {
             output("x/index.html", "pagina"),
             output("x/index.html", "alias"),
         ];
-        let problems = write_site(
-            &outputs,
-            &[],
-            &[],
-            &[],
-            site.path(),
-            &Library::default(),
-            &out,
-            None,
-            false,
-            &[],
-        )
-        .unwrap()
-        .collisions;
+        let problems = write_plain(&outputs, site.path(), &Library::default(), &out).collisions;
         assert_eq!(problems.len(), 1);
         assert!(problems[0]
             .to_string()
